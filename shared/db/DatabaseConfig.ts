@@ -1,0 +1,81 @@
+import path from 'node:path';
+import { DATABASE_NAMES, DEFAULT_DATA_DIR, type SubgraphName } from '../defaults';
+import { ConfigError, type Env, readInteger, readOptionalString, readString, redactUrl } from '../env';
+
+/** Where a subgraph keeps its data: a database on a MySQL server, or the embedded SQLite file. */
+export type DatabaseConfig = MysqlDatabaseConfig | SqliteDatabaseConfig;
+
+export interface MysqlDatabaseConfig {
+  kind: 'mysql';
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  /** The subgraph's own database on that server, created if missing. */
+  database: string;
+  /** Connections in the subgraph's pool. Default 10. */
+  poolSize: number;
+}
+
+export interface SqliteDatabaseConfig {
+  kind: 'sqlite';
+  /** The database file; `:memory:` for a throwaway database. */
+  file: string;
+}
+
+/**
+ * Reads a subgraph's database from the environment: `<NAME>_DATABASE_URL`, else `DATABASE_URL`, else
+ * the embedded default under `DATA_DIR` (`.data/`). `DATABASE_NAME_PREFIX` is put before every
+ * database (or file) name, so that test runs can keep databases of their own on a shared server.
+ */
+export function readDatabaseConfig(env: Env, subgraph: SubgraphName): DatabaseConfig {
+  const variable = `${subgraph.toUpperCase()}_DATABASE_URL`;
+  const prefix = readString(env, 'DATABASE_NAME_PREFIX', '');
+  if (!/^[A-Za-z0-9_]*$/.test(prefix)) {
+    throw new ConfigError(`DATABASE_NAME_PREFIX may hold only letters, digits and '_', got '${prefix}'`);
+  }
+  const poolSize = readInteger(env, 'DATABASE_POOL_SIZE', 10, { min: 1, max: 1000 });
+  const own = readOptionalString(env, variable);
+  const url = own ?? readOptionalString(env, 'DATABASE_URL');
+  if (url === undefined) {
+    const dataDir = readString(env, 'DATA_DIR', DEFAULT_DATA_DIR);
+    return { kind: 'sqlite', file: path.resolve(dataDir, `${prefix}${DATABASE_NAMES[subgraph]}.sqlite`) };
+  }
+  return parseMysqlUrl(url, own !== undefined ? variable : 'DATABASE_URL', `${prefix}${DATABASE_NAMES[subgraph]}`, poolSize);
+}
+
+/**
+ * Parses `mysql://user:pass@host:port[/database]`. A database named in the URL wins over the
+ * subgraph's default name (for a per-subgraph URL pointing at an existing database).
+ */
+export function parseMysqlUrl(raw: string, variable: string, defaultDatabase: string, poolSize = 10): MysqlDatabaseConfig {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`${variable} must look like mysql://user:password@host:3306, got '${redactUrl(raw)}'`);
+  }
+  if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
+    throw new ConfigError(`${variable} must be a mysql:// URL, got '${redactUrl(raw)}'`);
+  }
+  const database = decodeURIComponent(url.pathname.replace(/^\//, '')) || defaultDatabase;
+  if (!/^[A-Za-z0-9_]+$/.test(database)) {
+    throw new ConfigError(`${variable}: database name may hold only letters, digits and '_', got '${database}'`);
+  }
+  return {
+    kind: 'mysql',
+    host: url.hostname || '127.0.0.1',
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username || 'root'),
+    password: decodeURIComponent(url.password),
+    database,
+    poolSize,
+  };
+}
+
+/** A description safe for logs: no password. */
+export function describeDatabase(config: DatabaseConfig): string {
+  return config.kind === 'mysql'
+    ? `mysql://${config.user}@${config.host}:${config.port}/${config.database}`
+    : `sqlite:${config.file}`;
+}

@@ -1,0 +1,123 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import type { DatabaseConfig, MysqlDatabaseConfig } from './DatabaseConfig';
+import { withColumnVariants } from './portableColumn';
+import { StatementCounter } from './StatementCounter';
+
+export interface OpenDataSourceOptions {
+  // biome-ignore lint/complexity/noBannedTypes: TypeORM's own type for entity classes
+  entities: MixedList<Function | string | EntitySchema>;
+  // biome-ignore lint/complexity/noBannedTypes: TypeORM's own type for migration classes
+  migrations: MixedList<Function | string>;
+  /** Apply pending migrations after connecting (under a lock on MySQL). Default true. */
+  migrate?: boolean;
+}
+
+export interface OpenedDataSource {
+  dataSource: DataSource;
+  statements: StatementCounter;
+}
+
+/**
+ * Opens a subgraph's database: creates the MySQL database if it is missing, connects a bounded pool,
+ * and applies pending migrations under a lock. The schema is never `synchronize`d: migrations own it.
+ */
+export async function openDataSource(config: DatabaseConfig, options: OpenDataSourceOptions): Promise<OpenedDataSource> {
+  const dataSource =
+    config.kind === 'mysql'
+      ? await mysqlDataSource(config, options)
+      : new DataSource({
+          type: 'better-sqlite3',
+          database: prepareSqliteFile(config.file),
+          entities: options.entities,
+          migrations: options.migrations,
+          migrationsTransactionMode: 'all',
+          enableWAL: config.file !== ':memory:',
+          // Several processes (a seed and a running subgraph) may share the file; wait rather than fail.
+          timeout: 10_000,
+          synchronize: false,
+        });
+  await withColumnVariants(config.kind, () => dataSource.initialize());
+  const statements = new StatementCounter().attach(dataSource);
+  try {
+    if (options.migrate !== false) await runMigrations(dataSource, config);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return { dataSource, statements };
+}
+
+function prepareSqliteFile(file: string): string {
+  if (file !== ':memory:') fs.mkdirSync(path.dirname(file), { recursive: true });
+  return file;
+}
+
+async function mysqlDataSource(config: MysqlDatabaseConfig, options: OpenDataSourceOptions): Promise<DataSource> {
+  await createDatabaseIfMissing(config);
+  return new DataSource({
+    type: 'mysql',
+    connectorPackage: 'mysql2',
+    host: config.host,
+    port: config.port,
+    username: config.user,
+    password: config.password,
+    database: config.database,
+    charset: 'utf8mb4_unicode_ci',
+    timezone: 'Z',
+    poolSize: config.poolSize,
+    entities: options.entities,
+    migrations: options.migrations,
+    // MySQL cannot roll back DDL, so each migration commits on its own and a failure stops at a known version.
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    extra: { enableKeepAlive: true, connectTimeout: 10_000 },
+  });
+}
+
+/** Creates the subgraph's database on the server if it does not exist yet. */
+export async function createDatabaseIfMissing(config: MysqlDatabaseConfig): Promise<void> {
+  const connection = await mysql.createConnection({
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    connectTimeout: 10_000,
+  });
+  try {
+    await connection.query(
+      `CREATE DATABASE IF NOT EXISTS \`${config.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
+  } finally {
+    await connection.end();
+  }
+}
+
+/**
+ * Applies pending migrations. On MySQL a named lock (`GET_LOCK`) held on a connection of its own makes
+ * concurrent starters (several replicas, a seed) wait for each other instead of racing on DDL.
+ * SQLite's file is written by one process at a time already.
+ */
+export async function runMigrations(dataSource: DataSource, config: DatabaseConfig): Promise<void> {
+  if (config.kind !== 'mysql') {
+    await dataSource.runMigrations();
+    return;
+  }
+  const lockName = `migrations:${config.database}`;
+  const lockRunner = dataSource.createQueryRunner();
+  try {
+    const [row] = await lockRunner.query('SELECT GET_LOCK(?, 120) AS acquired', [lockName]);
+    if (Number(row.acquired) !== 1) {
+      throw new Error(`Timed out waiting for the migration lock on ${config.database}`);
+    }
+    try {
+      await dataSource.runMigrations();
+    } finally {
+      await lockRunner.query('SELECT RELEASE_LOCK(?)', [lockName]);
+    }
+  } finally {
+    await lockRunner.release();
+  }
+}

@@ -1,0 +1,108 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+
+/**
+ * Every error code a client can see, in one place. The README lists each with what the client should do.
+ * Codes are part of the API: never rename one.
+ */
+export enum ErrorCode {
+  /** An argument is malformed (an id that is not an id, an empty search). Fix the request. */
+  BAD_USER_INPUT = 'BAD_USER_INPUT',
+  /** A pagination cursor was not issued by this API, or for another list. Restart from the first page. */
+  INVALID_CURSOR = 'INVALID_CURSOR',
+  /** `first` is above the field's maximum page size. Ask for fewer items and page with `after`. */
+  PAGE_SIZE_EXCEEDED = 'PAGE_SIZE_EXCEEDED',
+  /** An order names a product that does not exist. */
+  PRODUCT_NOT_FOUND = 'PRODUCT_NOT_FOUND',
+  /** An order line's quantity is not a positive whole number (or above the per-line maximum). */
+  INVALID_QUANTITY = 'INVALID_QUANTITY',
+  /** Too little stock for an order line; `extensions.available` says how many are left. */
+  INSUFFICIENT_STOCK = 'INSUFFICIENT_STOCK',
+  /** An order has no lines, or more than the maximum. */
+  INVALID_ORDER = 'INVALID_ORDER',
+  /** An idempotency or reservation key was reused for a different request. Use a new key for a new request. */
+  IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
+  /** The operation needs a signed-in user. */
+  UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** The request body is larger than the server accepts. */
+  PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  /** The HTTP request is not a valid GraphQL-over-HTTP request (malformed JSON, no query). */
+  BAD_REQUEST = 'BAD_REQUEST',
+  /** A service this one depends on is down or too slow. Retry with backoff. */
+  SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  /** A bug or an outage on our side; the message is generic on purpose. Retry later. */
+  INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
+}
+
+/** Base class of the errors a client may see: a stable code in `extensions.code`, plus typed details. */
+export class AppError extends GraphQLError {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    details: Record<string, unknown> = {},
+  ) {
+    super(message, { extensions: { code, ...details } });
+  }
+}
+
+export class BadUserInput extends AppError {
+  constructor(message: string, details: Record<string, unknown> = {}) {
+    super(ErrorCode.BAD_USER_INPUT, message, details);
+  }
+}
+
+export class InvalidCursor extends AppError {
+  constructor(readonly cursor: string) {
+    super(ErrorCode.INVALID_CURSOR, 'The `after` cursor is not valid for this list.', {});
+  }
+}
+
+export class PageSizeExceeded extends AppError {
+  constructor(
+    readonly requested: number,
+    readonly maximum: number,
+  ) {
+    super(ErrorCode.PAGE_SIZE_EXCEEDED, `first must be between 0 and ${maximum}, got ${requested}.`, {
+      requested,
+      maximum,
+    });
+  }
+}
+
+export class Unauthenticated extends AppError {
+  constructor(message = 'You must be signed in to do this.') {
+    super(ErrorCode.UNAUTHENTICATED, message);
+  }
+}
+
+export class ServiceUnavailable extends AppError {
+  constructor(service: string) {
+    super(ErrorCode.SERVICE_UNAVAILABLE, `The ${service} service is unavailable. Try again shortly.`, { service });
+  }
+}
+
+/**
+ * Apollo Server's `formatError` for every process: errors the code raised on purpose (AppError) and
+ * the request errors GraphQL itself reports go out as they are; anything else is a bug or an outage,
+ * so the client gets a generic message and a code, and `log` gets the cause.
+ */
+export function maskUnexpectedError(
+  formatted: GraphQLFormattedError,
+  error: unknown,
+  log: (cause: unknown) => void,
+): GraphQLFormattedError {
+  const original = unwrapResolverError(error);
+  if (original instanceof AppError) return formatted;
+  const code = formatted.extensions?.code;
+  // An exception thrown by our code or a library (TypeError, a driver error) is a bug or an outage. A coded
+  // GraphQLError (graphql-js, Apollo, a subgraph's error relayed by the gateway) was meant for the client.
+  const thrownByCode = original instanceof Error && !(original instanceof GraphQLError);
+  if (!thrownByCode && typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+  if (thrownByCode || code === undefined) log(original);
+  return {
+    message: 'Internal server error',
+    ...(formatted.locations ? { locations: formatted.locations } : {}),
+    ...(formatted.path ? { path: formatted.path } : {}),
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}

@@ -1,0 +1,42 @@
+import { createLogger, type Logger } from './logger';
+
+export interface RunningProcess {
+  logger: Logger;
+  /** Stops accepting work, finishes what is in flight and closes pools. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Runs a process's `main`: a start-up failure is logged (a ConfigError's message says how to fix it)
+ * and exits 1; SIGTERM or SIGINT call `stop` once and exit 0, or 1 if stopping failed.
+ */
+export function runMain(name: string, main: () => Promise<RunningProcess>): void {
+  main().then(
+    ({ logger, stop }) => {
+      let stopping = false;
+      const shutdown = (signal: NodeJS.Signals) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'shutting down');
+        stop().then(
+          () => {
+            logger.info('stopped');
+            process.exit(0);
+          },
+          (error: unknown) => {
+            logger.error({ err: error }, 'shutdown failed');
+            process.exit(1);
+          },
+        );
+      };
+      process.on('SIGTERM', shutdown);
+      process.on('SIGINT', shutdown);
+    },
+    (error: unknown) => {
+      const logger = createLogger(name);
+      if (error instanceof Error && error.name === 'ConfigError') logger.fatal(`configuration error: ${error.message}`);
+      else logger.fatal({ err: error }, 'start-up failed');
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,39 @@
+import { DEFAULT_PORTS, type SubgraphName } from '../defaults';
+import { type DatabaseConfig, readDatabaseConfig } from '../db/DatabaseConfig';
+import { ConfigError, type Env, readEnum, readInteger, readPort, readString } from '../env';
+
+/** What every subgraph process reads from its environment. Subgraphs extend it with their own settings. */
+export interface SubgraphConfig {
+  name: SubgraphName;
+  port: number;
+  database: DatabaseConfig;
+  production: boolean;
+  logLevel: string;
+  /** Largest request body accepted, in bytes. Default 1 MiB. */
+  maxBodyBytes: number;
+  /**
+   * The service credential for the product subgraph's internal API (stock reservation), shared by the
+   * product and order subgraphs. A development default is used outside production; production refuses to
+   * start without one.
+   */
+  internalApiToken: string;
+}
+
+export const DEVELOPMENT_INTERNAL_API_TOKEN = 'dev-internal-api-token';
+
+export function readSubgraphConfig(env: Env, name: SubgraphName): SubgraphConfig {
+  const production = readEnum(env, 'NODE_ENV', ['development', 'production', 'test'], 'development') === 'production';
+  const internalApiToken = readString(env, 'INTERNAL_API_TOKEN', production ? '' : DEVELOPMENT_INTERNAL_API_TOKEN);
+  if (production && internalApiToken.length < 32) {
+    throw new ConfigError('INTERNAL_API_TOKEN must be set to a random string of at least 32 characters in production');
+  }
+  return {
+    name,
+    port: readPort(env, `${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name]),
+    database: readDatabaseConfig(env, name),
+    production,
+    logLevel: readString(env, 'LOG_LEVEL', 'info'),
+    maxBodyBytes: readInteger(env, 'MAX_BODY_BYTES', 1024 * 1024, { min: 1024 }),
+    internalApiToken,
+  };
+}

@@ -1,0 +1,111 @@
+import type http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { DocumentNode } from 'graphql';
+import type { DataSource } from 'typeorm';
+import { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from '../defaults';
+import { maskUnexpectedError } from '../errors';
+import { handleGraphQLRequest } from '../http/graphqlHttp';
+import { closeServer, createHttpServer, HttpError, listen, type Route, sendJson } from '../http/http';
+import type { Logger } from '../logger';
+import { ErrorCode } from '../errors';
+
+/** The header through which a subgraph learns who the caller is (set by the router). */
+export const USER_ID_HEADER = 'x-user-id';
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  name: string;
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  dataSource: DataSource;
+  logger: Logger;
+  /** Builds the per-request context: fresh loaders for every request. */
+  createContext: (req: IncomingMessage) => TContext;
+  maxBodyBytes: number;
+  production: boolean;
+  /** Routes besides `/graphql` and `/health/*` (the product subgraph's internal API). */
+  extraRoutes?: Route[];
+}
+
+export interface SubgraphServer<TContext extends BaseContext> {
+  apollo: ApolloServer<TContext>;
+  httpServer: http.Server;
+  createContext: (req: IncomingMessage) => TContext;
+  /** Starts listening; resolves with the bound port. */
+  listen(port: number): Promise<number>;
+  /** Stops accepting, finishes in-flight requests, stops Apollo Server. Does not close the DataSource. */
+  stop(): Promise<void>;
+}
+
+/** Reads the caller's user id from the identity header, or null for an anonymous request. */
+export function userIdFrom(req: Pick<IncomingMessage, 'headers'>): string | null {
+  const value = req.headers[USER_ID_HEADER];
+  const id = Array.isArray(value) ? value[0] : value;
+  return id && /^\d{1,18}$/.test(id) ? id : null;
+}
+
+/**
+ * Builds a subgraph's Apollo Server and HTTP server (without listening): `/graphql`, `/health/live`,
+ * `/health/ready` (the database answers) and any extra routes. Shared by the three subgraphs so that they
+ * behave the same at the edge.
+ */
+export async function createSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<SubgraphServer<TContext>> {
+  const { logger } = options;
+  const apollo = new ApolloServer<TContext>({
+    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
+    // Introspection stays on: the router's tooling and `_service` need the schema; clients reach subgraphs only through the router.
+    introspection: true,
+    includeStacktraceInErrorResponses: !options.production,
+    logger,
+    // Inline (ftv1) traces are for GraphOS usage reporting, which this project does not use: skip their cost.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    formatError: (formatted, error) =>
+      maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error in resolver')),
+  });
+  await apollo.start();
+
+  const routes: Route[] = [
+    {
+      path: '/graphql',
+      handler: (req, res, url) =>
+        handleGraphQLRequest(req, res, url, {
+          server: apollo,
+          context: async (request) => options.createContext(request),
+          maxBodyBytes: options.maxBodyBytes,
+        }),
+    },
+    { path: '/health/live', handler: (_req, res) => sendJson(res, 200, { status: 'live' }) },
+    {
+      path: '/health/ready',
+      handler: async (_req, res) => {
+        try {
+          await options.dataSource.query('SELECT 1');
+          sendJson(res, 200, { status: 'ready', database: 'up' });
+        } catch {
+          throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The database does not answer.');
+        }
+      },
+    },
+    ...(options.extraRoutes ?? []),
+  ];
+  const httpServer = createHttpServer(routes, (error) => logger.error({ err: error }, 'request failed'));
+  // Longer than the router's idle timeout, so the router always closes an idle socket first.
+  httpServer.keepAliveTimeout = SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS;
+  httpServer.headersTimeout = SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS + 1_000;
+
+  return {
+    apollo,
+    httpServer,
+    createContext: options.createContext,
+    listen: (port) => listen(httpServer, port),
+    async stop() {
+      await closeServer(httpServer);
+      await apollo.stop();
+    },
+  };
+}
