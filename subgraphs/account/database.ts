@@ -1,0 +1,5 @@
+import { User } from './entities/User';
+import { accountMigrations } from './migrations';
+
+/** The account subgraph's entities and migrations, for `openDataSource` and the migration tooling. */
+export const accountDatabase = { entities: [User], migrations: accountMigrations };

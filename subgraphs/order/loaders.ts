@@ -1,0 +1,40 @@
+import DataLoader from 'dataloader';
+import { type DataSource, In } from 'typeorm';
+import { createPageLoader, type PageKey } from '../../shared';
+import { Order } from './entities/Order';
+import { OrderItem } from './entities/OrderItem';
+
+/** Upper bound of ids in one `IN (...)` list. */
+export const MAX_BATCH_SIZE = 500;
+
+export interface OrderLoaders {
+  orderById: DataLoader<number, Order | null>;
+  itemsByOrderId: DataLoader<number, OrderItem[]>;
+  ordersByUser: DataLoader<PageKey, Order[], string>;
+}
+
+/** Made per request, in the context factory. */
+export function createLoaders(dataSource: DataSource): OrderLoaders {
+  const orders = dataSource.getRepository(Order);
+  const items = dataSource.getRepository(OrderItem);
+  return {
+    orderById: new DataLoader(
+      async (ids) => {
+        const found = new Map((await orders.findBy({ id: In([...ids]) })).map((order) => [order.id, order]));
+        return ids.map((id) => found.get(id) ?? null);
+      },
+      { maxBatchSize: MAX_BATCH_SIZE },
+    ),
+    itemsByOrderId: new DataLoader(
+      async (orderIds) => {
+        const byOrder = new Map<number, OrderItem[]>(orderIds.map((id) => [id, []]));
+        for (const item of await items.find({ where: { orderId: In([...orderIds]) }, order: { id: 'ASC' } })) {
+          byOrder.get(item.orderId)?.push(item);
+        }
+        return orderIds.map((id) => byOrder.get(id) ?? []);
+      },
+      { maxBatchSize: MAX_BATCH_SIZE },
+    ),
+    ordersByUser: createPageLoader(orders, { parentProperty: 'userId', order: 'DESC', maxBatchSize: MAX_BATCH_SIZE }),
+  };
+}

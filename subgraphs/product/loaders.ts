@@ -1,0 +1,33 @@
+import DataLoader from 'dataloader';
+import { type DataSource, In } from 'typeorm';
+import { createPageLoader, type PageKey } from '../../shared';
+import { Category } from './entities/Category';
+import { Product } from './entities/Product';
+
+/** Upper bound of ids in one `IN (...)` list. */
+export const MAX_BATCH_SIZE = 500;
+
+export interface ProductLoaders {
+  productById: DataLoader<number, Product | null>;
+  productBySku: DataLoader<string, Product | null>;
+  categoryById: DataLoader<number, Category | null>;
+  productsByCategory: DataLoader<PageKey, Product[], string>;
+}
+
+function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] {
+  const map = new Map(rows.map((row) => [keyOf(row), row]));
+  return keys.map((key) => map.get(key) ?? null);
+}
+
+/** Made per request, in the context factory. */
+export function createLoaders(dataSource: DataSource): ProductLoaders {
+  const products = dataSource.getRepository(Product);
+  const categories = dataSource.getRepository(Category);
+  const options = { maxBatchSize: MAX_BATCH_SIZE };
+  return {
+    productById: new DataLoader(async (ids) => byKey(ids, await products.findBy({ id: In([...ids]) }), (p) => p.id), options),
+    productBySku: new DataLoader(async (skus) => byKey(skus, await products.findBy({ sku: In([...skus]) }), (p) => p.sku), options),
+    categoryById: new DataLoader(async (ids) => byKey(ids, await categories.findBy({ id: In([...ids]) }), (c) => c.id), options),
+    productsByCategory: createPageLoader(products, { parentProperty: 'categoryId', order: 'ASC', maxBatchSize: MAX_BATCH_SIZE }),
+  };
+}

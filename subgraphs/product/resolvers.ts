@@ -1,0 +1,66 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { BadUserInput, connectionFrom, money, pageSize, parseId } from '../../shared';
+import { Category as CategoryEntity } from './entities/Category';
+import { Product } from './entities/Product';
+import type { ProductContext } from './server';
+
+/** Largest page of products; a larger `first` is refused. */
+export const MAX_PRODUCTS_PAGE = 100;
+const PAGE = { first: 20, maximum: MAX_PRODUCTS_PAGE };
+
+interface ProductsArgs {
+  first?: number | null;
+  after?: string | null;
+  filter?: { categoryId?: string | null; search?: string | null } | null;
+}
+
+export const resolvers: GraphQLResolverMap<ProductContext> = {
+  Query: {
+    product: (_parent, args: { id: string }, context) => {
+      const id = parseId(args.id);
+      return id === null ? null : context.loaders.productById.load(id);
+    },
+    products: async (_parent, args: ProductsArgs, context) => {
+      const page = pageSize('product', args, PAGE);
+      const query = context.dataSource.getRepository(Product).createQueryBuilder('product').orderBy('product.id', 'ASC').limit(page.first + 1);
+      if (page.afterId !== null) query.andWhere('product.id > :afterId', { afterId: page.afterId });
+      const { categoryId, search } = args.filter ?? {};
+      if (categoryId !== undefined && categoryId !== null) {
+        // An id that cannot exist matches nothing, like any other unknown category.
+        query.andWhere('product.categoryId = :categoryId', { categoryId: parseId(categoryId) ?? 0 });
+      }
+      if (search !== undefined && search !== null) {
+        const term = search.trim().toLowerCase();
+        if (term.length === 0 || term.length > 100) throw new BadUserInput('filter.search must be 1 to 100 characters.', { field: 'search' });
+        // INSTR on text lower-cased when written: the same case-insensitive substring match on MySQL and SQLite.
+        query.andWhere('INSTR(product.searchText, :term) > 0', { term });
+      }
+      return connectionFrom('product', await query.getMany(), page);
+    },
+    categories: (_parent, _args, context) => context.dataSource.getRepository(CategoryEntity).find({ order: { name: 'ASC' } }),
+  },
+  Product: {
+    __resolveReference: (reference: { id?: string; sku?: string }, context: ProductContext) => {
+      if (reference.id !== undefined) {
+        const id = parseId(reference.id);
+        return id === null ? null : context.loaders.productById.load(id);
+      }
+      return reference.sku === undefined ? null : context.loaders.productBySku.load(reference.sku);
+    },
+    id: (product: Product) => String(product.id),
+    price: (product: Product) => money(product.priceCents, product.currency),
+    inStock: (product: Product) => product.stock > 0,
+    category: (product: Product, _args, context) => context.loaders.categoryById.load(product.categoryId),
+  },
+  Category: {
+    __resolveReference: (reference: { id: string }, context: ProductContext) => {
+      const id = parseId(reference.id);
+      return id === null ? null : context.loaders.categoryById.load(id);
+    },
+    id: (category: CategoryEntity) => String(category.id),
+    products: async (category: CategoryEntity, args: { first?: number; after?: string }, context) => {
+      const page = pageSize('product', args, PAGE);
+      return connectionFrom('product', await context.loaders.productsByCategory.load({ parentId: category.id, page }), page);
+    },
+  },
+};
