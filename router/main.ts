@@ -1,0 +1,12 @@
+import { createLogger, runMain } from '../shared';
+import { createRouter } from './createRouter';
+import { readRouterConfig } from './RouterConfig';
+
+runMain('router', async () => {
+  const config = readRouterConfig(process.env);
+  const logger = createLogger('router', config.logLevel);
+  const router = await createRouter({ config, logger });
+  const { port, adminPort } = await router.listen();
+  logger.info({ port, adminPort, supergraph: config.supergraphPath }, `router at http://localhost:${port}/graphql`);
+  return { logger, stop: () => router.stop() };
+});
