@@ -1,0 +1,96 @@
+import { createLogger, type SubgraphConfig, type SubgraphServer } from '../../shared';
+import { readRouterConfig, type RouterConfig } from '../../router/RouterConfig';
+import { createRouter, type Router } from '../../router/createRouter';
+import { createAccountSubgraph } from '../../subgraphs/account/server';
+import { createOrderSubgraph } from '../../subgraphs/order/server';
+import { createProductSubgraph } from '../../subgraphs/product/server';
+import { openTestDatabase, type TestDatabase } from './testDatabase';
+
+export const INTERNAL_TOKEN = 'test-internal-token';
+
+export interface Stack {
+  routerUrl: string;
+  adminUrl: string;
+  router: Router;
+  databases: { account: TestDatabase; product: TestDatabase; order: TestDatabase };
+  subgraphUrls: { account: string; product: string; order: string };
+  subgraphs: { account: SubgraphServer<any>; product: SubgraphServer<any>; order: SubgraphServer<any> };
+  /** SQL statements each subgraph has run so far. */
+  statementCounts(): { account: number; product: number; order: number };
+  /** POSTs a GraphQL operation to the router; returns status, headers and the parsed body. */
+  graphql(query: string, options?: { variables?: Record<string, unknown>; headers?: Record<string, string> }): Promise<GraphQLResult>;
+  stop(): Promise<void>;
+}
+
+export interface GraphQLResult {
+  status: number;
+  headers: Headers;
+  body: { data?: any; errors?: { message: string; path?: (string | number)[]; extensions?: Record<string, any> }[] };
+}
+
+const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
+
+function subgraphConfig(name: 'account' | 'product' | 'order', database: TestDatabase): SubgraphConfig {
+  return { name, port: 0, database: database.config, production: false, logLevel: 'silent', maxBodyBytes: 1024 * 1024, internalApiToken: INTERNAL_TOKEN };
+}
+
+/**
+ * Starts the three subgraphs and the router in this process, each on a free port and on databases of
+ * this test's own (`label`), the way `npm start` wires them.
+ */
+export async function startStack(label: string, routerOverrides: Partial<RouterConfig> = {}): Promise<Stack> {
+  const databases = {
+    account: await openTestDatabase('account', label),
+    product: await openTestDatabase('product', label),
+    order: await openTestDatabase('order', label),
+  };
+  const account = await createAccountSubgraph({ dataSource: databases.account.dataSource, config: subgraphConfig('account', databases.account), logger });
+  const product = await createProductSubgraph({ dataSource: databases.product.dataSource, config: subgraphConfig('product', databases.product), logger });
+  const productPort = await product.listen(0);
+  const order = await createOrderSubgraph({
+    dataSource: databases.order.dataSource,
+    config: { ...subgraphConfig('order', databases.order), productInternalUrl: `http://127.0.0.1:${productPort}` },
+    logger,
+  });
+  const subgraphUrls = {
+    account: `http://127.0.0.1:${await account.listen(0)}/graphql`,
+    product: `http://127.0.0.1:${productPort}/graphql`,
+    order: `http://127.0.0.1:${await order.listen(0)}/graphql`,
+  };
+  const config: RouterConfig = {
+    ...readRouterConfig({ NODE_ENV: 'test' }),
+    port: 0,
+    adminPort: 0,
+    subgraphUrls: { ACCOUNT: subgraphUrls.account, PRODUCT: subgraphUrls.product, ORDER: subgraphUrls.order },
+    ...routerOverrides,
+  };
+  const router = await createRouter({ config, logger });
+  const { port, adminPort } = await router.listen();
+  const routerUrl = `http://127.0.0.1:${port}/graphql`;
+  return {
+    routerUrl,
+    adminUrl: `http://127.0.0.1:${adminPort}`,
+    router,
+    databases,
+    subgraphUrls,
+    subgraphs: { account, product, order },
+    statementCounts: () => ({
+      account: databases.account.statements.count,
+      product: databases.product.statements.count,
+      order: databases.order.statements.count,
+    }),
+    async graphql(query, options = {}) {
+      const response = await fetch(routerUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...options.headers },
+        body: JSON.stringify({ query, variables: options.variables }),
+      });
+      return { status: response.status, headers: response.headers, body: await response.json() };
+    },
+    async stop() {
+      await router.stop();
+      await Promise.all([account.stop(), product.stop(), order.stop()]);
+      await Promise.all(Object.values(databases).map((database) => database.drop()));
+    },
+  };
+}
