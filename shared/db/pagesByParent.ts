@@ -12,7 +12,8 @@ export function hydrateRows<T extends ObjectLiteral>(repository: Repository<T>, 
   return rows.map((row) => {
     const entity = repository.create();
     for (const column of metadata.columns) {
-      if (column.relationMetadata && !column.isVirtual) continue;
+      // A relation without a column property of its own (`@ManyToOne` alone) has nowhere to go.
+      if (column.isVirtual) continue;
       if (!(column.databaseName in row)) continue;
       (entity as Record<string, unknown>)[column.propertyName] = driver.prepareHydratedValue(row[column.databaseName], column);
     }
@@ -38,7 +39,7 @@ export async function pagesByParent<T extends ObjectLiteral>(
   const q = (name: string) => driver.escape(name);
   const parent = q(parentColumn.databaseName);
   const id = q(idColumn.databaseName);
-  const columns = metadata.columns.map((column) => `t.${q(column.databaseName)}`).join(', ');
+  const columns = [...new Set(metadata.columns.map((column) => column.databaseName))].map((name) => `t.${q(name)}`).join(', ');
   const params: unknown[] = [...options.parentIds];
   let cursorCondition = '';
   if (options.page.afterId !== null) {
