@@ -96,13 +96,21 @@ export async function createDatabaseIfMissing(config: MysqlDatabaseConfig): Prom
 }
 
 /**
- * Applies pending migrations. On MySQL a named lock (`GET_LOCK`) held on a connection of its own makes
- * concurrent starters (several replicas, a seed) wait for each other instead of racing on DDL.
- * SQLite's file is written by one process at a time already.
+ * Applies pending migrations under a lock, so that concurrent starters (several replicas, a seed beside a
+ * running subgraph) wait for each other instead of racing on DDL. MySQL: a named lock (`GET_LOCK`) held on
+ * a connection of its own. SQLite: the pending list is read and applied inside one `BEGIN IMMEDIATE`
+ * transaction, which holds the file's write lock (SQLite DDL is transactional: all or nothing).
  */
 export async function runMigrations(dataSource: DataSource, config: DatabaseConfig): Promise<void> {
   if (config.kind !== 'mysql') {
-    await dataSource.runMigrations();
+    await dataSource.query('BEGIN IMMEDIATE');
+    try {
+      await dataSource.runMigrations({ transaction: 'none' });
+      await dataSource.query('COMMIT');
+    } catch (error) {
+      await dataSource.query('ROLLBACK');
+      throw error;
+    }
     return;
   }
   const lockName = `migrations:${config.database}`;
