@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   DEFAULT_PORTS,
   DEFAULT_SUPERGRAPH_PATH,
@@ -9,7 +10,6 @@ import {
   readString,
   readUrl,
 } from '../shared';
-import path from 'node:path';
 
 /** Everything the router reads from its environment, parsed once at start-up. */
 export interface RouterConfig {

@@ -10,9 +10,9 @@ import {
 import {
   closeServer,
   createHttpServer,
-  handleGraphQLRequest,
-  HttpError,
   ErrorCode,
+  HttpError,
+  handleGraphQLRequest,
   type Logger,
   listen,
   maskUnexpectedError,
@@ -94,8 +94,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
         ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
-    formatError: (formatted, error) =>
-      maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error')),
+    formatError: (formatted, error) => maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error')),
   });
   await apollo.start();
 

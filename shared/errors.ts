@@ -1,5 +1,5 @@
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 
 /**
  * Every error code a client can see, in one place. The README lists each with what the client should do.

@@ -1,35 +1,52 @@
 /** The shared public surface of the router and the subgraphs. Import from here, not from files inside. */
-export { DEFAULT_PORTS, SUBGRAPH_NAMES, DATABASE_NAMES, DEFAULT_SUPERGRAPH_PATH, DEFAULT_DATA_DIR, SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from './defaults';
-export type { SubgraphName } from './defaults';
-export { ConfigError, readString, readOptionalString, readInteger, readPort, readBoolean, readEnum, readUrl, redactUrl } from './env';
-export type { Env } from './env';
-export { ErrorCode, AppError, BadUserInput, InvalidCursor, PageSizeExceeded, Unauthenticated, ServiceUnavailable, maskUnexpectedError } from './errors';
-export { createLogger } from './logger';
-export type { Logger } from './logger';
-export { readDatabaseConfig, parseMysqlUrl, describeDatabase } from './db/DatabaseConfig';
+
 export type { DatabaseConfig, MysqlDatabaseConfig, SqliteDatabaseConfig } from './db/DatabaseConfig';
-export { openDataSource, createDatabaseIfMissing, runMigrations } from './db/openDataSource';
-export type { OpenedDataSource, OpenDataSourceOptions } from './db/openDataSource';
-export { PortableColumn, timestampColumn, exactTextColumn } from './db/portableColumn';
-export type { DriverKind } from './db/portableColumn';
-export { StatementCounter } from './db/StatementCounter';
+export { describeDatabase, parseMysqlUrl, readDatabaseConfig } from './db/DatabaseConfig';
 export { inTransaction } from './db/inTransaction';
-export { hydrateRows, pagesByParent, createPageLoader } from './db/pagesByParent';
+export type { OpenDataSourceOptions, OpenedDataSource } from './db/openDataSource';
+export { createDatabaseIfMissing, openDataSource, runMigrations } from './db/openDataSource';
 export type { PageKey } from './db/pagesByParent';
-export { encodeCursor, decodeCursor, pageSize, connectionFrom } from './pagination';
-export type { Connection, PageRequest } from './pagination';
-export { createHttpServer, listen, closeServer, readBody, sendJson, sendHttpError, HttpError } from './http/http';
-export type { Route, RequestHandler } from './http/http';
-export { handleGraphQLRequest, REQUEST_ERROR_CODES } from './http/graphqlHttp';
-export { readSubgraphConfig, DEVELOPMENT_INTERNAL_API_TOKEN } from './subgraph/SubgraphConfig';
-export type { SubgraphConfig } from './subgraph/SubgraphConfig';
-export { createSubgraphServer, userIdFrom, USER_ID_HEADER } from './subgraph/createSubgraphServer';
-export type { SubgraphServer, SubgraphServerOptions } from './subgraph/createSubgraphServer';
-export { runMain } from './runMain';
-export { sqlMigration } from './db/SqlMigration';
+export { createPageLoader, hydrateRows, pagesByParent } from './db/pagesByParent';
+export type { DriverKind } from './db/portableColumn';
+export { exactTextColumn, PortableColumn, timestampColumn } from './db/portableColumn';
 export type { StatementsByDriver } from './db/SqlMigration';
-export { projectPath } from './projectPath';
-export { dateTimeScalar, parseId } from './scalars';
-export { money } from './money';
-export type { Money } from './money';
+export { sqlMigration } from './db/SqlMigration';
+export { StatementCounter } from './db/StatementCounter';
+export type { SubgraphName } from './defaults';
+export {
+  DATABASE_NAMES,
+  DEFAULT_DATA_DIR,
+  DEFAULT_PORTS,
+  DEFAULT_SUPERGRAPH_PATH,
+  SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS,
+  SUBGRAPH_NAMES,
+} from './defaults';
+export type { Env } from './env';
+export { ConfigError, readBoolean, readEnum, readInteger, readOptionalString, readPort, readString, readUrl, redactUrl } from './env';
+export {
+  AppError,
+  BadUserInput,
+  ErrorCode,
+  InvalidCursor,
+  maskUnexpectedError,
+  PageSizeExceeded,
+  ServiceUnavailable,
+  Unauthenticated,
+} from './errors';
+export { handleGraphQLRequest, REQUEST_ERROR_CODES } from './http/graphqlHttp';
+export type { RequestHandler, Route } from './http/http';
+export { closeServer, createHttpServer, HttpError, listen, readBody, sendHttpError, sendJson } from './http/http';
 export { hasBearerToken } from './internalAuth';
+export type { Logger } from './logger';
+export { createLogger } from './logger';
+export type { Money } from './money';
+export { money } from './money';
+export type { Connection, PageRequest } from './pagination';
+export { connectionFrom, decodeCursor, encodeCursor, pageSize } from './pagination';
+export { projectPath } from './projectPath';
+export { runMain } from './runMain';
+export { dateTimeScalar, parseId } from './scalars';
+export type { SubgraphServer, SubgraphServerOptions } from './subgraph/createSubgraphServer';
+export { createSubgraphServer, USER_ID_HEADER, userIdFrom } from './subgraph/createSubgraphServer';
+export type { SubgraphConfig } from './subgraph/SubgraphConfig';
+export { DEVELOPMENT_INTERNAL_API_TOKEN, readSubgraphConfig } from './subgraph/SubgraphConfig';

@@ -33,7 +33,11 @@ export function decodeCursor(list: string, cursor: string): number {
  * Validates `first`/`after`: `first` must be 0..maximum (a larger page is refused, never silently
  * clamped, so a client knows it did not get what it asked for).
  */
-export function pageSize(list: string, args: { first?: number | null; after?: string | null }, defaults: { first: number; maximum: number }): PageRequest {
+export function pageSize(
+  list: string,
+  args: { first?: number | null; after?: string | null },
+  defaults: { first: number; maximum: number },
+): PageRequest {
   const first = args.first ?? defaults.first;
   if (!Number.isInteger(first) || first < 0 || first > defaults.maximum) {
     throw new PageSizeExceeded(first, defaults.maximum);

@@ -75,7 +75,5 @@ export function parseMysqlUrl(raw: string, variable: string, defaultDatabase: st
 
 /** A description safe for logs: no password. */
 export function describeDatabase(config: DatabaseConfig): string {
-  return config.kind === 'mysql'
-    ? `mysql://${config.user}@${config.host}:${config.port}/${config.database}`
-    : `sqlite:${config.file}`;
+  return config.kind === 'mysql' ? `mysql://${config.user}@${config.host}:${config.port}/${config.database}` : `sqlite:${config.file}`;
 }

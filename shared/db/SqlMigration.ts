@@ -10,8 +10,7 @@ export type StatementsByDriver = Record<DriverKind, string[]>;
  * that writes both, and drop the old one in a later release.
  */
 export function sqlMigration(name: string, up: StatementsByDriver, down: StatementsByDriver): new () => MigrationInterface {
-  const driverOf = (queryRunner: QueryRunner): DriverKind =>
-    queryRunner.connection.options.type === 'mysql' ? 'mysql' : 'sqlite';
+  const driverOf = (queryRunner: QueryRunner): DriverKind => (queryRunner.connection.options.type === 'mysql' ? 'mysql' : 'sqlite');
   const Migration = class implements MigrationInterface {
     name = name;
     async up(queryRunner: QueryRunner): Promise<void> {

@@ -87,9 +87,7 @@ export async function createDatabaseIfMissing(config: MysqlDatabaseConfig): Prom
     connectTimeout: 10_000,
   });
   try {
-    await connection.query(
-      `CREATE DATABASE IF NOT EXISTS \`${config.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
+    await connection.query(`CREATE DATABASE IF NOT EXISTS \`${config.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
     await connection.end();
   }

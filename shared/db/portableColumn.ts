@@ -39,8 +39,7 @@ export function withColumnVariants<T>(driver: DriverKind, build: () => Promise<T
 }
 
 /** Millisecond timestamps: `datetime(3)` on MySQL; SQLite stores the same type as text. */
-export const timestampColumn = (options: ColumnOptions = {}): PropertyDecorator =>
-  Column({ type: 'datetime', precision: 3, ...options });
+export const timestampColumn = (options: ColumnOptions = {}): PropertyDecorator => Column({ type: 'datetime', precision: 3, ...options });
 
 /**
  * Text that is compared byte for byte on every driver: MySQL's default collations fold case and accents,

@@ -1,5 +1,5 @@
-import { DEFAULT_PORTS, type SubgraphName } from '../defaults';
 import { type DatabaseConfig, readDatabaseConfig } from '../db/DatabaseConfig';
+import { DEFAULT_PORTS, type SubgraphName } from '../defaults';
 import { ConfigError, type Env, readEnum, readInteger, readPort, readString } from '../env';
 
 /** What every subgraph process reads from its environment. Subgraphs extend it with their own settings. */

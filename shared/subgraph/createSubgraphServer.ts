@@ -7,11 +7,10 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from '../defaults';
-import { maskUnexpectedError } from '../errors';
+import { ErrorCode, maskUnexpectedError } from '../errors';
 import { handleGraphQLRequest } from '../http/graphqlHttp';
 import { closeServer, createHttpServer, HttpError, listen, type Route, sendJson } from '../http/http';
 import type { Logger } from '../logger';
-import { ErrorCode } from '../errors';
 
 /** The header through which a subgraph learns who the caller is (set by the router). */
 export const USER_ID_HEADER = 'x-user-id';

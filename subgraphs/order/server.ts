@@ -26,8 +26,7 @@ export function createOrderSubgraph(options: {
   productApi?: ProductApi;
 }): Promise<SubgraphServer<OrderContext>> {
   const { dataSource, config, logger } = options;
-  const productApi =
-    options.productApi ?? createProductApi({ baseUrl: config.productInternalUrl, token: config.internalApiToken, logger });
+  const productApi = options.productApi ?? createProductApi({ baseUrl: config.productInternalUrl, token: config.internalApiToken, logger });
   const checkout = { dataSource, productApi, logger };
   return createSubgraphServer<OrderContext>({
     name: 'order',

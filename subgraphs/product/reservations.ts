@@ -61,7 +61,11 @@ function isDuplicateKey(error: unknown): boolean {
  * line is reserved or nothing changes. Idempotent per `reservationKey`: a retry with the same lines gets
  * the first answer and takes no more stock; other lines under the same key are a conflict.
  */
-export async function reserveStock(dataSource: DataSource, reservationKey: string, lines: readonly RequestedLine[]): Promise<ReservedLine[]> {
+export async function reserveStock(
+  dataSource: DataSource,
+  reservationKey: string,
+  lines: readonly RequestedLine[],
+): Promise<ReservedLine[]> {
   const quantities = validateLines(lines);
   const requestHash = hashLines(quantities);
   try {
@@ -111,7 +115,14 @@ async function reserveInTransaction(
     if (result.affected !== 1) throw new InsufficientStock(String(line.productId), line.quantity, 0);
   }
   const now = new Date();
-  await manager.insert(StockReservation, { reservationKey, requestHash, status: 'reserved', lines: reserved, createdAt: now, updatedAt: now });
+  await manager.insert(StockReservation, {
+    reservationKey,
+    requestHash,
+    status: 'reserved',
+    lines: reserved,
+    createdAt: now,
+    updatedAt: now,
+  });
   return reserved;
 }
 
@@ -126,7 +137,14 @@ export async function releaseStock(dataSource: DataSource, reservationKey: strin
     const reservation = await query.getOne();
     const now = new Date();
     if (!reservation) {
-      await manager.insert(StockReservation, { reservationKey, requestHash: '', status: 'released', lines: [], createdAt: now, updatedAt: now });
+      await manager.insert(StockReservation, {
+        reservationKey,
+        requestHash: '',
+        status: 'released',
+        lines: [],
+        createdAt: now,
+        updatedAt: now,
+      });
       return 'released';
     }
     if (reservation.status === 'released') return 'released';

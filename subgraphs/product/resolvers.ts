@@ -22,7 +22,11 @@ export const resolvers: GraphQLResolverMap<ProductContext> = {
     },
     products: async (_parent, args: ProductsArgs, context) => {
       const page = pageSize('product', args, PAGE);
-      const query = context.dataSource.getRepository(Product).createQueryBuilder('product').orderBy('product.id', 'ASC').limit(page.first + 1);
+      const query = context.dataSource
+        .getRepository(Product)
+        .createQueryBuilder('product')
+        .orderBy('product.id', 'ASC')
+        .limit(page.first + 1);
       if (page.afterId !== null) query.andWhere('product.id > :afterId', { afterId: page.afterId });
       const { categoryId, search } = args.filter ?? {};
       if (categoryId !== undefined && categoryId !== null) {
@@ -31,7 +35,8 @@ export const resolvers: GraphQLResolverMap<ProductContext> = {
       }
       if (search !== undefined && search !== null) {
         const term = search.trim().toLowerCase();
-        if (term.length === 0 || term.length > 100) throw new BadUserInput('filter.search must be 1 to 100 characters.', { field: 'search' });
+        if (term.length === 0 || term.length > 100)
+          throw new BadUserInput('filter.search must be 1 to 100 characters.', { field: 'search' });
         // INSTR on text lower-cased when written: the same case-insensitive substring match on MySQL and SQLite.
         query.andWhere('INSTR(product.searchText, :term) > 0', { term });
       }

@@ -50,7 +50,14 @@ describe('placeOrder through the router', () => {
   it('stores the order with price snapshots, takes the stock, and answers across subgraphs', async () => {
     const { status, body } = await stack.graphql(PLACE_ORDER, {
       headers: asUser,
-      variables: { input: { items: [{ productId: '1', quantity: 2 }, { productId: '2', quantity: 3 }] } },
+      variables: {
+        input: {
+          items: [
+            { productId: '1', quantity: 2 },
+            { productId: '2', quantity: 3 },
+          ],
+        },
+      },
     });
     expect(status).toBe(200);
     expect(body.errors).toBeUndefined();
@@ -59,8 +66,18 @@ describe('placeOrder through the router', () => {
     expect(order.customer).toEqual({ id: '7', name: 'Grace Buyer' });
     expect(order.total).toEqual({ amount: '56.48', currency: 'USD' }); // 2 × 19.99 + 3 × 5.50
     expect(order.items).toEqual([
-      { quantity: 2, unitPrice: { amount: '19.99', currency: 'USD' }, lineTotal: { amount: '39.98' }, product: { id: '1', name: 'Hammer', stock: 8 } },
-      { quantity: 3, unitPrice: { amount: '5.50', currency: 'USD' }, lineTotal: { amount: '16.50' }, product: { id: '2', name: 'Chisel', stock: 0 } },
+      {
+        quantity: 2,
+        unitPrice: { amount: '19.99', currency: 'USD' },
+        lineTotal: { amount: '39.98' },
+        product: { id: '1', name: 'Hammer', stock: 8 },
+      },
+      {
+        quantity: 3,
+        unitPrice: { amount: '5.50', currency: 'USD' },
+        lineTotal: { amount: '16.50' },
+        product: { id: '2', name: 'Chisel', stock: 0 },
+      },
     ]);
     const reservations = await stack.databases.product.dataSource.getRepository(StockReservation).find();
     expect(reservations.map((reservation) => reservation.status)).toEqual(['confirmed']);
@@ -70,7 +87,10 @@ describe('placeOrder through the router', () => {
     const again = await stack.graphql('query($id: ID!) { order(id: $id) { total { amount } items { unitPrice { amount } } } }', {
       variables: { id: order.id },
     });
-    expect(again.body.data.order).toEqual({ total: { amount: '56.48' }, items: [{ unitPrice: { amount: '19.99' } }, { unitPrice: { amount: '5.50' } }] });
+    expect(again.body.data.order).toEqual({
+      total: { amount: '56.48' },
+      items: [{ unitPrice: { amount: '19.99' } }, { unitPrice: { amount: '5.50' } }],
+    });
   });
 
   it.each([
@@ -78,8 +98,22 @@ describe('placeOrder through the router', () => {
     ['a product id that is not a number', [{ productId: 'abc', quantity: 1 }], 'PRODUCT_NOT_FOUND'],
     ['a zero quantity', [{ productId: '1', quantity: 0 }], 'INVALID_QUANTITY'],
     ['a negative quantity', [{ productId: '1', quantity: -2 }], 'INVALID_QUANTITY'],
-    ['too little stock on one line', [{ productId: '1', quantity: 1 }, { productId: '2', quantity: 4 }], 'INSUFFICIENT_STOCK'],
-    ['the same product twice, together above the stock', [{ productId: '2', quantity: 2 }, { productId: '2', quantity: 2 }], 'INSUFFICIENT_STOCK'],
+    [
+      'too little stock on one line',
+      [
+        { productId: '1', quantity: 1 },
+        { productId: '2', quantity: 4 },
+      ],
+      'INSUFFICIENT_STOCK',
+    ],
+    [
+      'the same product twice, together above the stock',
+      [
+        { productId: '2', quantity: 2 },
+        { productId: '2', quantity: 2 },
+      ],
+      'INSUFFICIENT_STOCK',
+    ],
     ['no items', [], 'INVALID_ORDER'],
   ])('refuses %s with a stable code and writes nothing anywhere', async (_label, items, code) => {
     const before = await snapshot();
@@ -92,7 +126,10 @@ describe('placeOrder through the router', () => {
   });
 
   it('tells how many are available when stock is short', async () => {
-    const { body } = await stack.graphql(PLACE_ORDER, { headers: asUser, variables: { input: { items: [{ productId: '2', quantity: 5 }] } } });
+    const { body } = await stack.graphql(PLACE_ORDER, {
+      headers: asUser,
+      variables: { input: { items: [{ productId: '2', quantity: 5 }] } },
+    });
     expect(body.errors?.[0].extensions).toMatchObject({ code: 'INSUFFICIENT_STOCK', productId: '2', requested: 5, available: 3 });
   });
 

@@ -30,7 +30,14 @@ describe('a query across all three subgraphs, through the router', () => {
       stack.databases.product.dataSource,
       Array.from({ length: 30 }, (_, i) => ({ id: i + 1, name: `Product ${i + 1}`, priceCents: priceOf(i + 1), stock: 10, categoryId: 1 })),
     );
-    await insertOrders(stack.databases.order.dataSource, { firstOrderId: 1, userId: 1, count: 2, itemsPerOrder: 2, productIds: [1, 2, 3], unitPriceCents: priceOf });
+    await insertOrders(stack.databases.order.dataSource, {
+      firstOrderId: 1,
+      userId: 1,
+      count: 2,
+      itemsPerOrder: 2,
+      productIds: [1, 2, 3],
+      unitPriceCents: priceOf,
+    });
     await insertOrders(stack.databases.order.dataSource, {
       firstOrderId: 100,
       userId: 2,

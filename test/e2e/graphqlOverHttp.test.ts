@@ -1,3 +1,4 @@
+import { readJson } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';
 
 const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json';
@@ -24,21 +25,23 @@ describe('the router speaks GraphQL over HTTP', () => {
       const response = await post(JSON.stringify({ query }), { accept });
       expect(response.status).toBe(requestErrorStatus);
       expect(response.headers.get('content-type')).toContain(contentType);
-      const body = await response.json();
+      const body = await readJson(response);
       expect(body.data).toBeUndefined();
       expect(body.errors[0].extensions.code).toBe(code);
     });
 
     it(`answers ${requestErrorStatus} when variables do not fit their types`, async () => {
-      const response = await post(JSON.stringify({ query: 'query($id: ID!) { user(id: $id) { id } }', variables: { id: { no: 1 } } }), { accept });
+      const response = await post(JSON.stringify({ query: 'query($id: ID!) { user(id: $id) { id } }', variables: { id: { no: 1 } } }), {
+        accept,
+      });
       expect(response.status).toBe(requestErrorStatus);
-      expect((await response.json()).errors[0].extensions.code).toBe('BAD_USER_INPUT');
+      expect((await readJson(response)).errors[0].extensions.code).toBe('BAD_USER_INPUT');
     });
 
     it('answers 200 with data and errors side by side when a field fails', async () => {
       const response = await post(JSON.stringify({ query: '{ products(first: 1000) { edges { cursor } } }' }), { accept });
       expect(response.status).toBe(200);
-      const body = await response.json();
+      const body = await readJson(response);
       expect(body.errors[0].extensions.code).toBe('PAGE_SIZE_EXCEEDED');
       expect('data' in body).toBe(true);
     });
@@ -47,7 +50,7 @@ describe('the router speaks GraphQL over HTTP', () => {
   it('answers 400 BAD_REQUEST to a body that is not JSON, whatever the Accept header', async () => {
     const response = await post('{"query": ', { accept: 'application/json' });
     expect(response.status).toBe(400);
-    expect((await response.json()).errors[0].extensions.code).toBe('BAD_REQUEST');
+    expect((await readJson(response)).errors[0].extensions.code).toBe('BAD_REQUEST');
   });
 
   it('answers 400 when variables are not an object', async () => {
@@ -58,14 +61,14 @@ describe('the router speaks GraphQL over HTTP', () => {
   it('answers 413 PAYLOAD_TOO_LARGE to a body above the limit without reading it all', async () => {
     const response = await post(JSON.stringify({ query: `{ me { id } } # ${'x'.repeat(5000)}` }));
     expect(response.status).toBe(413);
-    expect((await response.json()).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect((await readJson(response)).errors[0].extensions.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('runs a query sent with GET (with a preflight-forcing header, as CSRF prevention asks)', async () => {
     const url = `${stack.routerUrl}?query=${encodeURIComponent('{ products(first: 1) { pageInfo { hasNextPage } } }')}`;
     const response = await fetch(url, { headers: { 'apollo-require-preflight': 'true' } });
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ data: { products: { pageInfo: { hasNextPage: false } } } });
+    expect(await readJson(response)).toEqual({ data: { products: { pageInfo: { hasNextPage: false } } } });
   });
 
   it('refuses a GET without a preflight-forcing header (CSRF prevention)', async () => {
@@ -76,13 +79,19 @@ describe('the router speaks GraphQL over HTTP', () => {
 
   it('refuses a mutation sent with GET: 405 with Allow: POST', async () => {
     const query = 'mutation { placeOrder(input: { items: [{ productId: "1", quantity: 1 }] }) { id } }';
-    const response = await fetch(`${stack.routerUrl}?query=${encodeURIComponent(query)}`, { headers: { 'apollo-require-preflight': 'true' } });
+    const response = await fetch(`${stack.routerUrl}?query=${encodeURIComponent(query)}`, {
+      headers: { 'apollo-require-preflight': 'true' },
+    });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('POST');
   });
 
   it('refuses a POST with a simple content type (a cross-site form cannot run operations)', async () => {
-    const response = await fetch(stack.routerUrl, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"query":"{ me { id } }"}' });
+    const response = await fetch(stack.routerUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: '{"query":"{ me { id } }"}',
+    });
     expect(response.status).toBe(400);
   });
 
@@ -96,7 +105,11 @@ describe('the router speaks GraphQL over HTTP', () => {
   it('answers a CORS preflight so that the embedded Sandbox can call it', async () => {
     const response = await fetch(stack.routerUrl, {
       method: 'OPTIONS',
-      headers: { origin: 'https://sandbox.embed.apollographql.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: 'https://sandbox.embed.apollographql.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('https://sandbox.embed.apollographql.com');

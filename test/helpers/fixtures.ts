@@ -57,7 +57,14 @@ export async function insertProducts(dataSource: DataSource, products: ProductFi
  */
 export async function insertOrders(
   dataSource: DataSource,
-  options: { firstOrderId: number; userId: number; count: number; itemsPerOrder: number; productIds: number[]; unitPriceCents: (productId: number) => number },
+  options: {
+    firstOrderId: number;
+    userId: number;
+    count: number;
+    itemsPerOrder: number;
+    productIds: number[];
+    unitPriceCents: (productId: number) => number;
+  },
 ): Promise<number[]> {
   const orders = [];
   const items = [];

@@ -1,6 +1,6 @@
-import { createLogger, type SubgraphConfig, type SubgraphServer } from '../../shared';
-import { readRouterConfig, type RouterConfig } from '../../router/RouterConfig';
 import { createRouter, type Router } from '../../router/createRouter';
+import { type RouterConfig, readRouterConfig } from '../../router/RouterConfig';
+import { createLogger, type SubgraphConfig, type SubgraphServer } from '../../shared';
 import { createAccountSubgraph } from '../../subgraphs/account/server';
 import { createOrderSubgraph } from '../../subgraphs/order/server';
 import { createProductSubgraph } from '../../subgraphs/product/server';
@@ -31,7 +31,15 @@ export interface GraphQLResult {
 const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
 function subgraphConfig(name: 'account' | 'product' | 'order', database: TestDatabase): SubgraphConfig {
-  return { name, port: 0, database: database.config, production: false, logLevel: 'silent', maxBodyBytes: 1024 * 1024, internalApiToken: INTERNAL_TOKEN };
+  return {
+    name,
+    port: 0,
+    database: database.config,
+    production: false,
+    logLevel: 'silent',
+    maxBodyBytes: 1024 * 1024,
+    internalApiToken: INTERNAL_TOKEN,
+  };
 }
 
 /**
@@ -44,8 +52,16 @@ export async function startStack(label: string, routerOverrides: Partial<RouterC
     product: await openTestDatabase('product', label),
     order: await openTestDatabase('order', label),
   };
-  const account = await createAccountSubgraph({ dataSource: databases.account.dataSource, config: subgraphConfig('account', databases.account), logger });
-  const product = await createProductSubgraph({ dataSource: databases.product.dataSource, config: subgraphConfig('product', databases.product), logger });
+  const account = await createAccountSubgraph({
+    dataSource: databases.account.dataSource,
+    config: subgraphConfig('account', databases.account),
+    logger,
+  });
+  const product = await createProductSubgraph({
+    dataSource: databases.product.dataSource,
+    config: subgraphConfig('product', databases.product),
+    logger,
+  });
   const productPort = await product.listen(0);
   const order = await createOrderSubgraph({
     dataSource: databases.order.dataSource,
@@ -85,7 +101,7 @@ export async function startStack(label: string, routerOverrides: Partial<RouterC
         headers: { 'content-type': 'application/json', ...options.headers },
         body: JSON.stringify({ query, variables: options.variables }),
       });
-      return { status: response.status, headers: response.headers, body: await response.json() };
+      return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResult['body'] };
     },
     async stop() {
       await router.stop();

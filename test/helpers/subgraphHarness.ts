@@ -9,7 +9,10 @@ export async function execute<TContext extends BaseContext>(
   query: string,
   variables: Record<string, unknown> = {},
   headers: Record<string, string> = {},
-): Promise<{ data?: any; errors?: readonly { message: string; extensions?: Record<string, unknown>; path?: readonly (string | number)[] }[] }> {
+): Promise<{
+  data?: any;
+  errors?: readonly { message: string; extensions?: Record<string, unknown>; path?: readonly (string | number)[] }[];
+}> {
   const response = await subgraph.apollo.executeOperation(
     { query, variables },
     { contextValue: subgraph.createContext({ headers } as never) },

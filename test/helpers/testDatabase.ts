@@ -2,14 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import {
-  DATABASE_NAMES,
-  type DatabaseConfig,
-  type OpenedDataSource,
-  openDataSource,
-  parseMysqlUrl,
-  type SubgraphName,
-} from '../../shared';
+import { DATABASE_NAMES, type DatabaseConfig, type OpenedDataSource, openDataSource, parseMysqlUrl, type SubgraphName } from '../../shared';
 import { accountDatabase } from '../../subgraphs/account/database';
 import { orderDatabase } from '../../subgraphs/order/database';
 import { productDatabase } from '../../subgraphs/product/database';

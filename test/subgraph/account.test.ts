@@ -13,7 +13,15 @@ describe(`account subgraph on ${testDatabaseKind}`, () => {
     subgraph = await createAccountSubgraph({
       dataSource: database.dataSource,
       logger: silentLogger,
-      config: { name: 'account', port: 0, database: database.config, production: false, logLevel: 'silent', maxBodyBytes: 65536, internalApiToken: 'x' },
+      config: {
+        name: 'account',
+        port: 0,
+        database: database.config,
+        production: false,
+        logLevel: 'silent',
+        maxBodyBytes: 65536,
+        internalApiToken: 'x',
+      },
     });
     await insertUsers(database.dataSource, [
       { id: 1, name: 'Ada', email: 'ada@example.test' },
@@ -26,7 +34,10 @@ describe(`account subgraph on ${testDatabaseKind}`, () => {
   });
 
   it('answers user(id) with its fields, and null for unknown or malformed ids', async () => {
-    const result = await execute(subgraph, '{ a: user(id: "1") { id name email createdAt } b: user(id: "3") { id } c: user(id: "x") { id } }');
+    const result = await execute(
+      subgraph,
+      '{ a: user(id: "1") { id name email createdAt } b: user(id: "3") { id } c: user(id: "x") { id } }',
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({
       a: { id: '1', name: 'Ada', email: 'ada@example.test', createdAt: '2026-01-01T00:00:01.000Z' },
@@ -42,11 +53,9 @@ describe(`account subgraph on ${testDatabaseKind}`, () => {
 
   it('resolves many User references with one statement', async () => {
     const before = database.statements.count;
-    const result = await execute(
-      subgraph,
-      'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name } } }',
-      { r: [1, 2, 9, 1].map((id) => ({ __typename: 'User', id: String(id) })) },
-    );
+    const result = await execute(subgraph, 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { id name } } }', {
+      r: [1, 2, 9, 1].map((id) => ({ __typename: 'User', id: String(id) })),
+    });
     expect(result.data._entities).toEqual([{ id: '1', name: 'Ada' }, { id: '2', name: 'Bea' }, null, { id: '1', name: 'Ada' }]);
     expect(database.statements.count - before).toBe(1);
   });

@@ -49,7 +49,9 @@ describe(`migrations under a lock on ${testDatabaseKind}`, () => {
         .then(({ dataSource }) => dataSource.destroy())
         .then(() => process.exit(0), (error) => { console.error(error.message); process.exit(1); });`;
     const results = await Promise.all(
-      Array.from({ length: 3 }, () => execFileAsync(process.execPath, ['-e', script, JSON.stringify(fresh.config)], { cwd: projectPath() })),
+      Array.from({ length: 3 }, () =>
+        execFileAsync(process.execPath, ['-e', script, JSON.stringify(fresh.config)], { cwd: projectPath() }),
+      ),
     );
     expect(results.map((result) => result.stderr)).toEqual(['', '', '']);
     const reopened = await openDataSource(fresh.config, subgraphDatabases.order);

@@ -12,7 +12,12 @@ class RecordingProductApi implements ProductApi {
   constructor(private readonly unitPriceCents: number) {}
   async reserve(key: string, lines: { productId: string; quantity: number }[]): Promise<ReservedLine[]> {
     this.calls.push(`reserve ${key}`);
-    return lines.map((line) => ({ productId: Number(line.productId), quantity: line.quantity, unitPriceCents: this.unitPriceCents, currency: 'USD' }));
+    return lines.map((line) => ({
+      productId: Number(line.productId),
+      quantity: line.quantity,
+      unitPriceCents: this.unitPriceCents,
+      currency: 'USD',
+    }));
   }
   async release(key: string): Promise<void> {
     this.calls.push(`release ${key}`);
@@ -45,8 +50,19 @@ describe(`order subgraph on ${testDatabaseKind}`, () => {
 
   beforeAll(async () => {
     database = await openTestDatabase('order', 'order');
-    for (const [userId, firstOrderId] of [[1, 1], [2, 10], [3, 20]]) {
-      await insertOrders(database.dataSource, { firstOrderId, userId, count: 3, itemsPerOrder: 2, productIds: [5, 6, 7], unitPriceCents: () => 100 });
+    for (const [userId, firstOrderId] of [
+      [1, 1],
+      [2, 10],
+      [3, 20],
+    ]) {
+      await insertOrders(database.dataSource, {
+        firstOrderId,
+        userId,
+        count: 3,
+        itemsPerOrder: 2,
+        productIds: [5, 6, 7],
+        unitPriceCents: () => 100,
+      });
     }
   });
   afterAll(() => database.drop());
@@ -93,7 +109,12 @@ describe(`order subgraph on ${testDatabaseKind}`, () => {
   it('confirms the reservation once the order is stored', async () => {
     const productApi = new RecordingProductApi(250);
     const subgraph = await subgraphWith(productApi);
-    const result = await execute(subgraph, 'mutation { placeOrder(input: { items: [{ productId: "7", quantity: 4 }] }) { total { amount } } }', {}, { 'x-user-id': '3' });
+    const result = await execute(
+      subgraph,
+      'mutation { placeOrder(input: { items: [{ productId: "7", quantity: 4 }] }) { total { amount } } }',
+      {},
+      { 'x-user-id': '3' },
+    );
     expect(result.data.placeOrder.total).toEqual({ amount: '10.00' });
     expect(productApi.calls.map((call) => call.split(' ')[0])).toEqual(['reserve', 'confirm']);
     await subgraph.stop();

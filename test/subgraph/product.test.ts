@@ -14,7 +14,15 @@ describe(`product subgraph on ${testDatabaseKind}`, () => {
     subgraph = await createProductSubgraph({
       dataSource: database.dataSource,
       logger: silentLogger,
-      config: { name: 'product', port: 0, database: database.config, production: false, logLevel: 'silent', maxBodyBytes: 65536, internalApiToken: 'x' },
+      config: {
+        name: 'product',
+        port: 0,
+        database: database.config,
+        production: false,
+        logLevel: 'silent',
+        maxBodyBytes: 65536,
+        internalApiToken: 'x',
+      },
     });
     await insertCategory(database.dataSource, 1, 'Kitchen');
     await insertCategory(database.dataSource, 2, 'Garden');
@@ -32,7 +40,11 @@ describe(`product subgraph on ${testDatabaseKind}`, () => {
   });
 
   const search = async (term: string) => {
-    const result = await execute(subgraph, 'query($term: String) { products(first: 100, filter: { search: $term }) { edges { node { id } } } }', { term });
+    const result = await execute(
+      subgraph,
+      'query($term: String) { products(first: 100, filter: { search: $term }) { edges { node { id } } } }',
+      { term },
+    );
     expect(result.errors).toBeUndefined();
     return result.data.products.edges.map((edge: { node: { id: string } }) => Number(edge.node.id));
   };
@@ -87,8 +99,15 @@ describe(`product subgraph on ${testDatabaseKind}`, () => {
   });
 
   it('formats prices as exact decimal strings', async () => {
-    const result = await execute(subgraph, '{ a: product(id: "1") { price { amount currency } inStock } b: product(id: "5") { price { amount } } c: product(id: "2") { inStock } }');
-    expect(result.data).toEqual({ a: { price: { amount: '19.99', currency: 'USD' }, inStock: true }, b: { price: { amount: '0.05' } }, c: { inStock: false } });
+    const result = await execute(
+      subgraph,
+      '{ a: product(id: "1") { price { amount currency } inStock } b: product(id: "5") { price { amount } } c: product(id: "2") { inStock } }',
+    );
+    expect(result.data).toEqual({
+      a: { price: { amount: '19.99', currency: 'USD' }, inStock: true },
+      b: { price: { amount: '0.05' } },
+      c: { inStock: false },
+    });
   });
 
   it('resolves entity references by id and by sku in one statement each, null for unknown ones', async () => {
@@ -106,13 +125,22 @@ describe(`product subgraph on ${testDatabaseKind}`, () => {
         ],
       },
     );
-    expect(result.data._entities).toEqual([{ id: '3', name: 'Cafe Mug' }, { id: '1', name: 'Claw Hammer' }, null, { id: '1', name: 'Claw Hammer' }, null]);
+    expect(result.data._entities).toEqual([
+      { id: '3', name: 'Cafe Mug' },
+      { id: '1', name: 'Claw Hammer' },
+      null,
+      { id: '1', name: 'Claw Hammer' },
+      null,
+    ]);
     expect(database.statements.count - before).toBe(2);
   });
 
   it('loads each category once per request however many products point at it', async () => {
     const before = database.statements.count;
-    const result = await execute(subgraph, '{ products(first: 5) { edges { node { category { id name products(first: 2) { edges { node { id } } } } } } } }');
+    const result = await execute(
+      subgraph,
+      '{ products(first: 5) { edges { node { category { id name products(first: 2) { edges { node { id } } } } } } } }',
+    );
     expect(result.errors).toBeUndefined();
     // products page, categories by id, one page of products for every category at once.
     expect(database.statements.count - before).toBe(3);

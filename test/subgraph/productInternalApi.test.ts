@@ -3,6 +3,7 @@ import { Product } from '../../subgraphs/product/entities/Product';
 import { StockReservation } from '../../subgraphs/product/entities/StockReservation';
 import { createProductSubgraph, type ProductContext } from '../../subgraphs/product/server';
 import { insertCategory, insertProducts } from '../helpers/fixtures';
+import { readJson } from '../helpers/http';
 import { silentLogger } from '../helpers/subgraphHarness';
 import { openTestDatabase, type TestDatabase, testDatabaseKind } from '../helpers/testDatabase';
 
@@ -19,7 +20,7 @@ describe(`the product subgraph internal stock API on ${testDatabaseKind}`, () =>
       headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: await readJson(response) };
   };
   const stockOf = async (id: number) => (await database.dataSource.getRepository(Product).findOneByOrFail({ id })).stock;
 
@@ -28,7 +29,15 @@ describe(`the product subgraph internal stock API on ${testDatabaseKind}`, () =>
     subgraph = await createProductSubgraph({
       dataSource: database.dataSource,
       logger: silentLogger,
-      config: { name: 'product', port: 0, database: database.config, production: false, logLevel: 'silent', maxBodyBytes: 65536, internalApiToken: TOKEN },
+      config: {
+        name: 'product',
+        port: 0,
+        database: database.config,
+        production: false,
+        logLevel: 'silent',
+        maxBodyBytes: 65536,
+        internalApiToken: TOKEN,
+      },
     });
     baseUrl = `http://127.0.0.1:${await subgraph.listen(0)}`;
   });
@@ -50,7 +59,11 @@ describe(`the product subgraph internal stock API on ${testDatabaseKind}`, () =>
     ['a wrong credential', 'not-the-token'],
     ['the credential with a character more', `${TOKEN}x`],
   ])('refuses a call with %s: 401 and nothing reserved', async (_label, token) => {
-    const { status, body } = await call('/internal/reservations', { reservationKey: 'key-00000001', lines: [{ productId: '1', quantity: 1 }] }, token);
+    const { status, body } = await call(
+      '/internal/reservations',
+      { reservationKey: 'key-00000001', lines: [{ productId: '1', quantity: 1 }] },
+      token,
+    );
     expect(status).toBe(401);
     expect(body.errors[0].extensions.code).toBe('UNAUTHENTICATED');
     expect(await stockOf(1)).toBe(10);
@@ -59,7 +72,10 @@ describe(`the product subgraph internal stock API on ${testDatabaseKind}`, () =>
   it('reserves stock and returns the current prices', async () => {
     const { status, body } = await call('/internal/reservations', {
       reservationKey: 'key-00000002',
-      lines: [{ productId: '1', quantity: 3 }, { productId: '2', quantity: 1 }],
+      lines: [
+        { productId: '1', quantity: 3 },
+        { productId: '2', quantity: 1 },
+      ],
     });
     expect(status).toBe(200);
     expect(body.lines).toEqual([
@@ -82,7 +98,10 @@ describe(`the product subgraph internal stock API on ${testDatabaseKind}`, () =>
 
   it('refuses the same key for other lines with 409 IDEMPOTENCY_CONFLICT', async () => {
     await call('/internal/reservations', { reservationKey: 'key-00000004', lines: [{ productId: '1', quantity: 1 }] });
-    const { status, body } = await call('/internal/reservations', { reservationKey: 'key-00000004', lines: [{ productId: '1', quantity: 2 }] });
+    const { status, body } = await call('/internal/reservations', {
+      reservationKey: 'key-00000004',
+      lines: [{ productId: '1', quantity: 2 }],
+    });
     expect(status).toBe(409);
     expect(body.error.code).toBe('IDEMPOTENCY_CONFLICT');
     expect(await stockOf(1)).toBe(9);

@@ -1,4 +1,4 @@
-import { Entity, Index, PrimaryGeneratedColumn, Column } from 'typeorm';
+import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
 import { timestampColumn } from '../../../shared';
 
 /** A customer account. Its id is the identity the router forwards to every subgraph. */

@@ -5,21 +5,15 @@ export const InitialSchema1795818605035 = sqlMigration(
   'InitialSchema1795818605035',
   {
     mysql: [
-      "CREATE TABLE `users` (`id` int NOT NULL AUTO_INCREMENT, `email` varchar(254) NOT NULL, `name` varchar(200) NOT NULL, `created_at` datetime(3) NOT NULL, UNIQUE INDEX `UQ_users_email` (`email`), PRIMARY KEY (`id`)) ENGINE=InnoDB",
+      'CREATE TABLE `users` (`id` int NOT NULL AUTO_INCREMENT, `email` varchar(254) NOT NULL, `name` varchar(200) NOT NULL, `created_at` datetime(3) NOT NULL, UNIQUE INDEX `UQ_users_email` (`email`), PRIMARY KEY (`id`)) ENGINE=InnoDB',
     ],
     sqlite: [
-      "CREATE TABLE \"users\" (\"id\" integer PRIMARY KEY AUTOINCREMENT NOT NULL, \"email\" varchar(254) NOT NULL, \"name\" varchar(200) NOT NULL, \"created_at\" datetime(3) NOT NULL)",
-      "CREATE UNIQUE INDEX \"UQ_users_email\" ON \"users\" (\"email\") ",
+      'CREATE TABLE "users" ("id" integer PRIMARY KEY AUTOINCREMENT NOT NULL, "email" varchar(254) NOT NULL, "name" varchar(200) NOT NULL, "created_at" datetime(3) NOT NULL)',
+      'CREATE UNIQUE INDEX "UQ_users_email" ON "users" ("email") ',
     ],
   },
   {
-    mysql: [
-      "DROP INDEX `UQ_users_email` ON `users`",
-      "DROP TABLE `users`",
-    ],
-    sqlite: [
-      "DROP INDEX \"UQ_users_email\"",
-      "DROP TABLE \"users\"",
-    ],
+    mysql: ['DROP INDEX `UQ_users_email` ON `users`', 'DROP TABLE `users`'],
+    sqlite: ['DROP INDEX "UQ_users_email"', 'DROP TABLE "users"'],
   },
 );
