@@ -1,0 +1,348 @@
+/**
+ * docker-compose.yml, docker/mysql/init.sql and the Dockerfile must agree with the defaults the code uses. Every
+ * expectation comes from shared/defaults.ts, never from the compose file, so a port, a service name or a database
+ * that drifts fails here instead of in a container that never turns healthy.
+ *
+ * Values are read as a fresh clone gets them: `${VAR:-default}` resolves to its default, as it does when
+ * docker-compose runs with none of the variables set.
+ */
+import { spawnSync } from 'node:child_process';
+import { accessSync, constants, readFileSync } from 'node:fs';
+import { delimiter, join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { DATABASE_NAMES, DEFAULT_PORTS, DEFAULT_SUPERGRAPH_PATH, SUBGRAPH_NAMES, type SubgraphName } from '../../shared/defaults';
+
+const repoRoot = resolve(__dirname, '../..');
+const composePath = join(repoRoot, 'docker-compose.yml');
+
+type PortSpec = string | number | { target: number | string; published?: number | string };
+type VolumeSpec = string | { type?: string; source?: string; target: string };
+
+interface ComposeService {
+  image?: string;
+  build?: unknown;
+  command?: string | string[];
+  environment?: Record<string, string | number | boolean | null> | string[];
+  ports?: PortSpec[];
+  expose?: Array<string | number>;
+  depends_on?: string[] | Record<string, { condition?: string }>;
+  healthcheck?: { test?: string | string[]; disable?: boolean };
+  volumes?: VolumeSpec[];
+}
+
+interface ComposeFile {
+  services?: Record<string, ComposeService>;
+}
+
+/** Compose's variable substitution with no variable set: `${X:-d}` and `${X-d}` give d, `${X}` gives '', `$$` gives `$`. */
+function interpolate(value: string): string {
+  return value.replace(
+    /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+    (_match, dollar: string | undefined, name: string | undefined, operator: string | undefined, operand = '') => {
+      if (dollar) return '$';
+      if (operator?.endsWith('?')) throw new Error(`${name} is required by docker-compose.yml and has no default`);
+      return operator ? operand : '';
+    },
+  );
+}
+
+const compose = parse(readFileSync(composePath, 'utf8'), { merge: true }) as ComposeFile;
+
+function service(name: string): ComposeService {
+  const found = compose.services?.[name];
+  if (!found) throw new Error(`docker-compose.yml has no service '${name}'`);
+  return found;
+}
+
+function environmentOf(name: string): Record<string, string> {
+  const raw = service(name).environment ?? {};
+  const entries = Array.isArray(raw)
+    ? raw.map((line): [string, string] => {
+        const at = line.indexOf('=');
+        return at === -1 ? [line, ''] : [line.slice(0, at), line.slice(at + 1)];
+      })
+    : Object.entries(raw).map(([key, value]): [string, string] => [key, value == null ? '' : String(value)]);
+  return Object.fromEntries(entries.map(([key, value]) => [key, interpolate(value)]));
+}
+
+/** `[[ip:]host:]container[/protocol]` or the long syntax, as { host, container } (host undefined when not published). */
+function portMappings(name: string): Array<{ host?: number; container: number }> {
+  return (service(name).ports ?? []).map((spec) => {
+    if (typeof spec === 'number') return { container: spec };
+    if (typeof spec === 'object') {
+      const published = spec.published === undefined ? undefined : Number(interpolate(String(spec.published)));
+      return { host: published, container: Number(spec.target) };
+    }
+    const parts = interpolate(spec).split('/')[0].split(':');
+    const container = Number(parts[parts.length - 1]);
+    return parts.length >= 2 ? { host: Number(parts[parts.length - 2]), container } : { container };
+  });
+}
+
+/** Ports other services on the compose network can reach: `expose` plus the container side of `ports`. */
+function containerPorts(name: string): number[] {
+  const exposed = (service(name).expose ?? []).map((spec) => Number(interpolate(String(spec)).split('/')[0]));
+  return [...exposed, ...portMappings(name).map((mapping) => mapping.container)];
+}
+
+function dependencyCondition(from: string, to: string): string | undefined {
+  const dependsOn = service(from).depends_on;
+  if (Array.isArray(dependsOn)) return dependsOn.includes(to) ? 'service_started' : undefined;
+  const dependency = dependsOn?.[to];
+  return dependency ? (dependency.condition ?? 'service_started') : undefined;
+}
+
+function commandOf(name: string): string[] {
+  const command = service(name).command;
+  return typeof command === 'string' ? command.trim().split(/\s+/) : (command ?? []);
+}
+
+function healthcheckText(name: string): string {
+  const test = service(name).healthcheck?.test;
+  return Array.isArray(test) ? test.join(' ') : (test ?? '');
+}
+
+function findOnPath(binary: string): string | undefined {
+  for (const folder of (process.env.PATH ?? '').split(delimiter)) {
+    if (!folder) continue;
+    const candidate = join(folder, binary);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // Not in this folder; try the next.
+    }
+  }
+  return undefined;
+}
+
+const envName = (subgraph: SubgraphName): string => subgraph.toUpperCase();
+const appServices = ['router', ...SUBGRAPH_NAMES] as const;
+const healthPorts: Record<(typeof appServices)[number], number> = {
+  router: DEFAULT_PORTS.routerAdmin,
+  account: DEFAULT_PORTS.account,
+  product: DEFAULT_PORTS.product,
+  order: DEFAULT_PORTS.order,
+};
+
+describe('docker-compose.yml', () => {
+  test('defines mysql, the router and one service per subgraph', () => {
+    expect(Object.keys(compose.services ?? {}).sort()).toEqual(expect.arrayContaining(['mysql', ...appServices]));
+  });
+
+  test.each(SUBGRAPH_NAMES)('%s listens on its default port, in its environment and on the network', (subgraph) => {
+    const port = DEFAULT_PORTS[subgraph];
+    expect(environmentOf(subgraph)[`${envName(subgraph)}_PORT`]).toBe(String(port));
+    expect(containerPorts(subgraph)).toContain(port);
+  });
+
+  test.each(SUBGRAPH_NAMES)('%s is reached through the router only (its port is not published)', (subgraph) => {
+    expect(portMappings(subgraph).filter((mapping) => mapping.host !== undefined)).toEqual([]);
+  });
+
+  test('the router listens on its default ports and publishes them as they are', () => {
+    const environment = environmentOf('router');
+    expect(environment.ROUTER_PORT).toBe(String(DEFAULT_PORTS.router));
+    expect(environment.ROUTER_ADMIN_PORT).toBe(String(DEFAULT_PORTS.routerAdmin));
+    expect(portMappings('router')).toEqual(
+      expect.arrayContaining([
+        { host: DEFAULT_PORTS.router, container: DEFAULT_PORTS.router },
+        { host: DEFAULT_PORTS.routerAdmin, container: DEFAULT_PORTS.routerAdmin },
+      ]),
+    );
+  });
+
+  test.each(SUBGRAPH_NAMES)('the router reaches %s by its service name and port', (subgraph) => {
+    const raw = environmentOf('router')[`${envName(subgraph)}_URL`];
+    expect(raw).toBeDefined();
+    const url = new URL(raw);
+    expect({ protocol: url.protocol, hostname: url.hostname, port: url.port, pathname: url.pathname }).toEqual({
+      protocol: 'http:',
+      hostname: subgraph,
+      port: String(DEFAULT_PORTS[subgraph]),
+      pathname: '/graphql',
+    });
+  });
+
+  test('the router serves the supergraph the image ships', () => {
+    const supergraphPath = environmentOf('router').SUPERGRAPH_PATH;
+    if (supergraphPath !== undefined) expect(supergraphPath.endsWith(DEFAULT_SUPERGRAPH_PATH)).toBe(true);
+  });
+
+  test('mysql runs MySQL 8.4 with a password-protected application user that is not root', () => {
+    expect(service('mysql').image).toMatch(/^mysql:8\.4(\.|$)/);
+    const environment = environmentOf('mysql');
+    expect(environment.MYSQL_USER).toBeTruthy();
+    expect(environment.MYSQL_USER).not.toBe('root');
+    expect(environment.MYSQL_PASSWORD).toBeTruthy();
+    expect(environment.MYSQL_ROOT_PASSWORD).toBeTruthy();
+  });
+
+  test.each(SUBGRAPH_NAMES)('%s connects to the mysql service as the application user', (subgraph) => {
+    const environment = environmentOf(subgraph);
+    const raw = environment[`${envName(subgraph)}_DATABASE_URL`] ?? environment.DATABASE_URL;
+    expect(raw).toBeDefined();
+    const url = new URL(raw);
+    const mysql = environmentOf('mysql');
+    expect({
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port || '3306',
+      username: decodeURIComponent(url.username),
+      password: decodeURIComponent(url.password),
+    }).toEqual({
+      protocol: 'mysql:',
+      hostname: 'mysql',
+      port: '3306',
+      username: mysql.MYSQL_USER,
+      password: mysql.MYSQL_PASSWORD,
+    });
+    // The URL names a server; each subgraph picks its own database on it.
+    expect(['', '/', `/${DATABASE_NAMES[subgraph]}`]).toContain(url.pathname);
+  });
+
+  test.each(SUBGRAPH_NAMES)('%s starts once mysql is healthy', (subgraph) => {
+    expect(dependencyCondition(subgraph, 'mysql')).toBe('service_healthy');
+  });
+
+  test.each(SUBGRAPH_NAMES)('the router starts once %s is healthy', (subgraph) => {
+    expect(dependencyCondition('router', subgraph)).toBe('service_healthy');
+  });
+
+  test('every service has a healthcheck', () => {
+    const unchecked = Object.entries(compose.services ?? {})
+      .filter(([, definition]) => {
+        const test = definition.healthcheck?.test;
+        const disabled = definition.healthcheck?.disable === true || (Array.isArray(test) && test[0] === 'NONE');
+        return test === undefined || test.length === 0 || disabled;
+      })
+      .map(([name]) => name);
+    expect(unchecked).toEqual([]);
+  });
+
+  test.each(appServices)('the healthcheck of %s asks its health endpoint with node (no curl in the image)', (name) => {
+    const check = healthcheckText(name);
+    expect(check).toContain(`127.0.0.1:${healthPorts[name]}/health/`);
+    expect(check).toMatch(/\bnode\b/);
+  });
+
+  test('product and order share one INTERNAL_API_TOKEN, and order reaches product’s internal API', () => {
+    const product = environmentOf('product').INTERNAL_API_TOKEN;
+    const order = environmentOf('order').INTERNAL_API_TOKEN;
+    expect(product).toBeTruthy();
+    expect(order).toBe(product);
+    const internalUrl = new URL(environmentOf('order').PRODUCT_INTERNAL_URL);
+    expect({ hostname: internalUrl.hostname, port: internalUrl.port }).toEqual({
+      hostname: 'product',
+      port: String(DEFAULT_PORTS.product),
+    });
+  });
+
+  test.each(appServices)('%s runs in production mode', (name) => {
+    expect(environmentOf(name).NODE_ENV).toBe('production');
+  });
+
+  test('the four processes run from one image, each with its own entry point', () => {
+    const images = new Set(appServices.map((name) => service(name).image));
+    expect(images.size).toBe(1);
+    expect(commandOf('router')).toEqual(['node', 'dist/router/main.js']);
+    for (const subgraph of SUBGRAPH_NAMES) {
+      expect(commandOf(subgraph)).toEqual(['node', `dist/subgraphs/${subgraph}/main.js`]);
+    }
+  });
+
+  test('the mysql init script creates every subgraph database and grants it to the application user', () => {
+    const initScripts = (service('mysql').volumes ?? [])
+      .map((volume) => {
+        if (typeof volume === 'object') return { source: volume.source ?? '', target: volume.target };
+        const [source, target = ''] = volume.split(':');
+        return { source, target };
+      })
+      .filter(({ source, target }) => target.startsWith('/docker-entrypoint-initdb.d') && source.startsWith('.'));
+    expect(initScripts).not.toEqual([]);
+    const sql = initScripts
+      .map(({ source }) => readFileSync(resolve(repoRoot, source), 'utf8'))
+      .join('\n')
+      .replace(/--.*$/gm, '');
+    const user = environmentOf('mysql').MYSQL_USER;
+    for (const database of Object.values(DATABASE_NAMES)) {
+      expect(sql).toMatch(new RegExp(`CREATE\\s+DATABASE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?\`?${database}\`?[\\s;]`, 'i'));
+      expect(sql).toMatch(new RegExp(`GRANT\\s+ALL(\\s+PRIVILEGES)?\\s+ON\\s+\`?${database}\`?\\.\\*\\s+TO\\s+'${user}'@'%'`, 'i'));
+    }
+  });
+
+  const dockerCompose = findOnPath('docker-compose');
+  (dockerCompose ? test : test.skip)(
+    dockerCompose
+      ? 'docker-compose config -q accepts the file'
+      : 'docker-compose config -q accepts the file (SKIPPED: no docker-compose on PATH; .ci/run installs it)',
+    () => {
+      const result = spawnSync(dockerCompose ?? 'docker-compose', ['-f', composePath, 'config', '-q'], {
+        cwd: repoRoot,
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      expect({ error: result.error, status: result.status, stderr: result.stderr }).toMatchObject({
+        error: undefined,
+        status: 0,
+      });
+    },
+  );
+});
+
+describe('Dockerfile', () => {
+  /** Instructions as [KEYWORD, arguments], continuation lines joined, comments dropped, split into stages. */
+  const stages: Array<Array<[string, string]>> = [];
+  for (const line of readFileSync(join(repoRoot, 'Dockerfile'), 'utf8')
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)) {
+    const match = /^\s*([A-Za-z]+)\s+(.*)$/.exec(line);
+    if (!match || line.trim().startsWith('#')) continue;
+    const instruction: [string, string] = [match[1].toUpperCase(), match[2].trim()];
+    if (instruction[0] === 'FROM') stages.push([]);
+    stages[stages.length - 1]?.push(instruction);
+  }
+  const runtime = stages[stages.length - 1] ?? [];
+  const argumentsOf = (stage: Array<[string, string]>, keyword: string): string[] =>
+    stage.filter(([name]) => name === keyword).map(([, args]) => args);
+
+  test('is multi-stage, and every stage starts from node:20-bookworm-slim or an earlier stage', () => {
+    expect(stages.length).toBeGreaterThan(1);
+    const names: string[] = [];
+    for (const stage of stages) {
+      const [image, as, name] = argumentsOf(stage, 'FROM')[0].split(/\s+/);
+      expect(image === 'node:20-bookworm-slim' || names.includes(image)).toBe(true);
+      if (as?.toUpperCase() === 'AS' && name) names.push(name);
+    }
+    expect(argumentsOf(runtime, 'FROM')[0]).toMatch(/^node:20-bookworm-slim\b/);
+  });
+
+  test('runs as the node user with NODE_ENV=production', () => {
+    expect(argumentsOf(runtime, 'USER').pop()).toBe('node');
+    expect(argumentsOf(runtime, 'ENV').join(' ')).toMatch(/\bNODE_ENV[= ]production\b/);
+  });
+
+  test('the runtime image gets production dependencies, dist/ and schema/ (the router reads the supergraph)', () => {
+    expect(stages.some((stage) => argumentsOf(stage, 'RUN').some((run) => /npm ci\b.*--omit=dev/.test(run)))).toBe(true);
+    const copies = argumentsOf(runtime, 'COPY').join('\n');
+    expect(copies).toMatch(/\bnode_modules\b/);
+    expect(copies).toMatch(/\bdist\b/);
+    expect(copies).toMatch(/\bschema\b/);
+  });
+
+  test('compiles every folder that tsconfig.build.json includes', () => {
+    const { include } = JSON.parse(readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+    };
+    const copied = stages.flatMap((stage) => argumentsOf(stage, 'COPY')).flatMap((args) => args.split(/\s+/));
+    const missing = include.filter((folder) => !copied.some((source) => source.replace(/^\.\//, '') === folder));
+    expect(missing).toEqual([]);
+  });
+
+  test('.dockerignore keeps the host’s node_modules, dist/ and .env out of the build', () => {
+    const ignored = readFileSync(join(repoRoot, '.dockerignore'), 'utf8')
+      .split(/\r?\n/)
+      .map((line) => line.trim());
+    expect(ignored).toEqual(expect.arrayContaining(['node_modules', 'dist', '.env']));
+  });
+});
