@@ -88,6 +88,8 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     gateway,
     logger,
     introspection: !config.production,
+    // The process's runMain owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !config.production,
     plugins: [
       config.production

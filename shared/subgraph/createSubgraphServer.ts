@@ -59,6 +59,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
     // Introspection stays on: the router's tooling and `_service` need the schema; clients reach subgraphs only through the router.
     introspection: true,
+    // The process's runMain owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !options.production,
     logger,
     // Inline (ftv1) traces are for GraphOS usage reporting, which this project does not use: skip their cost.
