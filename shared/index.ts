@@ -49,4 +49,4 @@ export { dateTimeScalar, parseId } from './scalars';
 export type { SubgraphServer, SubgraphServerOptions } from './subgraph/createSubgraphServer';
 export { createSubgraphServer, USER_ID_HEADER, userIdFrom } from './subgraph/createSubgraphServer';
 export type { SubgraphConfig } from './subgraph/SubgraphConfig';
-export { DEVELOPMENT_INTERNAL_API_TOKEN, readSubgraphConfig } from './subgraph/SubgraphConfig';
+export { DEVELOPMENT_INTERNAL_API_TOKEN, readInternalApiToken, readSubgraphConfig } from './subgraph/SubgraphConfig';

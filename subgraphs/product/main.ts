@@ -1,10 +1,11 @@
 import 'reflect-metadata';
-import { createLogger, describeDatabase, openDataSource, readSubgraphConfig, runMain } from '../../shared';
+import { createLogger, describeDatabase, openDataSource, runMain } from '../../shared';
 import { productDatabase } from './database';
+import { readProductConfig } from './ProductConfig';
 import { createProductSubgraph } from './server';
 
 runMain('product', async () => {
-  const config = readSubgraphConfig(process.env, 'product');
+  const config = readProductConfig(process.env);
   const logger = createLogger('product', config.logLevel);
   const { dataSource } = await openDataSource(config.database, productDatabase);
   const subgraph = await createProductSubgraph({ dataSource, config, logger });

@@ -2,9 +2,10 @@ import fs from 'node:fs';
 import type { BaseContext } from '@apollo/server';
 import { parse } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { createSubgraphServer, type Logger, projectPath, type SubgraphConfig, type SubgraphServer, userIdFrom } from '../../shared';
+import { createSubgraphServer, type Logger, projectPath, type SubgraphServer, userIdFrom } from '../../shared';
 import { internalApiRoutes } from './internalApi';
 import { createLoaders, type ProductLoaders } from './loaders';
+import type { ProductConfig } from './ProductConfig';
 import { resolvers } from './resolvers';
 
 export interface ProductContext extends BaseContext {
@@ -19,7 +20,7 @@ export const productTypeDefs = parse(fs.readFileSync(projectPath('subgraphs', 'p
 /** Builds the product subgraph and its internal stock API (does not listen). */
 export function createProductSubgraph(options: {
   dataSource: DataSource;
-  config: SubgraphConfig;
+  config: ProductConfig;
   logger: Logger;
 }): Promise<SubgraphServer<ProductContext>> {
   const { dataSource, config, logger } = options;

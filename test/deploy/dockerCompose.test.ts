@@ -10,7 +10,11 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { readRouterConfig } from '../../router/RouterConfig';
+import { readSubgraphConfig } from '../../shared';
 import { DATABASE_NAMES, DEFAULT_PORTS, DEFAULT_SUPERGRAPH_PATH, SUBGRAPH_NAMES, type SubgraphName } from '../../shared/defaults';
+import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
+import { readProductConfig } from '../../subgraphs/product/ProductConfig';
 
 const repoRoot = resolve(__dirname, '../..');
 const composePath = join(repoRoot, 'docker-compose.yml');
@@ -126,6 +130,19 @@ const healthPorts: Record<(typeof appServices)[number], number> = {
 };
 
 describe('docker-compose.yml', () => {
+  test.each(appServices)('%s starts with its compose environment: its own config reader accepts it', (name) => {
+    const environment = environmentOf(name);
+    const read = () =>
+      name === 'router'
+        ? readRouterConfig(environment)
+        : name === 'order'
+          ? readOrderConfig(environment)
+          : name === 'product'
+            ? readProductConfig(environment)
+            : readSubgraphConfig(environment, name);
+    expect(read).not.toThrow();
+  });
+
   test('defines mysql, the router and one service per subgraph', () => {
     expect(Object.keys(compose.services ?? {}).sort()).toEqual(expect.arrayContaining(['mysql', ...appServices]));
   });

@@ -38,7 +38,6 @@ function subgraphConfig(name: 'account' | 'product' | 'order', database: TestDat
     production: false,
     logLevel: 'silent',
     maxBodyBytes: 1024 * 1024,
-    internalApiToken: INTERNAL_TOKEN,
   };
 }
 
@@ -59,13 +58,17 @@ export async function startStack(label: string, routerOverrides: Partial<RouterC
   });
   const product = await createProductSubgraph({
     dataSource: databases.product.dataSource,
-    config: subgraphConfig('product', databases.product),
+    config: { ...subgraphConfig('product', databases.product), internalApiToken: INTERNAL_TOKEN },
     logger,
   });
   const productPort = await product.listen(0);
   const order = await createOrderSubgraph({
     dataSource: databases.order.dataSource,
-    config: { ...subgraphConfig('order', databases.order), productInternalUrl: `http://127.0.0.1:${productPort}` },
+    config: {
+      ...subgraphConfig('order', databases.order),
+      internalApiToken: INTERNAL_TOKEN,
+      productInternalUrl: `http://127.0.0.1:${productPort}`,
+    },
     logger,
   });
   const subgraphUrls = {

@@ -20,7 +20,6 @@ describe(`account subgraph on ${testDatabaseKind}`, () => {
         production: false,
         logLevel: 'silent',
         maxBodyBytes: 65536,
-        internalApiToken: 'x',
       },
     });
     await insertUsers(database.dataSource, [

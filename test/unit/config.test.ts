@@ -1,6 +1,7 @@
 import { readRouterConfig } from '../../router/RouterConfig';
 import { ConfigError, DEFAULT_PORTS, readDatabaseConfig, readSubgraphConfig } from '../../shared';
 import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
+import { readProductConfig } from '../../subgraphs/product/ProductConfig';
 
 describe('database configuration', () => {
   it('defaults to an embedded SQLite file per subgraph under DATA_DIR', () => {
@@ -43,8 +44,11 @@ describe('subgraph configuration', () => {
   });
 
   it('refuses to start in production without a strong internal API token', () => {
-    expect(() => readSubgraphConfig({ NODE_ENV: 'production' }, 'order')).toThrow(/INTERNAL_API_TOKEN/);
-    expect(readSubgraphConfig({ NODE_ENV: 'production', INTERNAL_API_TOKEN: 'x'.repeat(32) }, 'order').production).toBe(true);
+    expect(() => readOrderConfig({ NODE_ENV: 'production' })).toThrow(/INTERNAL_API_TOKEN/);
+    expect(() => readProductConfig({ NODE_ENV: 'production', INTERNAL_API_TOKEN: 'short' })).toThrow(/at least 32 characters/);
+    expect(readOrderConfig({ NODE_ENV: 'production', INTERNAL_API_TOKEN: 'x'.repeat(32) }).production).toBe(true);
+    // The account subgraph calls no internal API, so it needs no token.
+    expect(readSubgraphConfig({ NODE_ENV: 'production' }, 'account').production).toBe(true);
   });
 
   it('points the order subgraph at the product internal API', () => {
