@@ -48,5 +48,6 @@ export { runMain } from './runMain';
 export { dateTimeScalar, parseId } from './scalars';
 export type { SubgraphServer, SubgraphServerOptions } from './subgraph/createSubgraphServer';
 export { createSubgraphServer, USER_ID_HEADER, userIdFrom } from './subgraph/createSubgraphServer';
+export { runSubgraph } from './subgraph/runSubgraph';
 export type { SubgraphConfig } from './subgraph/SubgraphConfig';
 export { DEVELOPMENT_INTERNAL_API_TOKEN, readInternalApiToken, readSubgraphConfig } from './subgraph/SubgraphConfig';

@@ -1,9 +1,10 @@
 import { createRouter, type Router } from '../../router/createRouter';
 import { type RouterConfig, readRouterConfig } from '../../router/RouterConfig';
-import { createLogger, type SubgraphConfig, type SubgraphServer } from '../../shared';
+import { createLogger, type SubgraphServer } from '../../shared';
 import { createAccountSubgraph } from '../../subgraphs/account/server';
 import { createOrderSubgraph } from '../../subgraphs/order/server';
 import { createProductSubgraph } from '../../subgraphs/product/server';
+import { testSubgraphConfig } from './subgraphHarness';
 import { openTestDatabase, type TestDatabase } from './testDatabase';
 
 export const INTERNAL_TOKEN = 'test-internal-token';
@@ -30,17 +31,6 @@ export interface GraphQLResult {
 
 const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
-function subgraphConfig(name: 'account' | 'product' | 'order', database: TestDatabase): SubgraphConfig {
-  return {
-    name,
-    port: 0,
-    database: database.config,
-    production: false,
-    logLevel: 'silent',
-    maxBodyBytes: 1024 * 1024,
-  };
-}
-
 /**
  * Starts the three subgraphs and the router in this process, each on a free port and on databases of
  * this test's own (`label`), the way `npm start` wires them.
@@ -53,19 +43,19 @@ export async function startStack(label: string, routerOverrides: Partial<RouterC
   };
   const account = await createAccountSubgraph({
     dataSource: databases.account.dataSource,
-    config: subgraphConfig('account', databases.account),
+    config: testSubgraphConfig('account', databases.account),
     logger,
   });
   const product = await createProductSubgraph({
     dataSource: databases.product.dataSource,
-    config: { ...subgraphConfig('product', databases.product), internalApiToken: INTERNAL_TOKEN },
+    config: { ...testSubgraphConfig('product', databases.product), internalApiToken: INTERNAL_TOKEN },
     logger,
   });
   const productPort = await product.listen(0);
   const order = await createOrderSubgraph({
     dataSource: databases.order.dataSource,
     config: {
-      ...subgraphConfig('order', databases.order),
+      ...testSubgraphConfig('order', databases.order),
       internalApiToken: INTERNAL_TOKEN,
       productInternalUrl: `http://127.0.0.1:${productPort}`,
     },

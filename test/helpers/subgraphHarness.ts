@@ -1,5 +1,5 @@
 import type { BaseContext } from '@apollo/server';
-import { createLogger, type SubgraphServer } from '../../shared';
+import { createLogger, type DatabaseConfig, type SubgraphConfig, type SubgraphName, type SubgraphServer } from '../../shared';
 
 export const silentLogger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
@@ -19,4 +19,9 @@ export async function execute<TContext extends BaseContext>(
   );
   if (response.body.kind !== 'single') throw new Error('expected a single result');
   return response.body.singleResult as never;
+}
+
+/** A subgraph's config for a test: its test database, no port yet, silent, development defaults. */
+export function testSubgraphConfig(name: SubgraphName, database: { config: DatabaseConfig }): SubgraphConfig {
+  return { name, port: 0, database: database.config, production: false, logLevel: 'silent', maxBodyBytes: 1024 * 1024 };
 }

@@ -1,7 +1,7 @@
 import type { SubgraphServer } from '../../shared';
 import { type AccountContext, createAccountSubgraph } from '../../subgraphs/account/server';
 import { insertUsers } from '../helpers/fixtures';
-import { execute, silentLogger } from '../helpers/subgraphHarness';
+import { execute, silentLogger, testSubgraphConfig } from '../helpers/subgraphHarness';
 import { openTestDatabase, type TestDatabase, testDatabaseKind } from '../helpers/testDatabase';
 
 describe(`account subgraph on ${testDatabaseKind}`, () => {
@@ -13,14 +13,7 @@ describe(`account subgraph on ${testDatabaseKind}`, () => {
     subgraph = await createAccountSubgraph({
       dataSource: database.dataSource,
       logger: silentLogger,
-      config: {
-        name: 'account',
-        port: 0,
-        database: database.config,
-        production: false,
-        logLevel: 'silent',
-        maxBodyBytes: 65536,
-      },
+      config: testSubgraphConfig('account', database),
     });
     await insertUsers(database.dataSource, [
       { id: 1, name: 'Ada', email: 'ada@example.test' },

@@ -3,7 +3,7 @@ import { Order } from '../../subgraphs/order/entities/Order';
 import type { ProductApi, ReservedLine } from '../../subgraphs/order/productApi';
 import { createOrderSubgraph, type OrderContext } from '../../subgraphs/order/server';
 import { insertOrders } from '../helpers/fixtures';
-import { execute, silentLogger } from '../helpers/subgraphHarness';
+import { execute, silentLogger, testSubgraphConfig } from '../helpers/subgraphHarness';
 import { openTestDatabase, type TestDatabase, testDatabaseKind } from '../helpers/testDatabase';
 
 /** Stands in for the product subgraph (its real API has tests of its own) and records what checkout asks. */
@@ -35,16 +35,7 @@ describe(`order subgraph on ${testDatabaseKind}`, () => {
       dataSource: database.dataSource,
       logger: silentLogger,
       productApi,
-      config: {
-        name: 'order',
-        port: 0,
-        database: database.config,
-        production: false,
-        logLevel: 'silent',
-        maxBodyBytes: 65536,
-        internalApiToken: 'x',
-        productInternalUrl: 'http://127.0.0.1:1',
-      },
+      config: { ...testSubgraphConfig('order', database), internalApiToken: 'x', productInternalUrl: 'http://127.0.0.1:1' },
     });
   }
 

@@ -2,7 +2,7 @@ import type { SubgraphServer } from '../../shared';
 import { Product } from '../../subgraphs/product/entities/Product';
 import { createProductSubgraph, type ProductContext } from '../../subgraphs/product/server';
 import { insertCategory, insertProducts } from '../helpers/fixtures';
-import { execute, silentLogger } from '../helpers/subgraphHarness';
+import { execute, silentLogger, testSubgraphConfig } from '../helpers/subgraphHarness';
 import { openTestDatabase, type TestDatabase, testDatabaseKind } from '../helpers/testDatabase';
 
 describe(`product subgraph on ${testDatabaseKind}`, () => {
@@ -14,15 +14,7 @@ describe(`product subgraph on ${testDatabaseKind}`, () => {
     subgraph = await createProductSubgraph({
       dataSource: database.dataSource,
       logger: silentLogger,
-      config: {
-        name: 'product',
-        port: 0,
-        database: database.config,
-        production: false,
-        logLevel: 'silent',
-        maxBodyBytes: 65536,
-        internalApiToken: 'x',
-      },
+      config: { ...testSubgraphConfig('product', database), internalApiToken: 'x' },
     });
     await insertCategory(database.dataSource, 1, 'Kitchen');
     await insertCategory(database.dataSource, 2, 'Garden');

@@ -4,7 +4,7 @@ import { StockReservation } from '../../subgraphs/product/entities/StockReservat
 import { createProductSubgraph, type ProductContext } from '../../subgraphs/product/server';
 import { insertCategory, insertProducts } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';
-import { silentLogger } from '../helpers/subgraphHarness';
+import { silentLogger, testSubgraphConfig } from '../helpers/subgraphHarness';
 import { openTestDatabase, type TestDatabase, testDatabaseKind } from '../helpers/testDatabase';
 
 const TOKEN = 'internal-test-token-0123456789abcdef';
@@ -29,15 +29,7 @@ describe(`the product subgraph internal stock API on ${testDatabaseKind}`, () =>
     subgraph = await createProductSubgraph({
       dataSource: database.dataSource,
       logger: silentLogger,
-      config: {
-        name: 'product',
-        port: 0,
-        database: database.config,
-        production: false,
-        logLevel: 'silent',
-        maxBodyBytes: 65536,
-        internalApiToken: TOKEN,
-      },
+      config: { ...testSubgraphConfig('product', database), internalApiToken: TOKEN },
     });
     baseUrl = `http://127.0.0.1:${await subgraph.listen(0)}`;
   });
