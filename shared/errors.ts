@@ -18,12 +18,18 @@ export enum ErrorCode {
   INVALID_QUANTITY = 'INVALID_QUANTITY',
   /** Too little stock for an order line; `extensions.available` says how many are left. */
   INSUFFICIENT_STOCK = 'INSUFFICIENT_STOCK',
+  /** A product write names a category that does not exist. */
+  CATEGORY_NOT_FOUND = 'CATEGORY_NOT_FOUND',
+  /** Another product already has this SKU. Choose another SKU. */
+  SKU_ALREADY_EXISTS = 'SKU_ALREADY_EXISTS',
   /** An order has no lines, or more than the maximum. */
   INVALID_ORDER = 'INVALID_ORDER',
   /** An idempotency or reservation key was reused for a different request. Use a new key for a new request. */
   IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
-  /** The operation needs a signed-in user. */
+  /** No valid credentials: the operation needs a signed-in user, or the token was refused (HTTP 401). Sign in (again). */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
+  /** Signed in, but without the rights (scope, ownership) this field needs. Do not retry as is. */
+  FORBIDDEN = 'FORBIDDEN',
   /** The request body is larger than the server accepts. */
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
   /** The HTTP request is not a valid GraphQL-over-HTTP request (malformed JSON, no query). */

@@ -1,5 +1,7 @@
 /** The shared public surface of the router and the subgraphs. Import from here, not from files inside. */
 
+export type { Caller, DenialCode, Requirement } from './authorization';
+export { denialFor, denialMessage, mergeRequirements, requirementOf } from './authorization';
 export type { DatabaseConfig, MysqlDatabaseConfig, SqliteDatabaseConfig } from './db/DatabaseConfig';
 export { describeDatabase, parseMysqlUrl, readDatabaseConfig } from './db/DatabaseConfig';
 export { inTransaction } from './db/inTransaction';
@@ -36,18 +38,27 @@ export {
 export { handleGraphQLRequest, REQUEST_ERROR_CODES } from './http/graphqlHttp';
 export type { RequestHandler, Route } from './http/http';
 export { closeServer, createHttpServer, HttpError, listen, readBody, sendHttpError, sendJson } from './http/http';
+export {
+  callerFrom,
+  developmentSubgraphSecret,
+  ROUTER_CREDENTIAL_HEADER,
+  secretsMatch,
+  USER_ID_HEADER,
+  USER_SCOPES_HEADER,
+} from './identity';
 export { hasBearerToken } from './internalAuth';
 export type { Logger } from './logger';
 export { createLogger } from './logger';
 export type { Money } from './money';
-export { money } from './money';
+export { minorDigitsOf, money } from './money';
 export type { Connection, PageRequest } from './pagination';
 export { connectionFrom, decodeCursor, encodeCursor, pageSize } from './pagination';
 export { projectPath } from './projectPath';
 export { runMain } from './runMain';
 export { dateTimeScalar, parseId } from './scalars';
 export type { SubgraphServer, SubgraphServerOptions } from './subgraph/createSubgraphServer';
-export { createSubgraphServer, USER_ID_HEADER, userIdFrom } from './subgraph/createSubgraphServer';
+export { createSubgraphServer } from './subgraph/createSubgraphServer';
+export { enforceAuthorization } from './subgraph/enforceAuthorization';
 export { runSubgraph } from './subgraph/runSubgraph';
 export type { SubgraphConfig } from './subgraph/SubgraphConfig';
-export { DEVELOPMENT_INTERNAL_API_TOKEN, readInternalApiToken, readSubgraphConfig } from './subgraph/SubgraphConfig';
+export { DEVELOPMENT_INTERNAL_API_TOKEN, readInternalApiToken, readSecret, readSubgraphConfig } from './subgraph/SubgraphConfig';

@@ -8,8 +8,13 @@ export interface Money {
 }
 
 /** Formats integer minor units as the schema's `Money` (e.g. 1999 USD → "19.99"), exactly, with no float arithmetic. */
+/** How many digits a currency has after the decimal point. */
+export function minorDigitsOf(currency: string): number {
+  return MINOR_DIGITS[currency] ?? 2;
+}
+
 export function money(minorUnits: number, currency: string): Money {
-  const digits = MINOR_DIGITS[currency] ?? 2;
+  const digits = minorDigitsOf(currency);
   const negative = minorUnits < 0;
   const text = String(Math.abs(minorUnits)).padStart(digits + 1, '0');
   const amount = digits === 0 ? text : `${text.slice(0, -digits)}.${text.slice(-digits)}`;

@@ -1,6 +1,7 @@
 import { type DatabaseConfig, readDatabaseConfig } from '../db/DatabaseConfig';
 import { DEFAULT_PORTS, type SubgraphName } from '../defaults';
 import { ConfigError, type Env, readEnum, readInteger, readPort, readString } from '../env';
+import { developmentSubgraphSecret } from '../identity';
 
 /** What every subgraph process reads from its environment. Subgraphs extend it with their own settings. */
 export interface SubgraphConfig {
@@ -11,6 +12,11 @@ export interface SubgraphConfig {
   logLevel: string;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes: number;
+  /**
+   * `SUBGRAPH_SECRET`: the router's credential for this subgraph (the router's `<NAME>_SUBGRAPH_SECRET`).
+   * A development default outside production; production refuses to start without a strong one.
+   */
+  routerSecret: string;
 }
 
 export const DEVELOPMENT_INTERNAL_API_TOKEN = 'dev-internal-api-token';
@@ -25,17 +31,23 @@ function isProduction(env: Env): boolean {
  * used outside production; production refuses to start without a strong one.
  */
 export function readInternalApiToken(env: Env): string {
+  return readSecret(env, 'INTERNAL_API_TOKEN', DEVELOPMENT_INTERNAL_API_TOKEN);
+}
+
+/** Reads a secret that production requires to be set, at least 32 characters, and not a development default. */
+export function readSecret(env: Env, variable: string, developmentDefault: string): string {
   const production = isProduction(env);
-  const token = readString(env, 'INTERNAL_API_TOKEN', production ? '' : DEVELOPMENT_INTERNAL_API_TOKEN);
-  if (production && token.length < 32) {
-    throw new ConfigError('INTERNAL_API_TOKEN must be set to a random string of at least 32 characters in production');
+  const secret = readString(env, variable, production ? '' : developmentDefault);
+  if (production && (secret.length < 32 || secret === developmentDefault)) {
+    throw new ConfigError(`${variable} must be set to a random string of at least 32 characters in production`);
   }
-  return token;
+  return secret;
 }
 
 export function readSubgraphConfig(env: Env, name: SubgraphName): SubgraphConfig {
   const production = isProduction(env);
   return {
+    routerSecret: readSecret(env, 'SUBGRAPH_SECRET', developmentSubgraphSecret(name)),
     name,
     port: readPort(env, `${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name]),
     database: readDatabaseConfig(env, name),

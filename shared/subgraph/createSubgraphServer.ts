@@ -10,10 +10,10 @@ import { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from '../defaults';
 import { ErrorCode, maskUnexpectedError } from '../errors';
 import { handleGraphQLRequest } from '../http/graphqlHttp';
 import { closeServer, createHttpServer, HttpError, listen, type Route, sendJson } from '../http/http';
+import { ROUTER_CREDENTIAL_HEADER, secretsMatch } from '../identity';
 import type { Logger } from '../logger';
-
-/** The header through which a subgraph learns who the caller is (set by the router). */
-export const USER_ID_HEADER = 'x-user-id';
+import { enforceAuthorization } from './enforceAuthorization';
+import type { SubgraphConfig } from './SubgraphConfig';
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
   name: string;
@@ -23,8 +23,12 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   logger: Logger;
   /** Builds the per-request context: fresh loaders for every request. */
   createContext: (req: IncomingMessage) => TContext;
-  maxBodyBytes: number;
-  production: boolean;
+  /**
+   * Body limit, production mode, and `routerSecret`: every `/graphql` request without the router's
+   * credential is refused with 401, so `_entities`, `_service` and the identity headers are only ever
+   * trusted from the router.
+   */
+  config: SubgraphConfig;
   /** Routes besides `/graphql` and `/health/*` (the product subgraph's internal API). */
   extraRoutes?: Route[];
 }
@@ -39,13 +43,6 @@ export interface SubgraphServer<TContext extends BaseContext> {
   stop(): Promise<void>;
 }
 
-/** Reads the caller's user id from the identity header, or null for an anonymous request. */
-export function userIdFrom(req: Pick<IncomingMessage, 'headers'>): string | null {
-  const value = req.headers[USER_ID_HEADER];
-  const id = Array.isArray(value) ? value[0] : value;
-  return id && /^\d{1,18}$/.test(id) ? id : null;
-}
-
 /**
  * Builds a subgraph's Apollo Server and HTTP server (without listening): `/graphql`, `/health/live`,
  * `/health/ready` (the database answers) and any extra routes. Shared by the three subgraphs so that they
@@ -56,12 +53,14 @@ export async function createSubgraphServer<TContext extends BaseContext>(
 ): Promise<SubgraphServer<TContext>> {
   const { logger } = options;
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
+    schema: enforceAuthorization(
+      buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
+    ),
     // Introspection stays on: the router's tooling and `_service` need the schema; clients reach subgraphs only through the router.
     introspection: true,
     // The process's runMain owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
-    includeStacktraceInErrorResponses: !options.production,
+    includeStacktraceInErrorResponses: !options.config.production,
     logger,
     // Inline (ftv1) traces are for GraphOS usage reporting, which this project does not use: skip their cost.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
@@ -73,12 +72,17 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const routes: Route[] = [
     {
       path: '/graphql',
-      handler: (req, res, url) =>
-        handleGraphQLRequest(req, res, url, {
+      handler: (req, res, url) => {
+        const credential = req.headers[ROUTER_CREDENTIAL_HEADER];
+        if (!secretsMatch(typeof credential === 'string' ? credential : undefined, options.config.routerSecret)) {
+          throw new HttpError(401, ErrorCode.UNAUTHENTICATED, 'This subgraph answers the router only.');
+        }
+        return handleGraphQLRequest(req, res, url, {
           server: apollo,
           context: async (request) => options.createContext(request),
-          maxBodyBytes: options.maxBodyBytes,
-        }),
+          maxBodyBytes: options.config.maxBodyBytes,
+        });
+      },
     },
     { path: '/health/live', handler: (_req, res) => sendJson(res, 200, { status: 'live' }) },
     {
