@@ -1,15 +1,19 @@
 import path from 'node:path';
 import {
+  ConfigError,
   DEFAULT_PORTS,
   DEFAULT_SUPERGRAPH_PATH,
+  developmentSubgraphSecret,
   type Env,
   projectPath,
   readEnum,
   readInteger,
+  readOptionalString,
   readPort,
   readString,
   readUrl,
 } from '../shared';
+import type { AuthConfig } from './auth/authenticate';
 
 /** Everything the router reads from its environment, parsed once at start-up. */
 export interface RouterConfig {
@@ -37,6 +41,67 @@ export interface RouterConfig {
   subgraphIdleTimeoutMs: number;
   /** Most sockets per subgraph. Default 128. */
   subgraphConnections: number;
+  /** How bearer tokens are verified (`JWT_*`). */
+  auth: AuthConfig;
+  /**
+   * The router's credential for each subgraph, from `<NAME>_SUBGRAPH_SECRET` (NAME as the supergraph names
+   * the subgraph, upper case). Outside production a subgraph without one gets the development default.
+   */
+  subgraphSecrets: Readonly<Record<string, string>>;
+}
+
+/** The development default HS256 secret; production refuses it. */
+export const DEVELOPMENT_JWT_SECRET = 'dev-only-jwt-secret-do-not-use-in-production';
+const SYMMETRIC = ['HS256', 'HS384', 'HS512'];
+const ASYMMETRIC = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+
+function readAuthConfig(env: Env, production: boolean): AuthConfig {
+  const jwksUrl = readUrl(env, 'JWT_JWKS_URL') ?? null;
+  const configuredSecret = readString(env, 'JWT_SECRET', '');
+  if (jwksUrl && configuredSecret) {
+    throw new ConfigError(
+      'Set JWT_SECRET (HS256) or JWT_JWKS_URL (RS256/ES256), not both: a router that accepts both is open to algorithm confusion',
+    );
+  }
+  let secret: string | null = null;
+  if (!jwksUrl) {
+    secret = configuredSecret || (production ? '' : DEVELOPMENT_JWT_SECRET);
+    if (production && (secret.length < 32 || secret === DEVELOPMENT_JWT_SECRET)) {
+      throw new ConfigError('JWT_SECRET must be a random string of at least 32 characters in production (or set JWT_JWKS_URL)');
+    }
+  }
+  const allowed = jwksUrl ? ASYMMETRIC : SYMMETRIC;
+  const algorithms = readString(env, 'JWT_ALGORITHMS', jwksUrl ? 'RS256,ES256' : 'HS256')
+    .split(',')
+    .map((algorithm) => algorithm.trim())
+    .filter(Boolean);
+  const wrong = algorithms.filter((algorithm) => !allowed.includes(algorithm));
+  if (algorithms.length === 0 || wrong.length > 0) {
+    throw new ConfigError(
+      `JWT_ALGORITHMS must list ${jwksUrl ? 'asymmetric algorithms (JWKS)' : 'HMAC algorithms (JWT_SECRET)'} from ${allowed.join(', ')}; got '${wrong.join(',') || '(none)'}'`,
+    );
+  }
+  return {
+    secret,
+    jwksUrl,
+    algorithms,
+    issuer: readString(env, 'JWT_ISSUER', 'supergraph-dev'),
+    audience: readString(env, 'JWT_AUDIENCE', 'supergraph'),
+    clockToleranceSeconds: readInteger(env, 'JWT_CLOCK_TOLERANCE_S', 5, { min: 0, max: 300 }),
+  };
+}
+
+/**
+ * The credential for subgraph `name`: its `<NAME>_SUBGRAPH_SECRET`, or the development default outside
+ * production. Production refuses a missing, short or default one.
+ */
+export function subgraphSecretFor(config: Pick<RouterConfig, 'subgraphSecrets' | 'production'>, name: string): string {
+  const variable = `${name.toUpperCase()}_SUBGRAPH_SECRET`;
+  const secret = config.subgraphSecrets[name.toUpperCase()];
+  if (config.production && (!secret || secret.length < 32 || secret === developmentSubgraphSecret(name))) {
+    throw new ConfigError(`${variable} must be set to a random string of at least 32 characters in production`);
+  }
+  return secret ?? developmentSubgraphSecret(name);
 }
 
 /** Variables ending in `_URL` that are not subgraph locations. */
@@ -45,6 +110,12 @@ const NOT_SUBGRAPH_URLS = new Set(['DATABASE_URL', 'REDIS_URL', 'PRODUCT_INTERNA
 export function readRouterConfig(env: Env): RouterConfig {
   const production = readEnum(env, 'NODE_ENV', ['development', 'production', 'test'], 'development') === 'production';
   const subgraphUrls: Record<string, string> = {};
+  const subgraphSecrets: Record<string, string> = {};
+  for (const name of Object.keys(env)) {
+    const match = /^([A-Z][A-Z0-9_]*)_SUBGRAPH_SECRET$/.exec(name);
+    const value = match && readOptionalString(env, name);
+    if (match && value) subgraphSecrets[match[1]] = value;
+  }
   for (const name of Object.keys(env)) {
     if (!/^[A-Z][A-Z0-9_]*_URL$/.test(name) || NOT_SUBGRAPH_URLS.has(name) || name.endsWith('_DATABASE_URL')) continue;
     const url = readUrl(env, name);
@@ -65,5 +136,7 @@ export function readRouterConfig(env: Env): RouterConfig {
       .filter(Boolean),
     subgraphIdleTimeoutMs: readInteger(env, 'ROUTER_SUBGRAPH_IDLE_TIMEOUT_MS', 4_000, { min: 100, max: 60_000 }),
     subgraphConnections: readInteger(env, 'ROUTER_SUBGRAPH_CONNECTIONS', 128, { min: 1, max: 10_000 }),
+    auth: readAuthConfig(env, production),
+    subgraphSecrets,
   };
 }
