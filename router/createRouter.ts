@@ -3,11 +3,10 @@ import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
-import {
+  type Caller,
   closeServer,
   createHttpServer,
   ErrorCode,
@@ -16,16 +15,21 @@ import {
   type Logger,
   listen,
   maskUnexpectedError,
+  ROUTER_CREDENTIAL_HEADER,
   sendJson,
   USER_ID_HEADER,
+  USER_SCOPES_HEADER,
 } from '../shared';
-import type { RouterConfig } from './RouterConfig';
+import { AuthorizingGateway } from './AuthorizingGateway';
+import { AuthenticationFailed, createAuthenticator } from './auth/authenticate';
+import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import { createSubgraphFetcher } from './subgraphFetcher';
+import { prepareSupergraph } from './supergraph';
 
 /** What each operation knows about its caller. */
 export interface RouterContext {
-  /** Who the caller says they are (the identity issue replaces this header with verified tokens). */
-  userId: string | null;
+  /** The caller, from a verified bearer token; anonymous without one. */
+  caller: Caller;
 }
 
 export interface Router {
@@ -47,15 +51,38 @@ const CORS_ALLOWED_HEADERS = [
   'x-apollo-operation-name',
   'apollographql-client-name',
   'apollographql-client-version',
-  USER_ID_HEADER,
 ].join(', ');
 
-/** Sends subgraph requests through the router's own pool, with the caller's identity headers. */
+/** What a browser sees at `/graphql` in production: no Sandbox, no schema, no scripts. */
+const PRODUCTION_LANDING_PAGE = `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>GraphQL API</title></head>
+<body><h1>GraphQL API</h1><p>Send GraphQL operations to this URL with POST and <code>content-type: application/json</code>.</p></body></html>
+`;
+
+/**
+ * Sends subgraph requests through the router's own pool, with the router's credential for that subgraph
+ * and the verified caller's identity. Identity headers are only ever set here: any copy is deleted first.
+ */
 class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  constructor(
+    options: ConstructorParameters<typeof RemoteGraphQLDataSource<RouterContext>>[0],
+    private readonly credential: string,
+  ) {
+    super(options);
+  }
+
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
     const headers = request.http?.headers;
     if (!headers) return;
-    if ('userId' in context && context.userId) headers.set(USER_ID_HEADER, context.userId);
+    headers.delete(USER_ID_HEADER);
+    headers.delete(USER_SCOPES_HEADER);
+    headers.set(ROUTER_CREDENTIAL_HEADER, this.credential);
+    // Health checks and schema loads run without a request context: they carry the credential only.
+    const caller = 'caller' in context ? context.caller : undefined;
+    if (caller?.userId) {
+      headers.set(USER_ID_HEADER, caller.userId);
+      if (caller.scopes.size > 0) headers.set(USER_SCOPES_HEADER, [...caller.scopes].join(' '));
+    }
   }
 }
 
@@ -72,28 +99,35 @@ export function subgraphsOf(supergraphSdl: string): { name: string; url: string 
 export async function createRouter(options: { config: RouterConfig; logger: Logger }): Promise<Router> {
   const { config, logger } = options;
   const supergraphSdl = fs.readFileSync(config.supergraphPath, 'utf8');
+  const supergraph = prepareSupergraph(supergraphSdl);
+  const authenticate = createAuthenticator(config.auth);
+  // Resolved now, so that production refuses to start without a credential for every subgraph.
+  const credentials = new Map(subgraphsOf(supergraphSdl).map(({ name }) => [name, subgraphSecretFor(config, name)]));
   const { fetcher, close: closeFetcher } = createSubgraphFetcher({
     idleTimeoutMs: config.subgraphIdleTimeoutMs,
     connectionsPerSubgraph: config.subgraphConnections,
   });
   const gateway = new ApolloGateway({
-    supergraphSdl,
+    supergraphSdl: supergraph.gatewaySdl,
     logger,
     buildService: ({ name, url }) => {
       const override = config.subgraphUrls[name.toUpperCase()];
-      return new SubgraphDataSource({ url: override ?? url, fetcher });
+      return new SubgraphDataSource({ url: override ?? url, fetcher }, credentials.get(name) ?? subgraphSecretFor(config, name));
     },
   });
   const apollo = new ApolloServer<RouterContext>({
-    gateway,
+    gateway: new AuthorizingGateway(gateway, supergraph),
     logger,
     introspection: !config.production,
     // The process's runMain owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: !config.production,
+    // No "Did you mean …?" in production: suggestions map the schema for anyone probing it.
+    hideSchemaDetailsFromClientErrors: config.production,
     plugins: [
+      // Production: no Sandbox and no scripts from a CDN; the router serves PRODUCTION_LANDING_PAGE itself.
       config.production
-        ? ApolloServerPluginLandingPageProductionDefault({ footer: false })
+        ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
     ],
     formatError: (formatted, error) => maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error')),
@@ -123,14 +157,23 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
             res.end();
             return;
           }
+          if (config.production && req.method === 'GET' && !url.searchParams.has('query') && req.headers.accept?.includes('text/html')) {
+            res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'public, max-age=300' });
+            res.end(PRODUCTION_LANDING_PAGE);
+            return;
+          }
+          let caller: Caller;
+          try {
+            caller = await authenticate(req);
+          } catch (error) {
+            if (!(error instanceof AuthenticationFailed)) throw error;
+            // Refused before the body is read or anything executes.
+            throw new HttpError(401, ErrorCode.UNAUTHENTICATED, error.message, { 'www-authenticate': 'Bearer error="invalid_token"' });
+          }
           await handleGraphQLRequest(req, res, url, {
             server: apollo,
             maxBodyBytes: config.maxBodyBytes,
-            context: async (request) => {
-              const header = request.headers[USER_ID_HEADER];
-              const userId = typeof header === 'string' && /^\d{1,18}$/.test(header) ? header : null;
-              return { userId };
-            },
+            context: async () => ({ caller }),
           });
         },
       },
