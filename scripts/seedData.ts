@@ -9,6 +9,7 @@
 import type { DataSource, EntityManager, EntityTarget } from 'typeorm';
 import { type DatabaseConfig, inTransaction, type OpenDataSourceOptions, openDataSource } from '../shared';
 import { accountDatabase } from '../subgraphs/account/database';
+import { Address } from '../subgraphs/account/entities/Address';
 import { User } from '../subgraphs/account/entities/User';
 import { orderDatabase } from '../subgraphs/order/database';
 import { Order } from '../subgraphs/order/entities/Order';
@@ -101,9 +102,10 @@ export async function seed(
     // Children before parents, so that foreign keys never see an orphan.
     await clearTables(order, [OrderItem, Order]);
     await clearTables(product, [StockReservation, Product, Category]);
-    await clearTables(account, [User]);
+    await clearTables(account, [Address, User]);
 
     await seedRows(account, User, 'users', counts.users, report, (id) => userRow(id, counts.users));
+    await seedAddresses(account, counts.users);
     await seedRows(product, Category, 'categories', counts.categories, report, categoryRow);
     await seedRows(product, Product, 'products', counts.products, report, (id) => productRow(id, counts));
     const orderItems = await seedOrders(order, counts, report);
@@ -184,6 +186,46 @@ async function seedRows(
   }
 }
 
+/**
+ * 0 to 2 addresses per user (the demo customer has two), with ids 2u-1 and 2u for user u, so that the same
+ * scale always gives the same rows.
+ */
+async function seedAddresses(dataSource: DataSource, users: number): Promise<void> {
+  for (let first = 1; first <= users; first += ROWS_PER_BATCH) {
+    const rows: Row[] = [];
+    for (let userId = first; userId <= Math.min(users, first + ROWS_PER_BATCH - 1); userId++) rows.push(...addressRows(userId));
+    if (rows.length > 0) await inTransaction(dataSource, (manager) => insertRows(manager, Address, rows));
+  }
+}
+
+const STREETS = ['Main St', 'Oak Ave', 'Elm St', 'Maple Rd', 'Cedar Ln', 'Park Ave', 'Lake View Dr', 'Hill St'];
+const CITIES: readonly [string, string, string][] = [
+  ['Springfield', '62701', 'US'],
+  ['Berlin', '10115', 'DE'],
+  ['Lyon', '69001', 'FR'],
+  ['Osaka', '530-0001', 'JP'],
+  ['Toronto', 'M5H 2N2', 'CA'],
+  ['Melbourne', '3000', 'AU'],
+];
+
+function addressRows(userId: number): Row[] {
+  const random = recordRandom(Stream.address, userId);
+  const count = userId === 1 ? 2 : userId % 3;
+  return Array.from({ length: count }, (_, n) => {
+    const [city, postalCode, country] = random.pick(CITIES);
+    return {
+      id: 2 * userId - 1 + n,
+      userId,
+      label: n === 0 ? 'Home' : 'Work',
+      line1: `${random.int(1, 999)} ${random.pick(STREETS)}`,
+      line2: random.chance(0.3) ? `Apt ${random.int(1, 40)}` : '',
+      city,
+      postalCode,
+      country,
+    };
+  });
+}
+
 /** Orders and their items, a batch of orders with all of its items in one transaction. Returns the item count. */
 async function seedOrders(
   dataSource: DataSource,
@@ -256,7 +298,7 @@ function mulberry32(seed: number): () => number {
 }
 
 /** Salts, so that user 7 and product 7 do not draw the same numbers. */
-const Stream = { user: 0x75736572, product: 0x70726f64, price: 0x70726963, order: 0x6f726465 } as const;
+const Stream = { user: 0x75736572, product: 0x70726f64, price: 0x70726963, order: 0x6f726465, address: 0x61646472 } as const;
 type Stream = (typeof Stream)[keyof typeof Stream];
 
 /** The PRNG of one record: a murmur3-style mix of stream and id, so neighbours are uncorrelated. */

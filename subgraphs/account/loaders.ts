@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { type DataSource, In } from 'typeorm';
+import { Address } from './entities/Address';
 import { User } from './entities/User';
 
 /** Upper bound of ids in one `IN (...)` list. */
@@ -7,12 +8,24 @@ export const MAX_BATCH_SIZE = 500;
 
 export interface AccountLoaders {
   userById: DataLoader<number, User | null>;
+  addressesByUserId: DataLoader<number, Address[]>;
 }
 
 /** Made per request (never shared: a loader caches what one caller was allowed to see). */
 export function createLoaders(dataSource: DataSource): AccountLoaders {
   const users = dataSource.getRepository(User);
+  const addresses = dataSource.getRepository(Address);
   return {
+    addressesByUserId: new DataLoader(
+      async (userIds) => {
+        const byUser = new Map<number, Address[]>(userIds.map((id) => [id, []]));
+        for (const address of await addresses.find({ where: { userId: In([...userIds]) }, order: { id: 'ASC' } })) {
+          byUser.get(address.userId)?.push(address);
+        }
+        return userIds.map((id) => byUser.get(id) ?? []);
+      },
+      { maxBatchSize: MAX_BATCH_SIZE },
+    ),
     userById: new DataLoader(
       async (ids) => {
         const found = await users.findBy({ id: In([...ids]) });

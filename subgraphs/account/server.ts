@@ -2,13 +2,21 @@ import fs from 'node:fs';
 import type { BaseContext } from '@apollo/server';
 import { parse } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { createSubgraphServer, type Logger, projectPath, type SubgraphConfig, type SubgraphServer, userIdFrom } from '../../shared';
+import {
+  type Caller,
+  callerFrom,
+  createSubgraphServer,
+  type Logger,
+  projectPath,
+  type SubgraphConfig,
+  type SubgraphServer,
+} from '../../shared';
 import { type AccountLoaders, createLoaders } from './loaders';
 import { resolvers } from './resolvers';
 
 export interface AccountContext extends BaseContext {
-  /** The caller's user id, from the identity header the router sets; null when anonymous. */
-  userId: string | null;
+  /** Who is asking: the verified user id and scopes the router forwards; anonymous without them. */
+  caller: Caller;
   loaders: AccountLoaders;
 }
 
@@ -26,8 +34,7 @@ export function createAccountSubgraph(options: {
     resolvers,
     dataSource: options.dataSource,
     logger: options.logger,
-    maxBodyBytes: options.config.maxBodyBytes,
-    production: options.config.production,
-    createContext: (req) => ({ userId: userIdFrom(req), loaders: createLoaders(options.dataSource) }),
+    config: options.config,
+    createContext: (req) => ({ caller: callerFrom(req), loaders: createLoaders(options.dataSource) }),
   });
 }

@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { connectionFrom, dateTimeScalar, money, pageSize, parseId, Unauthenticated } from '../../shared';
+import { AppError, connectionFrom, dateTimeScalar, ErrorCode, money, pageSize, parseId, Unauthenticated } from '../../shared';
 import type { Order } from './entities/Order';
 import type { OrderItem } from './entities/OrderItem';
 import { type PlaceOrderInput, placeOrder } from './placeOrder';
@@ -9,22 +9,34 @@ import type { OrderContext } from './server';
 export const MAX_ORDERS_PAGE = 100;
 const PAGE = { first: 20, maximum: MAX_ORDERS_PAGE };
 
+/** Scope of support staff: read any user's orders. Everyone else reads only their own. */
+export const READ_ALL_ORDERS_SCOPE = 'orders:read';
+
+function mayReadOrdersOf(userId: string, context: OrderContext): boolean {
+  return context.caller.userId === userId || context.caller.scopes.has(READ_ALL_ORDERS_SCOPE);
+}
+
+/** An order the caller may read, or null: another user's order is answered exactly like one that does not exist. */
+async function ownOrder(id: number | null, context: OrderContext): Promise<Order | null> {
+  if (id === null || context.caller.userId === null) return null;
+  const order = await context.loaders.orderById.load(id);
+  return order && mayReadOrdersOf(String(order.userId), context) ? order : null;
+}
+
 export const resolvers: GraphQLResolverMap<OrderContext> = {
   DateTime: dateTimeScalar,
   Query: {
-    order: (_parent, args: { id: string }, context) => {
-      const id = parseId(args.id);
-      return id === null ? null : context.loaders.orderById.load(id);
-    },
+    order: (_parent, args: { id: string }, context) => ownOrder(parseId(args.id), context),
   },
   Mutation: {
     placeOrder: (_parent, args: { input: PlaceOrderInput }, context) => {
-      if (context.userId === null) throw new Unauthenticated('Sign in to place an order.');
-      return placeOrder(context.checkout, Number(context.userId), args.input);
+      if (context.caller.userId === null) throw new Unauthenticated('Sign in to place an order.');
+      return placeOrder(context.checkout, Number(context.caller.userId), args.input);
     },
   },
   User: {
     orders: async (user: { id: string }, args: { first?: number; after?: string }, context) => {
+      if (!mayReadOrdersOf(user.id, context)) throw new AppError(ErrorCode.FORBIDDEN, 'Only the user themselves can read User.orders.');
       const page = pageSize('order', args, PAGE);
       const userId = parseId(user.id);
       const rows = userId === null ? [] : await context.loaders.ordersByUser.load({ parentId: userId, page });
@@ -32,10 +44,7 @@ export const resolvers: GraphQLResolverMap<OrderContext> = {
     },
   },
   Order: {
-    __resolveReference: (reference: { id: string }, context: OrderContext) => {
-      const id = parseId(reference.id);
-      return id === null ? null : context.loaders.orderById.load(id);
-    },
+    __resolveReference: (reference: { id: string }, context: OrderContext) => ownOrder(parseId(reference.id), context),
     id: (order: Order) => String(order.id),
     items: (order: Order, _args, context) => context.loaders.itemsByOrderId.load(order.id),
     total: (order: Order) => money(order.totalCents, order.currency),

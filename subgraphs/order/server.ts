@@ -2,15 +2,15 @@ import fs from 'node:fs';
 import type { BaseContext } from '@apollo/server';
 import { parse } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { createSubgraphServer, type Logger, projectPath, type SubgraphServer, userIdFrom } from '../../shared';
+import { type Caller, callerFrom, createSubgraphServer, type Logger, projectPath, type SubgraphServer } from '../../shared';
 import { createLoaders, type OrderLoaders } from './loaders';
 import type { OrderConfig } from './OrderConfig';
 import { createProductApi, type ProductApi } from './productApi';
 import { resolvers } from './resolvers';
 
 export interface OrderContext extends BaseContext {
-  /** The caller's user id, from the identity header the router sets; null when anonymous. */
-  userId: string | null;
+  /** Who is asking: the verified user id and scopes the router forwards; anonymous without them. */
+  caller: Caller;
   loaders: OrderLoaders;
   /** What checkout needs: the database, the product subgraph's internal API, a logger. */
   checkout: { dataSource: DataSource; productApi: ProductApi; logger: Logger };
@@ -34,8 +34,7 @@ export function createOrderSubgraph(options: {
     resolvers,
     dataSource,
     logger,
-    maxBodyBytes: config.maxBodyBytes,
-    production: config.production,
-    createContext: (req) => ({ userId: userIdFrom(req), loaders: createLoaders(dataSource), checkout }),
+    config: config,
+    createContext: (req) => ({ caller: callerFrom(req), loaders: createLoaders(dataSource), checkout }),
   });
 }

@@ -1,5 +1,6 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { BadUserInput, connectionFrom, money, pageSize, parseId } from '../../shared';
+import { adjustStock, type CreateProductInput, createProduct, type UpdateProductInput, updateProduct } from './catalog';
 import { Category as CategoryEntity } from './entities/Category';
 import { Product } from './entities/Product';
 import type { ProductContext } from './server';
@@ -43,6 +44,13 @@ export const resolvers: GraphQLResolverMap<ProductContext> = {
       return connectionFrom('product', await query.getMany(), page);
     },
     categories: (_parent, _args, context) => context.dataSource.getRepository(CategoryEntity).find({ order: { name: 'ASC' } }),
+  },
+  Mutation: {
+    createProduct: (_parent, args: { input: CreateProductInput }, context) => createProduct(context.dataSource, args.input),
+    updateProduct: (_parent, args: { id: string; input: UpdateProductInput }, context) =>
+      updateProduct(context.dataSource, args.id, args.input),
+    adjustStock: (_parent, args: { productId: string; delta: number }, context) =>
+      adjustStock(context.dataSource, args.productId, args.delta),
   },
   Product: {
     __resolveReference: (reference: { id?: string; sku?: string }, context: ProductContext) => {

@@ -2,15 +2,15 @@ import fs from 'node:fs';
 import type { BaseContext } from '@apollo/server';
 import { parse } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { createSubgraphServer, type Logger, projectPath, type SubgraphServer, userIdFrom } from '../../shared';
+import { type Caller, callerFrom, createSubgraphServer, type Logger, projectPath, type SubgraphServer } from '../../shared';
 import { internalApiRoutes } from './internalApi';
 import { createLoaders, type ProductLoaders } from './loaders';
 import type { ProductConfig } from './ProductConfig';
 import { resolvers } from './resolvers';
 
 export interface ProductContext extends BaseContext {
-  /** The caller's user id, from the identity header the router sets; null when anonymous. */
-  userId: string | null;
+  /** Who is asking: the verified user id and scopes the router forwards; anonymous without them. */
+  caller: Caller;
   loaders: ProductLoaders;
   dataSource: DataSource;
 }
@@ -30,9 +30,8 @@ export function createProductSubgraph(options: {
     resolvers,
     dataSource,
     logger,
-    maxBodyBytes: config.maxBodyBytes,
-    production: config.production,
-    createContext: (req) => ({ userId: userIdFrom(req), loaders: createLoaders(dataSource), dataSource }),
+    config: config,
+    createContext: (req) => ({ caller: callerFrom(req), loaders: createLoaders(dataSource), dataSource }),
     extraRoutes: internalApiRoutes(dataSource, config.internalApiToken, logger),
   });
 }
