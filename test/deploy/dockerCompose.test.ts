@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { readRouterConfig } from '../../router/RouterConfig';
+import { readRouterConfig, subgraphSecretFor } from '../../router/RouterConfig';
 import { readSubgraphConfig } from '../../shared';
 import { DATABASE_NAMES, DEFAULT_PORTS, DEFAULT_SUPERGRAPH_PATH, SUBGRAPH_NAMES, type SubgraphName } from '../../shared/defaults';
 import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
@@ -141,6 +141,12 @@ describe('docker-compose.yml', () => {
             ? readProductConfig(environment)
             : readSubgraphConfig(environment, name);
     expect(read).not.toThrow();
+  });
+
+  test.each(SUBGRAPH_NAMES)('the router holds the credential %s expects, strong enough for production', (subgraph) => {
+    const router = readRouterConfig(environmentOf('router'));
+    const own = readSubgraphConfig(environmentOf(subgraph), subgraph).routerSecret;
+    expect(subgraphSecretFor(router, subgraph)).toBe(own);
   });
 
   test('defines mysql, the router and one service per subgraph', () => {

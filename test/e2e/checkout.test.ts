@@ -19,7 +19,6 @@ const PLACE_ORDER = /* GraphQL */ `
 
 describe('placeOrder through the router', () => {
   let stack: Stack;
-  const asUser = { 'x-user-id': '7' };
 
   /** Everything checkout could write, to prove that a refused order wrote nothing anywhere. */
   async function snapshot() {
@@ -49,7 +48,7 @@ describe('placeOrder through the router', () => {
 
   it('stores the order with price snapshots, takes the stock, and answers across subgraphs', async () => {
     const { status, body } = await stack.graphql(PLACE_ORDER, {
-      headers: asUser,
+      as: '7',
       variables: {
         input: {
           items: [
@@ -85,6 +84,7 @@ describe('placeOrder through the router', () => {
     // A later price change does not touch the stored order.
     await stack.databases.product.dataSource.getRepository(Product).update({ id: 1 }, { priceCents: 2999 });
     const again = await stack.graphql('query($id: ID!) { order(id: $id) { total { amount } items { unitPrice { amount } } } }', {
+      as: '7',
       variables: { id: order.id },
     });
     expect(again.body.data.order).toEqual({
@@ -117,7 +117,7 @@ describe('placeOrder through the router', () => {
     ['no items', [], 'INVALID_ORDER'],
   ])('refuses %s with a stable code and writes nothing anywhere', async (_label, items, code) => {
     const before = await snapshot();
-    const { status, body } = await stack.graphql(PLACE_ORDER, { headers: asUser, variables: { input: { items } } });
+    const { status, body } = await stack.graphql(PLACE_ORDER, { as: '7', variables: { input: { items } } });
     expect(status).toBe(200);
     expect(body.data).toBeNull();
     expect(body.errors?.[0].extensions?.code).toBe(code);
@@ -127,7 +127,7 @@ describe('placeOrder through the router', () => {
 
   it('tells how many are available when stock is short', async () => {
     const { body } = await stack.graphql(PLACE_ORDER, {
-      headers: asUser,
+      as: '7',
       variables: { input: { items: [{ productId: '2', quantity: 5 }] } },
     });
     expect(body.errors?.[0].extensions).toMatchObject({ code: 'INSUFFICIENT_STOCK', productId: '2', requested: 5, available: 3 });
@@ -143,7 +143,7 @@ describe('placeOrder through the router', () => {
   it('never sells more than the stock when orders race', async () => {
     const attempts = await Promise.all(
       Array.from({ length: 6 }, () =>
-        stack.graphql(PLACE_ORDER, { headers: asUser, variables: { input: { items: [{ productId: '2', quantity: 1 }] } } }),
+        stack.graphql(PLACE_ORDER, { as: '7', variables: { input: { items: [{ productId: '2', quantity: 1 }] } } }),
       ),
     );
     const placed = attempts.filter((attempt) => attempt.body.data?.placeOrder);

@@ -55,7 +55,7 @@ describe('a query across all three subgraphs, through the router', () => {
     ['a user with 50 orders of 5 items', '2', 50, 5],
   ])('answers for %s with one statement per entity type and level', async (_label, userId, orderCount, itemsPerOrder) => {
     const before = stack.statementCounts();
-    const { status, body } = await stack.graphql(CROSS_SUBGRAPH_QUERY, { variables: { id: userId, first: 50 } });
+    const { status, body } = await stack.graphql(CROSS_SUBGRAPH_QUERY, { as: userId, variables: { id: userId, first: 50 } });
     const after = stack.statementCounts();
 
     expect(status).toBe(200);
@@ -72,7 +72,7 @@ describe('a query across all three subgraphs, through the router', () => {
   });
 
   it('returns orders newest first, totals from the price snapshots, products at today price', async () => {
-    const { body } = await stack.graphql(CROSS_SUBGRAPH_QUERY, { variables: { id: '2', first: 3 } });
+    const { body } = await stack.graphql(CROSS_SUBGRAPH_QUERY, { as: '2', variables: { id: '2', first: 3 } });
     const edges = body.data.user.orders.edges;
     expect(edges.map((edge: any) => edge.node.id)).toEqual(['149', '148', '147']);
     const first = edges[0].node;
@@ -90,7 +90,7 @@ describe('a query across all three subgraphs, through the router', () => {
     for (;;) {
       const { body } = await stack.graphql(
         'query($after: String) { user(id: "2") { orders(first: 20, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } } }',
-        { variables: { after } },
+        { as: '2', variables: { after } },
       );
       const connection: any = body.data.user.orders;
       seen.push(...connection.edges.map((edge: any) => edge.node.id));
@@ -101,14 +101,14 @@ describe('a query across all three subgraphs, through the router', () => {
   });
 
   it('gives an empty connection to a user without orders and null to an unknown user', async () => {
-    const { body } = await stack.graphql(CROSS_SUBGRAPH_QUERY, { variables: { id: '3', first: 10 } });
+    const { body } = await stack.graphql(CROSS_SUBGRAPH_QUERY, { as: '3', variables: { id: '3', first: 10 } });
     expect(body.data.user.orders.edges).toEqual([]);
-    const unknown = await stack.graphql(CROSS_SUBGRAPH_QUERY, { variables: { id: '999', first: 10 } });
+    const unknown = await stack.graphql(CROSS_SUBGRAPH_QUERY, { as: '3', variables: { id: '999', first: 10 } });
     expect(unknown.body).toEqual({ data: { user: null } });
   });
 
   it('refuses a page larger than the maximum with PAGE_SIZE_EXCEEDED instead of cutting it', async () => {
-    const { body } = await stack.graphql(CROSS_SUBGRAPH_QUERY, { variables: { id: '1', first: 101 } });
+    const { body } = await stack.graphql(CROSS_SUBGRAPH_QUERY, { as: '1', variables: { id: '1', first: 101 } });
     expect(body.errors?.[0].extensions?.code).toBe('PAGE_SIZE_EXCEEDED');
     expect(body.errors?.[0].path).toEqual(['user', 'orders']);
   });
@@ -117,15 +117,16 @@ describe('a query across all three subgraphs, through the router', () => {
     const products = await stack.graphql('{ products(first: 1) { pageInfo { endCursor } } }');
     const cursor = products.body.data.products.pageInfo.endCursor;
     const { body } = await stack.graphql('query($after: String) { user(id: "1") { orders(after: $after) { edges { node { id } } } } }', {
+      as: '1',
       variables: { after: cursor },
     });
     expect(body.errors?.[0].extensions?.code).toBe('INVALID_CURSOR');
   });
 
-  it('answers me from the identity header', async () => {
+  it('answers me from the bearer token, and null without one', async () => {
     const anonymous = await stack.graphql('{ me { id name } }');
     expect(anonymous.body).toEqual({ data: { me: null } });
-    const signedIn = await stack.graphql('{ me { id name } }', { headers: { 'x-user-id': '2' } });
+    const signedIn = await stack.graphql('{ me { id name } }', { as: '2' });
     expect(signedIn.body).toEqual({ data: { me: { id: '2', name: 'Bea Fifty-Orders' } } });
   });
 });

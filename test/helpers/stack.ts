@@ -1,6 +1,7 @@
+import { signDevelopmentToken } from '../../router/auth/developmentToken';
 import { createRouter, type Router } from '../../router/createRouter';
 import { type RouterConfig, readRouterConfig } from '../../router/RouterConfig';
-import { createLogger, type SubgraphServer } from '../../shared';
+import { createLogger, developmentSubgraphSecret, type SubgraphServer } from '../../shared';
 import { createAccountSubgraph } from '../../subgraphs/account/server';
 import { createOrderSubgraph } from '../../subgraphs/order/server';
 import { createProductSubgraph } from '../../subgraphs/product/server';
@@ -18,9 +19,21 @@ export interface Stack {
   subgraphs: { account: SubgraphServer<any>; product: SubgraphServer<any>; order: SubgraphServer<any> };
   /** SQL statements each subgraph has run so far. */
   statementCounts(): { account: number; product: number; order: number };
-  /** POSTs a GraphQL operation to the router; returns status, headers and the parsed body. */
-  graphql(query: string, options?: { variables?: Record<string, unknown>; headers?: Record<string, string> }): Promise<GraphQLResult>;
+  /**
+   * POSTs a GraphQL operation to the router; returns status, headers and the parsed body. `as` signs in
+   * with a development token for that user (and `scopes`).
+   */
+  graphql(query: string, options?: GraphQLOptions): Promise<GraphQLResult>;
+  /** A bearer token the router accepts. */
+  token(userId: string, scopes?: string[]): Promise<string>;
   stop(): Promise<void>;
+}
+
+export interface GraphQLOptions {
+  variables?: Record<string, unknown>;
+  headers?: Record<string, string>;
+  as?: string;
+  scopes?: string[];
 }
 
 export interface GraphQLResult {
@@ -35,7 +48,15 @@ const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
  * Starts the three subgraphs and the router in this process, each on a free port and on databases of
  * this test's own (`label`), the way `npm start` wires them.
  */
-export async function startStack(label: string, routerOverrides: Partial<RouterConfig> = {}): Promise<Stack> {
+/**
+ * `routerOverrides` change the router's config; `subgraphSecret` sets each subgraph's router credential on
+ * both sides (a production-mode router refuses the development defaults).
+ */
+export async function startStack(
+  label: string,
+  routerOverrides: Partial<RouterConfig> = {},
+  subgraphSecret: (name: string) => string = developmentSubgraphSecret,
+): Promise<Stack> {
   const databases = {
     account: await openTestDatabase('account', label),
     product: await openTestDatabase('product', label),
@@ -43,12 +64,16 @@ export async function startStack(label: string, routerOverrides: Partial<RouterC
   };
   const account = await createAccountSubgraph({
     dataSource: databases.account.dataSource,
-    config: testSubgraphConfig('account', databases.account),
+    config: { ...testSubgraphConfig('account', databases.account), routerSecret: subgraphSecret('account') },
     logger,
   });
   const product = await createProductSubgraph({
     dataSource: databases.product.dataSource,
-    config: { ...testSubgraphConfig('product', databases.product), internalApiToken: INTERNAL_TOKEN },
+    config: {
+      ...testSubgraphConfig('product', databases.product),
+      routerSecret: subgraphSecret('product'),
+      internalApiToken: INTERNAL_TOKEN,
+    },
     logger,
   });
   const productPort = await product.listen(0);
@@ -56,6 +81,7 @@ export async function startStack(label: string, routerOverrides: Partial<RouterC
     dataSource: databases.order.dataSource,
     config: {
       ...testSubgraphConfig('order', databases.order),
+      routerSecret: subgraphSecret('order'),
       internalApiToken: INTERNAL_TOKEN,
       productInternalUrl: `http://127.0.0.1:${productPort}`,
     },
@@ -71,6 +97,7 @@ export async function startStack(label: string, routerOverrides: Partial<RouterC
     port: 0,
     adminPort: 0,
     subgraphUrls: { ACCOUNT: subgraphUrls.account, PRODUCT: subgraphUrls.product, ORDER: subgraphUrls.order },
+    subgraphSecrets: { ACCOUNT: subgraphSecret('account'), PRODUCT: subgraphSecret('product'), ORDER: subgraphSecret('order') },
     ...routerOverrides,
   };
   const router = await createRouter({ config, logger });
@@ -88,10 +115,14 @@ export async function startStack(label: string, routerOverrides: Partial<RouterC
       product: databases.product.statements.count,
       order: databases.order.statements.count,
     }),
+    token: (userId, scopes = []) => signDevelopmentToken(config.auth, { userId, scopes }),
     async graphql(query, options = {}) {
+      const authorization: Record<string, string> = options.as
+        ? { authorization: `Bearer ${await signDevelopmentToken(config.auth, { userId: options.as, scopes: options.scopes })}` }
+        : {};
       const response = await fetch(routerUrl, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...options.headers },
+        headers: { 'content-type': 'application/json', ...authorization, ...options.headers },
         body: JSON.stringify({ query, variables: options.variables }),
       });
       return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResult['body'] };

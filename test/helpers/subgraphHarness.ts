@@ -1,5 +1,12 @@
 import type { BaseContext } from '@apollo/server';
-import { createLogger, type DatabaseConfig, type SubgraphConfig, type SubgraphName, type SubgraphServer } from '../../shared';
+import {
+  createLogger,
+  type DatabaseConfig,
+  developmentSubgraphSecret,
+  type SubgraphConfig,
+  type SubgraphName,
+  type SubgraphServer,
+} from '../../shared';
 
 export const silentLogger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
@@ -23,5 +30,13 @@ export async function execute<TContext extends BaseContext>(
 
 /** A subgraph's config for a test: its test database, no port yet, silent, development defaults. */
 export function testSubgraphConfig(name: SubgraphName, database: { config: DatabaseConfig }): SubgraphConfig {
-  return { name, port: 0, database: database.config, production: false, logLevel: 'silent', maxBodyBytes: 1024 * 1024 };
+  return {
+    name,
+    port: 0,
+    database: database.config,
+    production: false,
+    logLevel: 'silent',
+    maxBodyBytes: 1024 * 1024,
+    routerSecret: developmentSubgraphSecret(name),
+  };
 }

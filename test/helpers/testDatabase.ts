@@ -60,14 +60,15 @@ export async function openTestDatabase(subgraph: SubgraphName, label: string): P
 /** Child tables before their parents, so foreign keys never block a reset. */
 function orderedForDelete(subgraph: SubgraphName, tables: string[]): string[] {
   const order: Record<SubgraphName, string[]> = {
-    account: ['users'],
+    account: ['address', 'users'],
     product: ['stock_reservation', 'product', 'category'],
     order: ['order_item', 'orders'],
   };
   return order[subgraph].filter((table) => tables.includes(table));
 }
 
-async function dropMysqlDatabase(config: Extract<DatabaseConfig, { kind: 'mysql' }>): Promise<void> {
+/** Drops a MySQL database if it exists (a test's leftovers from an earlier run). */
+export async function dropMysqlDatabase(config: Extract<DatabaseConfig, { kind: 'mysql' }>): Promise<void> {
   const connection = await mysql.createConnection({ host: config.host, port: config.port, user: config.user, password: config.password });
   try {
     await connection.query(`DROP DATABASE IF EXISTS \`${config.database}\``);

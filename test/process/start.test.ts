@@ -3,7 +3,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { projectPath } from '../../shared';
+import { signDevelopmentToken } from '../../router/auth/developmentToken';
+import { readRouterConfig } from '../../router/RouterConfig';
+import { DATABASE_NAMES, parseMysqlUrl, projectPath } from '../../shared';
+import { dropMysqlDatabase } from '../helpers/testDatabase';
 
 /** Free TCP ports, found by letting the OS pick and closing again. */
 async function freePorts(count: number): Promise<number[]> {
@@ -64,6 +67,10 @@ describe('npm start, as real processes', () => {
     if (process.env.TEST_DATABASE_URL) {
       env.DATABASE_URL = process.env.TEST_DATABASE_URL;
       env.DATABASE_NAME_PREFIX = `t${process.env.JEST_WORKER_ID ?? 0}_start_`;
+      // Fresh databases, as on a new machine: `npm start` creates and migrates them.
+      for (const name of Object.values(DATABASE_NAMES)) {
+        await dropMysqlDatabase(parseMysqlUrl(env.DATABASE_URL, 'TEST_DATABASE_URL', `${env.DATABASE_NAME_PREFIX}${name}`));
+      }
     }
     child = spawn(process.execPath, [projectPath('dist', 'scripts', 'start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout?.on('data', (chunk) => {
@@ -88,9 +95,10 @@ describe('npm start, as real processes', () => {
   it('prints the URLs and answers the cross-subgraph query with data it seeded', async () => {
     expect(output).toContain(`http://localhost:${ports.router}/graphql`);
     if (!process.env.TEST_DATABASE_URL) expect(output).toContain('first run: seeding the embedded databases');
+    const token = await signDevelopmentToken(readRouterConfig({}).auth, { userId: '1' });
     const response = await fetch(`http://127.0.0.1:${ports.router}/graphql`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({
         query:
           '{ user(id: "1") { name orders(first: 20) { edges { node { total { amount currency } items { quantity product { name price { amount currency } } } } } } } }',

@@ -29,6 +29,8 @@ describe(`account subgraph on ${testDatabaseKind}`, () => {
     const result = await execute(
       subgraph,
       '{ a: user(id: "1") { id name email createdAt } b: user(id: "3") { id } c: user(id: "x") { id } }',
+      {},
+      { 'x-user-id': '1' },
     );
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({
@@ -50,6 +52,17 @@ describe(`account subgraph on ${testDatabaseKind}`, () => {
     });
     expect(result.data._entities).toEqual([{ id: '1', name: 'Ada' }, { id: '2', name: 'Bea' }, null, { id: '1', name: 'Ada' }]);
     expect(database.statements.count - before).toBe(1);
+  });
+
+  it('enforces @authenticated itself, for calls that did not pass the router checks', async () => {
+    const query = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on User { email addresses { city } } } }';
+    const representations = { r: [{ __typename: 'User', id: '1' }] };
+    const anonymous = await execute(subgraph, query, representations);
+    expect(anonymous.errors?.map((error) => error.extensions?.code)).toEqual(['UNAUTHENTICATED', 'UNAUTHENTICATED']);
+    const other = await execute(subgraph, query, representations, { 'x-user-id': '2' });
+    expect(other.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN', 'FORBIDDEN']);
+    const self = await execute(subgraph, query, representations, { 'x-user-id': '1' });
+    expect(self.data._entities).toEqual([{ email: 'ada@example.test', addresses: [] }]);
   });
 
   it('publishes its SDL through _service for composition', async () => {

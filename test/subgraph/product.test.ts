@@ -139,6 +139,49 @@ describe(`product subgraph on ${testDatabaseKind}`, () => {
     expect(result.data.products.edges[1].node.category.products.edges.map((edge: any) => edge.node.id)).toEqual(['2', '3']);
   });
 
+  it('enforces @requiresScopes itself on catalog writes', async () => {
+    const mutation = 'mutation { adjustStock(productId: "1", delta: 1) { stock } }';
+    expect((await execute(subgraph, mutation)).errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    expect((await execute(subgraph, mutation, {}, { 'x-user-id': '5' })).errors?.[0].extensions?.code).toBe('FORBIDDEN');
+    const allowed = await execute(subgraph, mutation, {}, { 'x-user-id': '5', 'x-user-scopes': 'catalog:write' });
+    expect(allowed.data).toEqual({ adjustStock: { stock: 6 } });
+    await execute(
+      subgraph,
+      'mutation { adjustStock(productId: "1", delta: -1) { stock } }',
+      {},
+      { 'x-user-id': '5', 'x-user-scopes': 'catalog:write' },
+    );
+  });
+
+  it.each([
+    [
+      'a price with too many decimals',
+      '{ sku: "A-1", name: "A", price: { amount: "1.999", currency: "USD" }, categoryId: "1" }',
+      'BAD_USER_INPUT',
+    ],
+    ['a zero price', '{ sku: "A-1", name: "A", price: { amount: "0", currency: "USD" }, categoryId: "1" }', 'BAD_USER_INPUT'],
+    ['a float-looking price', '{ sku: "A-1", name: "A", price: { amount: "1e3", currency: "USD" }, categoryId: "1" }', 'BAD_USER_INPUT'],
+    ['a bad currency', '{ sku: "A-1", name: "A", price: { amount: "1.00", currency: "usd" }, categoryId: "1" }', 'BAD_USER_INPUT'],
+    ['a bad sku', '{ sku: "a b", name: "A", price: { amount: "1.00", currency: "USD" }, categoryId: "1" }', 'BAD_USER_INPUT'],
+    ['an empty name', '{ sku: "A-1", name: "  ", price: { amount: "1.00", currency: "USD" }, categoryId: "1" }', 'BAD_USER_INPUT'],
+    [
+      'an unknown category',
+      '{ sku: "A-1", name: "A", price: { amount: "1.00", currency: "USD" }, categoryId: "99" }',
+      'CATEGORY_NOT_FOUND',
+    ],
+    ['a taken sku', '{ sku: "HAM-001", name: "A", price: { amount: "1.00", currency: "USD" }, categoryId: "1" }', 'SKU_ALREADY_EXISTS'],
+  ])('refuses to create a product with %s, writing nothing', async (_label, input, code) => {
+    const before = await database.dataSource.getRepository(Product).count();
+    const result = await execute(
+      subgraph,
+      `mutation { createProduct(input: ${input}) { id } }`,
+      {},
+      { 'x-user-id': '5', 'x-user-scopes': 'catalog:write' },
+    );
+    expect(result.errors?.[0].extensions?.code).toBe(code);
+    expect(await database.dataSource.getRepository(Product).count()).toBe(before);
+  });
+
   it('keeps searchText in step with the name and sku', async () => {
     const stored = await database.dataSource.getRepository(Product).findOneByOrFail({ id: 5 });
     expect(stored.searchText).toBe('éclair mold kit-ecl');

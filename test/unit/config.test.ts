@@ -1,5 +1,5 @@
-import { readRouterConfig } from '../../router/RouterConfig';
-import { ConfigError, DEFAULT_PORTS, readDatabaseConfig, readSubgraphConfig } from '../../shared';
+import { DEVELOPMENT_JWT_SECRET, readRouterConfig, subgraphSecretFor } from '../../router/RouterConfig';
+import { ConfigError, DEFAULT_PORTS, developmentSubgraphSecret, readDatabaseConfig, readSubgraphConfig } from '../../shared';
 import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
 import { readProductConfig } from '../../subgraphs/product/ProductConfig';
 
@@ -44,11 +44,16 @@ describe('subgraph configuration', () => {
   });
 
   it('refuses to start in production without a strong internal API token', () => {
-    expect(() => readOrderConfig({ NODE_ENV: 'production' })).toThrow(/INTERNAL_API_TOKEN/);
-    expect(() => readProductConfig({ NODE_ENV: 'production', INTERNAL_API_TOKEN: 'short' })).toThrow(/at least 32 characters/);
-    expect(readOrderConfig({ NODE_ENV: 'production', INTERNAL_API_TOKEN: 'x'.repeat(32) }).production).toBe(true);
-    // The account subgraph calls no internal API, so it needs no token.
-    expect(readSubgraphConfig({ NODE_ENV: 'production' }, 'account').production).toBe(true);
+    expect(() => readOrderConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: 'y'.repeat(32) })).toThrow(/INTERNAL_API_TOKEN/);
+    expect(() => readProductConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: 'y'.repeat(32), INTERNAL_API_TOKEN: 'short' })).toThrow(
+      /INTERNAL_API_TOKEN.*at least 32 characters/,
+    );
+    expect(
+      readOrderConfig({ NODE_ENV: 'production', INTERNAL_API_TOKEN: 'x'.repeat(32), SUBGRAPH_SECRET: 'y'.repeat(32) }).production,
+    ).toBe(true);
+    // The account subgraph calls no internal API, so it needs no token; every subgraph needs the router's credential.
+    expect(() => readSubgraphConfig({ NODE_ENV: 'production' }, 'account')).toThrow(/SUBGRAPH_SECRET/);
+    expect(readSubgraphConfig({ NODE_ENV: 'production', SUBGRAPH_SECRET: 'y'.repeat(32) }, 'account').production).toBe(true);
   });
 
   it('points the order subgraph at the product internal API', () => {
@@ -58,6 +63,38 @@ describe('subgraph configuration', () => {
 });
 
 describe('router configuration', () => {
+  const strong = 'a-random-production-secret-0123456789abcdef';
+
+  it('refuses to start in production with a missing, weak or development JWT secret', () => {
+    expect(() => readRouterConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET must be a random string/);
+    expect(() => readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: 'short' })).toThrow(/JWT_SECRET/);
+    expect(() => readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: DEVELOPMENT_JWT_SECRET })).toThrow(/JWT_SECRET/);
+    expect(readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).auth).toMatchObject({ secret: strong, algorithms: ['HS256'] });
+    expect(readRouterConfig({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.example/.well-known/jwks.json' }).auth).toMatchObject({
+      secret: null,
+      algorithms: ['RS256', 'ES256'],
+    });
+  });
+
+  it('never mixes symmetric and asymmetric verification (algorithm confusion)', () => {
+    expect(() => readRouterConfig({ JWT_SECRET: strong, JWT_JWKS_URL: 'https://idp.example/jwks' })).toThrow(/not both/);
+    expect(() => readRouterConfig({ JWT_JWKS_URL: 'https://idp.example/jwks', JWT_ALGORITHMS: 'RS256,HS256' })).toThrow(/JWT_ALGORITHMS/);
+    expect(() => readRouterConfig({ JWT_ALGORITHMS: 'none' })).toThrow(/JWT_ALGORITHMS/);
+  });
+
+  it('refuses a default or missing subgraph credential in production', () => {
+    const production = readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: strong, ORDER_SUBGRAPH_SECRET: 'x'.repeat(40) });
+    expect(subgraphSecretFor(production, 'order')).toBe('x'.repeat(40));
+    expect(() => subgraphSecretFor(production, 'account')).toThrow('ACCOUNT_SUBGRAPH_SECRET must be set');
+    const weak = readRouterConfig({
+      NODE_ENV: 'production',
+      JWT_SECRET: strong,
+      ACCOUNT_SUBGRAPH_SECRET: developmentSubgraphSecret('account'),
+    });
+    expect(() => subgraphSecretFor(weak, 'account')).toThrow(/ACCOUNT_SUBGRAPH_SECRET/);
+    expect(subgraphSecretFor(readRouterConfig({}), 'account')).toBe(developmentSubgraphSecret('account'));
+  });
+
   it('takes subgraph URL overrides from <NAME>_URL, whatever the subgraph is called', () => {
     const config = readRouterConfig({
       ACCOUNT_URL: 'http://account:4001/graphql',
@@ -70,11 +107,10 @@ describe('router configuration', () => {
 
   it('follows NODE_ENV for CORS: any origin in development, none by default in production', () => {
     expect(readRouterConfig({}).corsOrigins).toEqual(['*']);
-    expect(readRouterConfig({ NODE_ENV: 'production' }).corsOrigins).toEqual([]);
-    expect(readRouterConfig({ NODE_ENV: 'production', CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins).toEqual([
-      'https://a.example',
-      'https://b.example',
-    ]);
+    expect(readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).corsOrigins).toEqual([]);
+    expect(
+      readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: strong, CORS_ORIGINS: 'https://a.example, https://b.example' }).corsOrigins,
+    ).toEqual(['https://a.example', 'https://b.example']);
   });
 
   it('keeps its pool idle timeout below the subgraphs keep-alive by default', () => {
