@@ -14,6 +14,7 @@ import {
   readUrl,
 } from '../shared';
 import type { AuthConfig } from './auth/authenticate';
+import { type DemandControlConfig, readDemandControlConfig } from './demand/DemandControlConfig';
 
 /** Everything the router reads from its environment, parsed once at start-up. */
 export interface RouterConfig {
@@ -48,6 +49,8 @@ export interface RouterConfig {
    * the subgraph, upper case). Outside production a subgraph without one gets the development default.
    */
   subgraphSecrets: Readonly<Record<string, string>>;
+  /** Cost and operation limits, client budgets (`MAX_*`, `BUDGET_*`, `REDIS_URL`…). */
+  demand: DemandControlConfig;
 }
 
 /** The development default HS256 secret; production refuses it. */
@@ -138,5 +141,6 @@ export function readRouterConfig(env: Env): RouterConfig {
     subgraphConnections: readInteger(env, 'ROUTER_SUBGRAPH_CONNECTIONS', 128, { min: 1, max: 10_000 }),
     auth: readAuthConfig(env, production),
     subgraphSecrets,
+    demand: readDemandControlConfig(env),
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -22,19 +23,33 @@ import {
 } from '../shared';
 import { AuthorizingGateway } from './AuthorizingGateway';
 import { AuthenticationFailed, createAuthenticator } from './auth/authenticate';
+import { type BudgetStore, InMemoryBudgetStore, RedisBudgetStore } from './demand/budget';
+import { CostModel } from './demand/CostModel';
+import { clientKeyOf } from './demand/clientKey';
+import { countTokens } from './demand/countTokens';
+import { DemandCode, type DemandContext, type DemandCounters, demandControlPlugin, refusal } from './demand/demandControlPlugin';
+import { CostEstimator } from './demand/estimateCost';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import { createSubgraphFetcher } from './subgraphFetcher';
 import { prepareSupergraph } from './supergraph';
 
 /** What each operation knows about its caller. */
-export interface RouterContext {
+export interface RouterContext extends DemandContext {
   /** The caller, from a verified bearer token; anonymous without one. */
   caller: Caller;
+}
+
+/** Counters a router keeps about itself (tests and benchmarks read them; metrics will export them). */
+export interface RouterStats {
+  /** HTTP requests the router sent to subgraphs. */
+  subgraphRequests: number;
+  demand: DemandCounters;
 }
 
 export interface Router {
   apollo: ApolloServer<RouterContext>;
   gateway: ApolloGateway;
+  stats: RouterStats;
   httpServer: http.Server;
   adminServer: http.Server;
   /** Listens on the public and admin ports (0 picks free ones) and resolves with both. */
@@ -103,10 +118,25 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   const authenticate = createAuthenticator(config.auth);
   // Resolved now, so that production refuses to start without a credential for every subgraph.
   const credentials = new Map(subgraphsOf(supergraphSdl).map(({ name }) => [name, subgraphSecretFor(config, name)]));
-  const { fetcher, close: closeFetcher } = createSubgraphFetcher({
+  const { fetcher: poolFetcher, close: closeFetcher } = createSubgraphFetcher({
     idleTimeoutMs: config.subgraphIdleTimeoutMs,
     connectionsPerSubgraph: config.subgraphConnections,
   });
+  const stats: RouterStats = { subgraphRequests: 0, demand: { refused: {}, measuredOver: {} } };
+  const fetcher: typeof poolFetcher = (url, init) => {
+    stats.subgraphRequests += 1;
+    return poolFetcher(url, init);
+  };
+  const { demand } = config;
+  const budget: BudgetStore | null =
+    demand.budget.mode === 'off'
+      ? null
+      : demand.redisUrl
+        ? new RedisBudgetStore(demand.redisUrl, demand.budget, logger)
+        : new InMemoryBudgetStore(demand.budget);
+  const supergraphVersion = createHash('sha256').update(supergraphSdl).digest('hex').slice(0, 16);
+  const costModel = new CostModel(supergraph.document);
+  let estimator: CostEstimator | null = null;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.gatewaySdl,
     logger,
@@ -114,6 +144,9 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       const override = config.subgraphUrls[name.toUpperCase()];
       return new SubgraphDataSource({ url: override ?? url, fetcher }, credentials.get(name) ?? subgraphSecretFor(config, name));
     },
+  });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
+    estimator = new CostEstimator(costModel, apiSchema, { defaultListSize: demand.defaultListSize });
   });
   const apollo = new ApolloServer<RouterContext>({
     gateway: new AuthorizingGateway(gateway, supergraph),
@@ -129,6 +162,13 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       config.production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      demandControlPlugin({
+        config: demand,
+        budget,
+        logger,
+        counters: stats.demand,
+        current: () => (estimator ? { estimator, version: supergraphVersion } : null),
+      }),
     ],
     formatError: (formatted, error) => maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error')),
   });
@@ -170,10 +210,37 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
             // Refused before the body is read or anything executes.
             throw new HttpError(401, ErrorCode.UNAUTHENTICATED, error.message, { 'www-authenticate': 'Bearer error="invalid_token"' });
           }
+          const clientKey = clientKeyOf(req, caller, demand);
           await handleGraphQLRequest(req, res, url, {
             server: apollo,
-            maxBodyBytes: config.maxBodyBytes,
-            context: async () => ({ caller }),
+            // In measure mode bodies above the limit are logged, and still capped far above it.
+            maxBodyBytes: demand.bodyMode === 'enforce' ? config.maxBodyBytes : Math.max(config.maxBodyBytes, 16 * 1024 * 1024),
+            onBodyBytes: (bytes) => {
+              if (bytes > config.maxBodyBytes) {
+                stats.demand.measuredOver.PAYLOAD_TOO_LARGE = (stats.demand.measuredOver.PAYLOAD_TOO_LARGE ?? 0) + 1;
+                logger.warn({ bytes, limit: config.maxBodyBytes }, 'body over the limit in measure mode: let through');
+              }
+            },
+            batching: demand.batching,
+            inspectQuery: (query) => {
+              const tokens = countTokens(query);
+              if (tokens <= demand.maxTokens.max) return null;
+              const code = DemandCode.MAX_TOKENS_EXCEEDED;
+              if (demand.maxTokens.mode === 'measure') {
+                stats.demand.measuredOver[code] = (stats.demand.measuredOver[code] ?? 0) + 1;
+                logger.warn({ tokens, limit: demand.maxTokens.max }, 'over the token limit in measure mode: let through');
+                return null;
+              }
+              stats.demand.refused[code] = (stats.demand.refused[code] ?? 0) + 1;
+              const details = { measured: tokens, limit: demand.maxTokens.max };
+              return refusal(
+                code,
+                `The document has ${tokens} tokens; the limit is ${demand.maxTokens.max}.`,
+                details,
+                demand.revealLimits,
+              );
+            },
+            context: async () => ({ caller, clientKey }),
           });
         },
       },
@@ -199,6 +266,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   return {
     apollo,
     gateway,
+    stats,
     httpServer,
     adminServer,
     async listen() {
@@ -212,6 +280,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       await apollo.stop();
       await closeServer(adminServer);
       await closeFetcher();
+      await budget?.close();
     },
   };
 }

@@ -32,6 +32,8 @@ export enum ErrorCode {
   FORBIDDEN = 'FORBIDDEN',
   /** The request body is larger than the server accepts. */
   PAYLOAD_TOO_LARGE = 'PAYLOAD_TOO_LARGE',
+  /** A JSON array of operations in one request, with batching off. Send them one per request. */
+  BATCHING_NOT_SUPPORTED = 'BATCHING_NOT_SUPPORTED',
   /** The HTTP request is not a valid GraphQL-over-HTTP request (malformed JSON, no query). */
   BAD_REQUEST = 'BAD_REQUEST',
   /** A service this one depends on is down or too slow. Retry with backoff. */

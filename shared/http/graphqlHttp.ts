@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, type BaseContext, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
+import type { GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors';
 import { HttpError, readBody } from './http';
 
@@ -9,6 +10,15 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   context: (req: IncomingMessage) => Promise<TContext>;
   /** Largest request body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Called with the size of every body read (for limits in measure mode). */
+  onBodyBytes?: (bytes: number) => void;
+  /** Accept a JSON array of operations. Default false: an array is refused with BATCHING_NOT_SUPPORTED. */
+  batching?: boolean;
+  /**
+   * Looks at each operation's source before Apollo Server parses it; a returned error refuses the request as
+   * a GraphQL request error (the token limit counts here, since the parser cannot report its count).
+   */
+  inspectQuery?: (query: string) => GraphQLError | null;
 }
 
 /**
@@ -17,6 +27,12 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
  * under `application/graphql-response+json`, 4xx (which is what Apollo Server sets).
  */
 export const REQUEST_ERROR_CODES = new Set([
+  'COST_ESTIMATED_TOO_EXPENSIVE',
+  'MAX_DEPTH_EXCEEDED',
+  'MAX_ALIASES_EXCEEDED',
+  'MAX_ROOT_FIELDS_EXCEEDED',
+  'MAX_TOKENS_EXCEEDED',
+  'PAGE_SIZE_EXCEEDED',
   'GRAPHQL_PARSE_FAILED',
   'GRAPHQL_VALIDATION_FAILED',
   'BAD_USER_INPUT',
@@ -42,13 +58,47 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
   let body: unknown;
   if (req.method === 'POST') {
     const raw = await readBody(req, options.maxBodyBytes);
+    options.onBodyBytes?.(raw.length);
     body = parseBody(raw, headers.get('content-type'));
+    if (Array.isArray(body) && !options.batching) {
+      throw new HttpError(
+        400,
+        ErrorCode.BATCHING_NOT_SUPPORTED,
+        'This API takes one operation per request: send the operations of a batch as separate requests.',
+      );
+    }
+  }
+  if (options.inspectQuery) {
+    const operations = Array.isArray(body) ? body : [req.method === 'POST' ? body : { query: url.searchParams.get('query') }];
+    for (const operation of operations) {
+      const query = (operation as { query?: unknown } | null)?.query;
+      const refused = typeof query === 'string' ? options.inspectQuery(query) : null;
+      if (refused) {
+        sendRequestError(res, headers.get('accept'), refused);
+        return;
+      }
+    }
   }
   const response = await options.server.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
     context: () => options.context(req),
   });
   await writeResponse(res, response);
+}
+
+/**
+ * Answers a GraphQL request error that was found before Apollo Server ran, with the status the
+ * GraphQL-over-HTTP spec wants for the media type the client accepts.
+ */
+function sendRequestError(res: ServerResponse, accept: string | undefined, error: GraphQLError): void {
+  const graphqlResponse = accept?.includes('application/graphql-response+json') ?? false;
+  const { http: _http, ...extensions } = error.extensions;
+  const payload = JSON.stringify({ errors: [{ message: error.message, extensions }] });
+  res.writeHead(graphqlResponse ? 400 : 200, {
+    'content-type': graphqlResponse ? 'application/graphql-response+json; charset=utf-8' : 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(payload)),
+  });
+  res.end(payload);
 }
 
 function parseBody(raw: Buffer, contentType: string | undefined): unknown {

@@ -107,11 +107,15 @@ describe('a query across all three subgraphs, through the router', () => {
     expect(unknown.body).toEqual({ data: { user: null } });
   });
 
-  it('refuses a page larger than the maximum with PAGE_SIZE_EXCEEDED instead of cutting it', async () => {
+  it('refuses a page larger than the maximum with PAGE_SIZE_EXCEEDED instead of cutting it, before any subgraph is called', async () => {
+    const before = { requests: stack.router.stats.subgraphRequests, statements: stack.statementCounts() };
     const { body } = await stack.graphql(CROSS_SUBGRAPH_QUERY, { as: '1', variables: { id: '1', first: 101 } });
-    expect(body.errors?.[0].extensions?.code).toBe('PAGE_SIZE_EXCEEDED');
-    expect(body.errors?.[0].path).toEqual(['user', 'orders']);
+    expect(body.data).toBeUndefined();
+    expect(body.errors?.[0].extensions).toMatchObject({ code: 'PAGE_SIZE_EXCEEDED', measured: 101, limit: 100, path: ['user', 'orders'] });
+    expect(stack.router.stats.subgraphRequests).toBe(before.requests);
+    expect(stack.statementCounts()).toEqual(before.statements);
   });
+
 
   it('refuses a cursor from another list with INVALID_CURSOR', async () => {
     const products = await stack.graphql('{ products(first: 1) { pageInfo { endCursor } } }');

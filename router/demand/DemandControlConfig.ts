@@ -1,0 +1,88 @@
+import { ConfigError, type Env, readBoolean, readEnum, readInteger, readOptionalString, readString, readUrl } from '../../shared';
+
+/**
+ * `enforce` refuses what is over the limit; `measure` only logs and counts it, for rolling a new limit out
+ * (watch the logs, then switch to enforce).
+ */
+export type LimitMode = 'enforce' | 'measure';
+
+export interface Limit {
+  max: number;
+  mode: LimitMode;
+}
+
+export interface BudgetConfig {
+  /** Cost points a client's bucket holds when full. Default 2000. */
+  capacity: number;
+  /** Points restored per second. Default 100. */
+  restorePerSecond: number;
+  /** `enforce` (429 when empty), `measure` (count only) or `off`. */
+  mode: LimitMode | 'off';
+}
+
+/** Everything demand control reads from the environment: each limit with its variable, default and mode. */
+export interface DemandControlConfig {
+  /** `MAX_OPERATION_COST` (1000): the most an operation's estimated cost may be. */
+  maxCost: Limit;
+  /** `MAX_DEPTH` (12): deepest field nesting. */
+  maxDepth: Limit;
+  /** `MAX_ALIASES` (30): aliased fields in one operation. */
+  maxAliases: Limit;
+  /** `MAX_ROOT_FIELDS` (20): fields at the root of one operation. */
+  maxRootFields: Limit;
+  /** `MAX_TOKENS` (5000): lexical tokens in the document, counted before it is parsed. */
+  maxTokens: Limit;
+  /** `PAGE_SIZE_MODE`: a `first` above its field's `@maxPageSize` is refused (never clamped) or only logged. */
+  pageSizeMode: LimitMode;
+  /** `ROUTER_MAX_BODY_BYTES_MODE`: over `ROUTER_MAX_BODY_BYTES`, refuse (413) or log (bodies stay capped at 16 MiB). */
+  bodyMode: LimitMode;
+  /** `COST_DEFAULT_LIST_SIZE` (10): size assumed for a list field without `@listSize` or slicing argument. */
+  defaultListSize: number;
+  /** `REVEAL_LIMITS` (true): put the measured value and the limit in a refusal's `extensions`. */
+  revealLimits: boolean;
+  /** `BUDGET_CAPACITY`, `BUDGET_RESTORE_RATE`, `BUDGET_MODE`. */
+  budget: BudgetConfig;
+  /** `API_KEY_HEADER` (`x-api-key`): identifies an anonymous client by key before falling back to its IP. */
+  apiKeyHeader: string;
+  /** `TRUSTED_PROXIES`: addresses whose `X-Forwarded-For` is believed. Default none. */
+  trustedProxies: readonly string[];
+  /** `REDIS_URL`: budgets shared by every router replica; unset, each process keeps its own. */
+  redisUrl: string | null;
+  /** `BATCHING` (false): accept a JSON array of operations in one request. */
+  batching: boolean;
+}
+
+const MODES = ['enforce', 'measure'] as const;
+
+function readLimit(env: Env, name: string, fallback: number): Limit {
+  return { max: readInteger(env, name, fallback, { min: 1 }), mode: readEnum(env, `${name}_MODE`, MODES, 'enforce') };
+}
+
+export function readDemandControlConfig(env: Env): DemandControlConfig {
+  const budgetMode = readEnum(env, 'BUDGET_MODE', ['enforce', 'measure', 'off'] as const, 'enforce');
+  const apiKeyHeader = readString(env, 'API_KEY_HEADER', 'x-api-key').toLowerCase();
+  if (!/^[a-z0-9-]+$/.test(apiKeyHeader)) throw new ConfigError(`API_KEY_HEADER must be a header name, got '${apiKeyHeader}'`);
+  return {
+    maxCost: readLimit(env, 'MAX_OPERATION_COST', 1000),
+    maxDepth: readLimit(env, 'MAX_DEPTH', 12),
+    maxAliases: readLimit(env, 'MAX_ALIASES', 30),
+    maxRootFields: readLimit(env, 'MAX_ROOT_FIELDS', 20),
+    maxTokens: readLimit(env, 'MAX_TOKENS', 5000),
+    pageSizeMode: readEnum(env, 'PAGE_SIZE_MODE', MODES, 'enforce'),
+    bodyMode: readEnum(env, 'ROUTER_MAX_BODY_BYTES_MODE', MODES, 'enforce'),
+    defaultListSize: readInteger(env, 'COST_DEFAULT_LIST_SIZE', 10, { min: 1, max: 10_000 }),
+    revealLimits: readBoolean(env, 'REVEAL_LIMITS', true),
+    budget: {
+      capacity: readInteger(env, 'BUDGET_CAPACITY', 2000, { min: 1 }),
+      restorePerSecond: readInteger(env, 'BUDGET_RESTORE_RATE', 100, { min: 1 }),
+      mode: budgetMode,
+    },
+    apiKeyHeader,
+    trustedProxies: (readOptionalString(env, 'TRUSTED_PROXIES') ?? '')
+      .split(',')
+      .map((address) => address.trim())
+      .filter(Boolean),
+    redisUrl: readUrl(env, 'REDIS_URL') ?? null,
+    batching: readBoolean(env, 'BATCHING', false),
+  };
+}

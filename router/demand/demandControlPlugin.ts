@@ -1,0 +1,276 @@
+import { type ApolloServerPlugin, type GraphQLRequestContext, HeaderMap } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import type { Logger } from '../../shared';
+import type { BudgetStore } from './budget';
+import type { DemandControlConfig, Limit, LimitMode } from './DemandControlConfig';
+import { type CostEstimator, InvalidVariables, type OperationAnalysis, TooManyNodes } from './estimateCost';
+
+/** Refusal codes of demand control: stable, listed in the README. */
+export const DemandCode = {
+  COST_ESTIMATED_TOO_EXPENSIVE: 'COST_ESTIMATED_TOO_EXPENSIVE',
+  MAX_DEPTH_EXCEEDED: 'MAX_DEPTH_EXCEEDED',
+  MAX_ALIASES_EXCEEDED: 'MAX_ALIASES_EXCEEDED',
+  MAX_ROOT_FIELDS_EXCEEDED: 'MAX_ROOT_FIELDS_EXCEEDED',
+  MAX_TOKENS_EXCEEDED: 'MAX_TOKENS_EXCEEDED',
+  PAGE_SIZE_EXCEEDED: 'PAGE_SIZE_EXCEEDED',
+  THROTTLED: 'THROTTLED',
+} as const;
+
+/** What demand control keeps for one request, between planning and the response. */
+export interface DemandState {
+  client: string;
+  requestedCost: number;
+  /** Points taken from the client's bucket (0 when the budget is off or only measured). */
+  charged: number;
+  /** Points left in the bucket after the take (null without a budget). */
+  available: number | null;
+}
+
+/** The context fields demand control reads and writes. */
+export interface DemandContext {
+  clientKey: string;
+  demand?: DemandState;
+}
+
+/** Counters for metrics and tests: refusals by code, and what measure mode let through. */
+export interface DemandCounters {
+  refused: Record<string, number>;
+  measuredOver: Record<string, number>;
+}
+
+/** A request error (status 400 unless given) with the measured value and the limit when they may be shown. */
+export function refusal(
+  code: string,
+  message: string,
+  details: Record<string, unknown>,
+  reveal: boolean,
+  status = 400,
+  headers?: HeaderMap,
+): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code, ...(reveal ? details : {}), http: { status, headers: headers ?? new HeaderMap() } },
+  });
+}
+
+export interface DemandControlOptions {
+  config: DemandControlConfig;
+  budget: BudgetStore | null;
+  logger: Logger;
+  counters: DemandCounters;
+  /** The estimator for the supergraph being served, with its version (cache key material). */
+  current: () => { estimator: CostEstimator; version: string } | null;
+}
+
+class Lru<V> {
+  private readonly map = new Map<string, V>();
+  constructor(private readonly size: number) {}
+  get(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    if (this.map.size >= this.size) this.map.delete(this.map.keys().next().value as string);
+    this.map.set(key, value);
+  }
+}
+
+/**
+ * Demand control, before any subgraph is called: depth, aliases, root fields, page sizes and estimated cost
+ * (each `enforce` or `measure`), then the client's budget. After execution it computes the actual cost from
+ * the response, refunds what was overcharged and reports both in `extensions.cost` (Shopify's shape).
+ * The analysis is cached per supergraph version, document, operation name and the values of the variables
+ * that can change it (slicing arguments, weighted arguments, @skip/@include).
+ */
+export function demandControlPlugin(options: DemandControlOptions): ApolloServerPlugin<DemandContext> {
+  const { config, logger, counters } = options;
+  const relevantVariables = new Lru<string[]>(5000);
+  const analyses = new Lru<OperationAnalysis>(5000);
+
+  const analyze = (context: GraphQLRequestContext<DemandContext>): OperationAnalysis => {
+    const current = options.current();
+    if (!current || !context.document) throw new Error('No supergraph is loaded');
+    const variables = context.request.variables ?? {};
+    const operationKey = `${current.version}\u0000${context.queryHash}\u0000${context.operationName ?? ''}`;
+    const names = relevantVariables.get(operationKey);
+    const key = names ? `${operationKey}\u0000${JSON.stringify(names.map((name) => variables[name] ?? null))}` : null;
+    const cached = key ? analyses.get(key) : undefined;
+    if (cached) return cached;
+    const analysis = current.estimator.analyze(context.document, context.operationName, variables);
+    relevantVariables.set(operationKey, analysis.relevantVariables);
+    analyses.set(`${operationKey}\u0000${JSON.stringify(analysis.relevantVariables.map((name) => variables[name] ?? null))}`, analysis);
+    return analysis;
+  };
+
+  /** Applies one limit: throws in enforce mode, logs and counts in measure mode. */
+  const check = (over: boolean, mode: LimitMode, error: () => GraphQLError, context: GraphQLRequestContext<DemandContext>): void => {
+    if (!over) return;
+    const built = error();
+    const code = String(built.extensions.code);
+    if (mode === 'enforce') {
+      counters.refused[code] = (counters.refused[code] ?? 0) + 1;
+      logger.info(
+        { code, operation: context.operationName, client: context.contextValue.clientKey },
+        'operation refused by demand control',
+      );
+      throw built;
+    }
+    counters.measuredOver[code] = (counters.measuredOver[code] ?? 0) + 1;
+    logger.warn({ code, operation: context.operationName, message: built.message }, 'over a limit in measure mode: let through');
+  };
+  const overLimit = (measured: number, limit: Limit) => measured > limit.max;
+
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(context) {
+          let analysis: OperationAnalysis;
+          try {
+            analysis = analyze(context);
+          } catch (error) {
+            if (error instanceof InvalidVariables) throw refusal('BAD_USER_INPUT', error.message, {}, false);
+            if (!(error instanceof TooManyNodes)) throw error;
+            throw refusal(DemandCode.COST_ESTIMATED_TOO_EXPENSIVE, 'The operation has too many selections to estimate.', {}, false);
+          }
+          const reveal = config.revealLimits;
+          check(
+            overLimit(analysis.depth, config.maxDepth),
+            config.maxDepth.mode,
+            () =>
+              refusal(
+                DemandCode.MAX_DEPTH_EXCEEDED,
+                `The operation is ${analysis.depth} levels deep; the limit is ${config.maxDepth.max}.`,
+                { measured: analysis.depth, limit: config.maxDepth.max },
+                reveal,
+              ),
+            context,
+          );
+          check(
+            overLimit(analysis.aliases, config.maxAliases),
+            config.maxAliases.mode,
+            () =>
+              refusal(
+                DemandCode.MAX_ALIASES_EXCEEDED,
+                `The operation uses ${analysis.aliases} aliases; the limit is ${config.maxAliases.max}.`,
+                { measured: analysis.aliases, limit: config.maxAliases.max },
+                reveal,
+              ),
+            context,
+          );
+          check(
+            overLimit(analysis.rootFields, config.maxRootFields),
+            config.maxRootFields.mode,
+            () =>
+              refusal(
+                DemandCode.MAX_ROOT_FIELDS_EXCEEDED,
+                `The operation selects ${analysis.rootFields} root fields; the limit is ${config.maxRootFields.max}.`,
+                { measured: analysis.rootFields, limit: config.maxRootFields.max },
+                reveal,
+              ),
+            context,
+          );
+          const page = analysis.pageSizeViolation;
+          check(
+            page !== null,
+            config.pageSizeMode,
+            () =>
+              refusal(
+                DemandCode.PAGE_SIZE_EXCEEDED,
+                `${page?.coordinate} serves at most ${page?.maximum} items a page, ${page?.requested} requested; page with \`after\` instead.`,
+                { measured: page?.requested, limit: page?.maximum, coordinate: page?.coordinate, path: page?.path },
+                true,
+              ),
+            context,
+          );
+          if (analysis.slicingViolation) {
+            const { coordinate, given } = analysis.slicingViolation;
+            throw refusal(
+              'GRAPHQL_VALIDATION_FAILED',
+              `${coordinate} needs exactly one slicing argument to be estimated, got ${given}.`,
+              {},
+              false,
+            );
+          }
+          check(
+            overLimit(analysis.cost, config.maxCost),
+            config.maxCost.mode,
+            () =>
+              refusal(
+                DemandCode.COST_ESTIMATED_TOO_EXPENSIVE,
+                `The operation's estimated cost is ${analysis.cost}; the limit is ${config.maxCost.max}.`,
+                { measured: analysis.cost, limit: config.maxCost.max },
+                reveal,
+              ),
+            context,
+          );
+
+          const state: DemandState = { client: context.contextValue.clientKey, requestedCost: analysis.cost, charged: 0, available: null };
+          context.contextValue.demand = state;
+          if (!options.budget || config.budget.mode === 'off') return;
+          const taken = await options.budget.take(state.client, analysis.cost);
+          state.available = taken.available;
+          if (taken.allowed) {
+            state.charged = analysis.cost;
+            return;
+          }
+          const headers = new HeaderMap([['retry-after', String(taken.retryAfterSeconds)]]);
+          check(
+            true,
+            config.budget.mode,
+            () =>
+              refusal(
+                DemandCode.THROTTLED,
+                `This operation costs ${analysis.cost} points and ${Math.floor(taken.available)} are available; retry in ${taken.retryAfterSeconds} s.`,
+                {
+                  requestedCost: analysis.cost,
+                  currentlyAvailable: Math.floor(taken.available),
+                  retryAfterSeconds: taken.retryAfterSeconds,
+                },
+                true,
+                429,
+                headers,
+              ),
+            context,
+          );
+        },
+
+        async willSendResponse(context) {
+          const state = context.contextValue.demand;
+          const body = context.response.body;
+          if (!state || body.kind !== 'single') return;
+          const current = options.current();
+          let actual = state.requestedCost;
+          if (current && context.document) {
+            actual = current.estimator.actualCost(
+              context.document,
+              context.operationName,
+              context.request.variables ?? {},
+              body.singleResult.data,
+            );
+          }
+          let available = state.available;
+          if (options.budget && state.charged > 0) {
+            const refund = Math.max(0, state.charged - actual);
+            available = await options.budget.refund(state.client, refund);
+          }
+          body.singleResult.extensions = {
+            ...body.singleResult.extensions,
+            cost: {
+              requestedQueryCost: state.requestedCost,
+              actualQueryCost: actual,
+              throttleStatus: {
+                maximumAvailable: config.budget.capacity,
+                currentlyAvailable: available === null ? null : Math.floor(available),
+                restoreRate: config.budget.restorePerSecond,
+              },
+            },
+          };
+        },
+      };
+    },
+  };
+}

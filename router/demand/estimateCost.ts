@@ -1,0 +1,380 @@
+import {
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  type GraphQLError,
+  type GraphQLArgument,
+  type GraphQLCompositeType,
+  type GraphQLField,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  getNamedType,
+  getNullableType,
+  isCompositeType,
+  isInputObjectType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
+  type OperationDefinitionNode,
+  type SelectionSetNode,
+  type ValueNode,
+} from 'graphql';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
+import { getComplexity } from 'graphql-query-complexity';
+import type { CostModel } from './CostModel';
+
+/** What the router learns about an operation before any subgraph is called. */
+export interface OperationAnalysis {
+  /** Estimated cost per the IBM GraphQL cost specification, as Apollo Router's demand control applies it. */
+  cost: number;
+  /** Deepest field nesting (a root field is depth 1). */
+  depth: number;
+  /** Fields selected under an alias. */
+  aliases: number;
+  /** Fields selected at the root (fragments expanded). */
+  rootFields: number;
+  /** The first `first` (slicing argument) above its field's `@maxPageSize`, if any. */
+  pageSizeViolation: { coordinate: string; path: string[]; requested: number; maximum: number } | null;
+  /** A field with `requireOneSlicingArgument` given none or several slicing arguments. */
+  slicingViolation: { coordinate: string; path: string[]; given: number } | null;
+  /** Names of the variables whose values can change this analysis (cache key material). */
+  relevantVariables: string[];
+}
+
+export interface EstimatorOptions {
+  /** List size for a list field without `@listSize` and slicing argument. Default 10. */
+  defaultListSize: number;
+  /** Most selections analysed before an operation is refused as too expensive. Default 10,000. */
+  maxNodes?: number;
+}
+
+/** Too many selections (a fragment explosion): treated as too expensive to analyse, let alone run. */
+export class TooManyNodes extends Error {}
+
+/** Variables that do not fit their declared types: a request error, found before anything is estimated. */
+export class InvalidVariables extends Error {
+  constructor(readonly errors: readonly GraphQLError[]) {
+    super(errors[0]?.message ?? 'Invalid variables');
+  }
+}
+
+const MUTATION_BASE_COST = 10;
+
+/**
+ * Estimates operations against a cost model. The per-field arithmetic runs as a `graphql-query-complexity`
+ * estimator (fragments, inline fragments on abstract types with the most expensive possible type, `@skip`
+ * and `@include`, variables and default arguments are the library's). Two parts of the specification do not
+ * fit its estimator interface and are computed alongside in one walk of the operation: the list size a
+ * connection's slicing argument gives its `sizedFields` (the estimator of `edges` cannot see the parent's
+ * `first`), and the depth, alias, root-field and page-size checks.
+ */
+export class CostEstimator {
+  constructor(
+    private readonly model: CostModel,
+    private readonly schema: GraphQLSchema,
+    private readonly options: EstimatorOptions,
+  ) {}
+
+  analyze(document: DocumentNode, operationName: string | null | undefined, rawVariables: Record<string, unknown>): OperationAnalysis {
+    const operation = selectOperation(document, operationName);
+    // Coerced as execution would (defaults applied), so that `first: $n` is estimated with the number it will be.
+    const coerced = operation ? getVariableValues(this.schema, operation.variableDefinitions ?? [], rawVariables) : { coerced: {} };
+    if ('errors' in coerced && coerced.errors) throw new InvalidVariables(coerced.errors);
+    const variables = ('coerced' in coerced ? coerced.coerced : {}) as Record<string, unknown>;
+    const fragments = new Map(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    );
+    const rootType = operation && this.schema.getRootType(operation.operation);
+    const result: OperationAnalysis = {
+      cost: 0,
+      depth: 0,
+      aliases: 0,
+      rootFields: 0,
+      pageSizeViolation: null,
+      slicingViolation: null,
+      relevantVariables: [],
+    };
+    if (!operation || !rootType) return result;
+    const sizedMultipliers = new Map<FieldNode, number>();
+    const relevant = new Set<string>();
+    let nodes = 0;
+    const maxNodes = this.options.maxNodes ?? 10_000;
+
+    const walk = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, path: string[], active: Set<string>): void => {
+      for (const selection of selectionSet.selections) {
+        if (++nodes > maxNodes) throw new TooManyNodes();
+        for (const directive of selection.directives ?? []) {
+          if (directive.name.value === 'skip' || directive.name.value === 'include')
+            collectVariables(directive.arguments?.[0]?.value, relevant);
+        }
+        if (selection.kind === Kind.INLINE_FRAGMENT) {
+          const condition = selection.typeCondition ? this.schema.getType(selection.typeCondition.name.value) : parent;
+          if (condition && isCompositeType(condition)) walk(selection.selectionSet, condition, path, active);
+          continue;
+        }
+        if (selection.kind === Kind.FRAGMENT_SPREAD) {
+          const fragment = fragments.get(selection.name.value);
+          const condition = fragment && this.schema.getType(fragment.typeCondition.name.value);
+          if (!fragment || !condition || !isCompositeType(condition) || active.has(fragment.name.value)) continue;
+          active.add(fragment.name.value);
+          walk(fragment.selectionSet, condition, path, active);
+          active.delete(fragment.name.value);
+          continue;
+        }
+        const key = selection.alias?.value ?? selection.name.value;
+        const here = [...path, key];
+        result.depth = Math.max(result.depth, here.length);
+        if (selection.alias) result.aliases += 1;
+        if (path.length === 0) result.rootFields += 1;
+        const field = fieldOf(parent, selection.name.value);
+        if (!field) continue;
+        const coordinate = `${parent.name}.${field.name}`;
+        const args = argumentValues(field, selection, variables);
+        this.collectRelevantVariables(field, coordinate, selection, relevant);
+        const listSize = this.model.listSizes.get(coordinate);
+        if (listSize && listSize.slicingArguments.length > 0) {
+          const given = listSize.slicingArguments.filter((name) => typeof args[name] === 'number');
+          if (listSize.requireOneSlicingArgument && given.length !== 1 && !result.slicingViolation) {
+            result.slicingViolation = { coordinate, path: here, given: given.length };
+          }
+          const maximum = this.model.maxPageSizes.get(coordinate);
+          for (const name of given) {
+            const requested = args[name] as number;
+            if (maximum !== undefined && requested > maximum && !result.pageSizeViolation) {
+              result.pageSizeViolation = { coordinate, path: here, requested, maximum };
+            }
+          }
+          if (listSize.sizedFields.length > 0 && selection.selectionSet) {
+            const size =
+              given.length > 0
+                ? Math.max(...given.map((name) => args[name] as number))
+                : (listSize.assumedSize ?? this.options.defaultListSize);
+            for (const child of childFields(selection.selectionSet, fragments, listSize.sizedFields)) {
+              // A fragment shared by two connections gets the larger size: an upper bound, never an underestimate.
+              sizedMultipliers.set(child, Math.max(sizedMultipliers.get(child) ?? 0, size));
+            }
+          }
+        }
+        const named = getNamedType(field.type);
+        if (selection.selectionSet && isCompositeType(named)) walk(selection.selectionSet, named, here, active);
+      }
+    };
+    walk(operation.selectionSet, rootType, [], new Set());
+
+    const base = operation.operation === 'mutation' ? MUTATION_BASE_COST : 0;
+    result.cost =
+      base +
+      getComplexity({
+        schema: this.schema,
+        query: document,
+        operationName: operationName ?? undefined,
+        variables,
+        maxQueryNodes: maxNodes,
+        estimators: [
+          ({ type, field, node, args, childComplexity }) => this.fieldCost(type, field, node, args, childComplexity, sizedMultipliers),
+        ],
+      });
+    result.relevantVariables = [...relevant].sort();
+    return result;
+  }
+
+  /**
+   * The cost of what a response really holds: the same weights, with the lists' real lengths and only the
+   * objects that came back (null branches cost nothing).
+   */
+  actualCost(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown>, data: unknown): number {
+    const operation = selectOperation(document, operationName);
+    const rootType = operation && this.schema.getRootType(operation.operation);
+    if (!operation || !rootType || data === null || typeof data !== 'object')
+      return operation?.operation === 'mutation' ? MUTATION_BASE_COST : 0;
+    const fragments = new Map(
+      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+    );
+    const included = (selection: SelectionSetNode['selections'][number]): boolean => {
+      for (const directive of selection.directives ?? []) {
+        const argument = directive.arguments?.find((arg) => arg.name.value === 'if')?.value;
+        const flag =
+          argument?.kind === Kind.VARIABLE ? variables[argument.name.value] : argument?.kind === Kind.BOOLEAN ? argument.value : undefined;
+        if (directive.name.value === 'skip' && flag === true) return false;
+        if (directive.name.value === 'include' && flag === false) return false;
+      }
+      return true;
+    };
+    const objectCost = (
+      selectionSet: SelectionSetNode,
+      parent: GraphQLCompositeType,
+      value: Record<string, unknown>,
+      seen: Set<string>,
+    ): number => {
+      let cost = 0;
+      for (const selection of selectionSet.selections) {
+        if (!included(selection)) continue;
+        if (selection.kind !== Kind.FIELD) {
+          const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : selection;
+          if (!fragment || (selection.kind === Kind.FRAGMENT_SPREAD && seen.has(selection.name.value))) continue;
+          const conditionName = fragment.typeCondition?.name.value;
+          const condition = conditionName ? this.schema.getType(conditionName) : parent;
+          const typename = value.__typename;
+          // Without __typename in the response a type condition cannot be checked: count it (an upper bound).
+          if (
+            !condition ||
+            !isCompositeType(condition) ||
+            (typeof typename === 'string' && isObjectType(condition) && condition.name !== typename)
+          )
+            continue;
+          const next = selection.kind === Kind.FRAGMENT_SPREAD ? new Set([...seen, selection.name.value]) : seen;
+          cost += objectCost(fragment.selectionSet, condition, value, next);
+          continue;
+        }
+        const key = selection.alias?.value ?? selection.name.value;
+        const field = fieldOf(parent, selection.name.value);
+        const fieldValue = value[key];
+        if (!field || fieldValue === undefined) continue;
+        const coordinate = `${parent.name}.${field.name}`;
+        cost += this.argumentsCost(field, coordinate, argumentValues(field, selection, variables));
+        const named = getNamedType(field.type);
+        const weight =
+          this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (isCompositeType(named) ? 1 : 0);
+        const items = (Array.isArray(fieldValue) ? fieldValue.flat(Number.POSITIVE_INFINITY) : [fieldValue]).filter(
+          (item) => item !== null,
+        );
+        for (const item of items) {
+          cost += weight;
+          if (selection.selectionSet && isCompositeType(named) && typeof item === 'object') {
+            const runtime =
+              typeof (item as Record<string, unknown>).__typename === 'string'
+                ? this.schema.getType((item as Record<string, string>).__typename)
+                : null;
+            cost += objectCost(
+              selection.selectionSet,
+              runtime && isCompositeType(runtime) ? runtime : named,
+              item as Record<string, unknown>,
+              seen,
+            );
+          }
+        }
+      }
+      return cost;
+    };
+    return (
+      (operation.operation === 'mutation' ? MUTATION_BASE_COST : 0) +
+      objectCost(operation.selectionSet, rootType, data as Record<string, unknown>, new Set())
+    );
+  }
+
+  /** Cost of one field: list size × (its weight + its selection's cost) + the weights of the arguments it was given. */
+  private fieldCost(
+    parent: GraphQLCompositeType,
+    field: GraphQLField<unknown, unknown>,
+    node: FieldNode,
+    args: Record<string, unknown>,
+    childComplexity: number,
+    sizedMultipliers: Map<FieldNode, number>,
+  ): number {
+    const coordinate = `${parent.name}.${field.name}`;
+    const named = getNamedType(field.type);
+    const weight = this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (isCompositeType(named) ? 1 : 0);
+    const multiplier = isListType(getNullableType(field.type)) ? (sizedMultipliers.get(node) ?? this.listSize(coordinate, args)) : 1;
+    return multiplier * (weight + childComplexity) + this.argumentsCost(field, coordinate, args);
+  }
+
+  private listSize(coordinate: string, args: Record<string, unknown>): number {
+    const listSize = this.model.listSizes.get(coordinate);
+    if (!listSize) return this.options.defaultListSize;
+    const given = listSize.slicingArguments.map((name) => args[name]).filter((value): value is number => typeof value === 'number');
+    if (given.length > 0) return Math.max(...given);
+    return listSize.assumedSize ?? this.options.defaultListSize;
+  }
+
+  private argumentsCost(field: GraphQLField<unknown, unknown>, coordinate: string, args: Record<string, unknown>): number {
+    let cost = 0;
+    for (const argument of field.args) {
+      const value = args[argument.name];
+      if (value === undefined || value === null) continue;
+      cost += this.model.argumentWeights.get(`${coordinate}(${argument.name}:)`) ?? 0;
+      cost += this.inputCost(argument.type, value);
+    }
+    return cost;
+  }
+
+  /** Weights of the input fields a value sets, through nested input objects and lists. */
+  private inputCost(type: GraphQLInputType, value: unknown): number {
+    const nullable = getNullableType(type);
+    if (value === null || value === undefined) return 0;
+    if (isListType(nullable))
+      return Array.isArray(value) ? value.reduce((sum: number, item) => sum + this.inputCost(nullable.ofType, item), 0) : 0;
+    if (!isInputObjectType(nullable) || typeof value !== 'object') return 0;
+    let cost = 0;
+    for (const [name, inputField] of Object.entries(nullable.getFields())) {
+      const fieldValue = (value as Record<string, unknown>)[name];
+      if (fieldValue === undefined || fieldValue === null) continue;
+      cost += this.model.inputFieldWeights.get(`${nullable.name}.${name}`) ?? 0;
+      cost += this.inputCost(inputField.type, fieldValue);
+    }
+    return cost;
+  }
+
+  private collectRelevantVariables(field: GraphQLField<unknown, unknown>, coordinate: string, node: FieldNode, into: Set<string>): void {
+    const slicing = new Set(this.model.listSizes.get(coordinate)?.slicingArguments ?? []);
+    for (const argumentNode of node.arguments ?? []) {
+      const argument = field.args.find((arg: GraphQLArgument) => arg.name === argumentNode.name.value);
+      if (!argument) continue;
+      const matters =
+        slicing.has(argument.name) ||
+        this.model.argumentWeights.has(`${coordinate}(${argument.name}:)`) ||
+        isInputObjectType(getNamedType(argument.type));
+      if (matters) collectVariables(argumentNode.value, into);
+    }
+  }
+}
+
+function selectOperation(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode | undefined {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  return operationName ? operations.find((op) => op.name?.value === operationName) : operations.length === 1 ? operations[0] : undefined;
+}
+
+function fieldOf(parent: GraphQLCompositeType, name: string): GraphQLField<unknown, unknown> | undefined {
+  return isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
+}
+
+function argumentValues(
+  field: GraphQLField<unknown, unknown>,
+  node: FieldNode,
+  variables: Record<string, unknown>,
+): Record<string, unknown> {
+  try {
+    return getArgumentValues(field, node, variables);
+  } catch {
+    return {};
+  }
+}
+
+function collectVariables(value: ValueNode | undefined, into: Set<string>): void {
+  if (!value) return;
+  if (value.kind === Kind.VARIABLE) into.add(value.name.value);
+  else if (value.kind === Kind.LIST) for (const item of value.values) collectVariables(item, into);
+  else if (value.kind === Kind.OBJECT) for (const field of value.fields) collectVariables(field.value, into);
+}
+
+/** Fields named `names` directly in a selection set, through inline fragments and fragment spreads. */
+function childFields(
+  selectionSet: SelectionSetNode,
+  fragments: Map<string, FragmentDefinitionNode>,
+  names: string[],
+  seen = new Set<string>(),
+): FieldNode[] {
+  const found: FieldNode[] = [];
+  for (const selection of selectionSet.selections) {
+    if (selection.kind === Kind.FIELD) {
+      if (names.includes(selection.name.value)) found.push(selection);
+    } else if (selection.kind === Kind.INLINE_FRAGMENT) {
+      found.push(...childFields(selection.selectionSet, fragments, names, seen));
+    } else if (!seen.has(selection.name.value)) {
+      const fragment = fragments.get(selection.name.value);
+      seen.add(selection.name.value);
+      if (fragment) found.push(...childFields(fragment.selectionSet, fragments, names, seen));
+    }
+  }
+  return found;
+}
