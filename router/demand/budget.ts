@@ -100,6 +100,8 @@ type BucketRedis = Redis & { bucket(key: string, capacity: number, rate: number,
 export class RedisBudgetStore implements BudgetStore {
   private readonly redis: BucketRedis;
   private readonly fallback: InMemoryBudgetStore;
+  /** Settles when the first connection is up, or after the connect timeout: the first calls wait for it. */
+  private readonly firstConnection: Promise<void>;
   private lastWarning = 0;
 
   constructor(
@@ -119,6 +121,10 @@ export class RedisBudgetStore implements BudgetStore {
     }) as BucketRedis;
     this.redis.defineCommand('bucket', { numberOfKeys: 1, lua: BUCKET_SCRIPT });
     this.redis.on('error', (error: Error) => this.warn(error));
+    this.firstConnection = new Promise((resolve) => {
+      this.redis.once('ready', () => resolve());
+      setTimeout(resolve, 1_000).unref();
+    });
   }
 
   private warn(error: unknown): void {
@@ -128,6 +134,7 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   async take(client: string, cost: number): Promise<TakeResult> {
+    await this.firstConnection;
     try {
       const [allowed, available] = await this.redis.bucket(this.prefix + client, this.config.capacity, this.config.restorePerSecond, cost);
       const level = available / 1000;
@@ -141,6 +148,7 @@ export class RedisBudgetStore implements BudgetStore {
   }
 
   async refund(client: string, points: number): Promise<number> {
+    await this.firstConnection;
     try {
       const [, available] = await this.redis.bucket(this.prefix + client, this.config.capacity, this.config.restorePerSecond, -points);
       return available / 1000;

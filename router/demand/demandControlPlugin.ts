@@ -38,7 +38,19 @@ export interface DemandCounters {
   measuredOver: Record<string, number>;
 }
 
-/** A request error (status 400 unless given) with the measured value and the limit when they may be shown. */
+/** What a refusal says when the limits are not to be revealed. */
+const DISCREET_MESSAGES: Record<string, string> = {
+  COST_ESTIMATED_TOO_EXPENSIVE: 'The operation is too expensive: ask for less (smaller pages, fewer nested lists).',
+  MAX_DEPTH_EXCEEDED: 'The operation is nested too deeply.',
+  MAX_ALIASES_EXCEEDED: 'The operation uses too many aliases.',
+  MAX_ROOT_FIELDS_EXCEEDED: 'The operation selects too many root fields.',
+  MAX_TOKENS_EXCEEDED: 'The document is too long.',
+};
+
+/**
+ * A request error (status 400 unless given). With `reveal`, the message and `extensions` carry the measured
+ * value and the limit; without, a message that names neither.
+ */
 export function refusal(
   code: string,
   message: string,
@@ -47,7 +59,7 @@ export function refusal(
   status = 400,
   headers?: HeaderMap,
 ): GraphQLError {
-  return new GraphQLError(message, {
+  return new GraphQLError(reveal ? message : (DISCREET_MESSAGES[code] ?? message), {
     extensions: { code, ...(reveal ? details : {}), http: { status, headers: headers ?? new HeaderMap() } },
   });
 }
@@ -128,6 +140,14 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
     async requestDidStart() {
       return {
         async didResolveOperation(context) {
+          // With a gateway, Apollo Server passes on a document whose operation it could not pick; the gateway
+          // would then fail with a 500. It is the client's request that is wrong: say so with a 400.
+          if (!context.operation) {
+            const message = context.operationName
+              ? `Unknown operation named "${context.operationName}".`
+              : 'Must provide operation name if query contains multiple operations.';
+            throw refusal('OPERATION_RESOLUTION_FAILURE', message, {}, false);
+          }
           let analysis: OperationAnalysis;
           try {
             analysis = analyze(context);

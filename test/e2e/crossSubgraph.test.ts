@@ -116,7 +116,6 @@ describe('a query across all three subgraphs, through the router', () => {
     expect(stack.statementCounts()).toEqual(before.statements);
   });
 
-
   it('refuses a cursor from another list with INVALID_CURSOR', async () => {
     const products = await stack.graphql('{ products(first: 1) { pageInfo { endCursor } } }');
     const cursor = products.body.data.products.pageInfo.endCursor;

@@ -39,7 +39,9 @@ describe('the router speaks GraphQL over HTTP', () => {
     });
 
     it('answers 200 with data and errors side by side when a field fails', async () => {
-      const response = await post(JSON.stringify({ query: '{ products(first: 1, filter: { search: "  " }) { edges { cursor } } }' }), { accept });
+      const response = await post(JSON.stringify({ query: '{ products(first: 1, filter: { search: "  " }) { edges { cursor } } }' }), {
+        accept,
+      });
       expect(response.status).toBe(200);
       const body = await readJson(response);
       expect(body.errors[0].extensions.code).toBe('BAD_USER_INPUT');

@@ -37,8 +37,11 @@ const SUBGRAPH = /* GraphQL */ `
 
 const composed = composeServices([{ name: 'shop', url: 'http://shop', typeDefs: parse(SUBGRAPH) }]);
 if (composed.errors) throw new Error(composed.errors.map((e) => e.message).join('\n'));
-const estimator = new CostEstimator(new CostModel(parse(composed.supergraphSdl)), composed.schema.toAPISchema().toGraphQLJSSchema(), { defaultListSize: 10 });
-const estimate = (query: string, variables: Record<string, unknown> = {}, operationName?: string) => estimator.analyze(parse(query), operationName, variables);
+const estimator = new CostEstimator(new CostModel(parse(composed.supergraphSdl)), composed.schema.toAPISchema().toGraphQLJSSchema(), {
+  defaultListSize: 10,
+});
+const estimate = (query: string, variables: Record<string, unknown> = {}, operationName?: string) =>
+  estimator.analyze(parse(query), operationName, variables);
 
 /**
  * Each cost below was worked out by hand from the cost specification: objects 1, scalars 0, a list times
@@ -48,27 +51,67 @@ const estimate = (query: string, variables: Record<string, unknown> = {}, operat
 describe('estimated cost, computed by hand', () => {
   it.each([
     ['one object', '{ shop { name } }', {}, 1],
-    ['a connection: first sizes edges, not the connection', '{ items(first: 10) { edges { node { name } } pageInfo { hasNextPage } } }', {}, 1 + 10 * (1 + 1) + 1],
+    [
+      'a connection: first sizes edges, not the connection',
+      '{ items(first: 10) { edges { node { name } } pageInfo { hasNextPage } } }',
+      {},
+      1 + 10 * (1 + 1) + 1,
+    ],
     ['a default argument as the slicing value', '{ items { edges { node { id } } } }', {}, 1 + 5 * (1 + 1)],
     ['a variable as the slicing value', 'query($n: Int) { items(first: $n) { edges { cursor } } }', { n: 7 }, 1 + 7],
     ['an absent variable falls back to the default', 'query($n: Int) { items(first: $n) { edges { cursor } } }', {}, 1 + 5],
-    ['nested connections multiply', '{ items(first: 4) { edges { node { related(first: 2) { edges { node { name } } } } } } }', {}, 1 + 4 * (1 + (1 + (1 + 2 * (1 + 1))))],
-    ['nested default sizes', '{ shop { items { edges { node { related { edges { cursor } } } } } } }', {}, 1 + (1 + 2 * (1 + (1 + (1 + 3 * 1))))],
+    [
+      'nested connections multiply',
+      '{ items(first: 4) { edges { node { related(first: 2) { edges { node { name } } } } } } }',
+      {},
+      1 + 4 * (1 + (1 + (1 + 2 * (1 + 1)))),
+    ],
+    [
+      'nested default sizes',
+      '{ shop { items { edges { node { related { edges { cursor } } } } } } }',
+      {},
+      1 + (1 + 2 * (1 + (1 + (1 + 3 * 1)))),
+    ],
     ['@cost on a scalar field', '{ items(first: 3) { edges { node { price } } } }', {}, 1 + 3 * (1 + (1 + 2))],
     ['@cost on a field replaces its type weight', '{ report { total } }', {}, 50],
     ['@cost on a type', '{ nodes { ... on Seller { rating { stars } } } }', {}, 3 * (1 + 4)],
-    ['an interface: the most expensive possible type', '{ nodes { id ... on Seller { rating { stars } } ... on Item { name } } }', {}, 3 * (1 + 4)],
-    ['a union: the most expensive member', '{ results { ... on Item { price } ... on Seller { rating { stars } } } }', {}, 2 * (1 + Math.max(2, 4))],
-    ['a named fragment', 'query { items(first: 2) { edges { node { ...F } } } } fragment F on Item { price name }', {}, 1 + 2 * (1 + (1 + 2))],
+    [
+      'an interface: the most expensive possible type',
+      '{ nodes { id ... on Seller { rating { stars } } ... on Item { name } } }',
+      {},
+      3 * (1 + 4),
+    ],
+    [
+      'a union: the most expensive member',
+      '{ results { ... on Item { price } ... on Seller { rating { stars } } } }',
+      {},
+      2 * (1 + Math.max(2, 4)),
+    ],
+    [
+      'a named fragment',
+      'query { items(first: 2) { edges { node { ...F } } } } fragment F on Item { price name }',
+      {},
+      1 + 2 * (1 + (1 + 2)),
+    ],
     ['aliases count each selection', '{ a: shop { name } b: shop { name } }', {}, 2],
     ['@skip(if: true) removes a branch', 'query($s: Boolean!) { shop { name } report @skip(if: $s) { total } }', { s: true }, 1],
     ['@skip(if: false) keeps it', 'query($s: Boolean!) { shop { name } report @skip(if: $s) { total } }', { s: false }, 51],
     ['@include(if: false) removes a branch', 'query($i: Boolean!) { shop { name } report @include(if: $i) { total } }', { i: false }, 1],
     ['an argument with @cost', '{ search(term: "x", first: 3) { id } }', {}, 3 * 1 + 7],
     ['assumedSize when slicing is optional and absent', '{ loose { id } }', {}, 4],
-    ['a mutation adds 10, with its field and input-field weights', 'mutation { buy(input: { itemId: "1", note: "hi" }) { id } }', {}, 10 + 5 + 3],
+    [
+      'a mutation adds 10, with its field and input-field weights',
+      'mutation { buy(input: { itemId: "1", note: "hi" }) { id } }',
+      {},
+      10 + 5 + 3,
+    ],
     ['an unset weighted input field costs nothing', 'mutation { buy(input: { itemId: "1" }) { id } }', {}, 10 + 5],
-    ['a weighted input field set through a variable', 'mutation($in: BuyInput!) { buy(input: $in) { id } }', { in: { itemId: '1', note: 'x' } }, 18],
+    [
+      'a weighted input field set through a variable',
+      'mutation($in: BuyInput!) { buy(input: $in) { id } }',
+      { in: { itemId: '1', note: 'x' } },
+      18,
+    ],
     ['a scalar list', '{ tags }', {}, 0],
     ['a list without @listSize: the default size', '{ unbounded { id } }', {}, 10],
   ])('%s', (_label, query, variables, expected) => {
@@ -91,16 +134,21 @@ describe('estimated cost, computed by hand', () => {
   });
 
   it('measures depth, aliases and root fields through fragments', () => {
-    const analysis = estimate('query { a: shop { name } b: items { edges { node { ...F } } } } fragment F on Item { x: related { edges { cursor } } }');
+    const analysis = estimate(
+      'query { a: shop { name } b: items { edges { node { ...F } } } } fragment F on Item { x: related { edges { cursor } } }',
+    );
     // b › edges › node › x › edges › cursor
     expect(analysis).toMatchObject({ depth: 6, aliases: 3, rootFields: 2 });
   });
 
   it('names the variables that can change the estimate, for the cache key', () => {
-    const analysis = estimate('query($n: Int, $s: Boolean!, $id: ID!, $in: BuyInput) { items(first: $n) @skip(if: $s) { edges { cursor } } shop { name } }', {
-      s: false,
-      id: '1',
-    });
+    const analysis = estimate(
+      'query($n: Int, $s: Boolean!, $id: ID!, $in: BuyInput) { items(first: $n) @skip(if: $s) { edges { cursor } } shop { name } }',
+      {
+        s: false,
+        id: '1',
+      },
+    );
     expect(analysis.relevantVariables).toEqual(['n', 's']);
   });
 });
