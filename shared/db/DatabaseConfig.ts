@@ -15,6 +15,14 @@ export interface MysqlDatabaseConfig {
   database: string;
   /** Connections in the subgraph's pool. Default 10. */
   poolSize: number;
+  /** Requests that may wait for a pooled connection before new ones fail fast (`DATABASE_QUEUE_LIMIT`). Default 100. */
+  queueLimit: number;
+  /**
+   * Server-side limit on one statement, in ms (`DATABASE_STATEMENT_TIMEOUT_MS`): MariaDB's
+   * `max_statement_time`, MySQL's `max_execution_time` (SELECTs only there). TypeORM's own timeout is
+   * client-side only: the server would go on working. Default 5000; 0 turns it off.
+   */
+  statementTimeoutMs: number;
 }
 
 export interface SqliteDatabaseConfig {
@@ -35,13 +43,20 @@ export function readDatabaseConfig(env: Env, subgraph: SubgraphName): DatabaseCo
     throw new ConfigError(`DATABASE_NAME_PREFIX may hold only letters, digits and '_', got '${prefix}'`);
   }
   const poolSize = readInteger(env, 'DATABASE_POOL_SIZE', 10, { min: 1, max: 1000 });
+  const limits = {
+    queueLimit: readInteger(env, 'DATABASE_QUEUE_LIMIT', 100, { min: 0, max: 100_000 }),
+    statementTimeoutMs: readInteger(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, { min: 0, max: 3_600_000 }),
+  };
   const own = readOptionalString(env, variable);
   const url = own ?? readOptionalString(env, 'DATABASE_URL');
   if (url === undefined) {
     const dataDir = readString(env, 'DATA_DIR', DEFAULT_DATA_DIR);
     return { kind: 'sqlite', file: path.resolve(dataDir, `${prefix}${DATABASE_NAMES[subgraph]}.sqlite`) };
   }
-  return parseMysqlUrl(url, own !== undefined ? variable : 'DATABASE_URL', `${prefix}${DATABASE_NAMES[subgraph]}`, poolSize);
+  return {
+    ...parseMysqlUrl(url, own !== undefined ? variable : 'DATABASE_URL', `${prefix}${DATABASE_NAMES[subgraph]}`, poolSize),
+    ...limits,
+  };
 }
 
 /**
@@ -70,6 +85,8 @@ export function parseMysqlUrl(raw: string, variable: string, defaultDatabase: st
     password: decodeURIComponent(url.password),
     database,
     poolSize,
+    queueLimit: 100,
+    statementTimeoutMs: 5000,
   };
 }
 

@@ -40,6 +40,8 @@ export async function openDataSource(config: DatabaseConfig, options: OpenDataSo
           synchronize: false,
         });
   await withColumnVariants(config.kind, () => dataSource.initialize());
+  // Session settings first: they belong to each new connection, not to the request that happens to open it.
+  if (config.kind === 'mysql') await applySessionLimits(dataSource, config);
   const statements = new StatementCounter().attach(dataSource);
   try {
     if (options.migrate !== false) await runMigrations(dataSource, config);
@@ -73,8 +75,41 @@ async function mysqlDataSource(config: MysqlDatabaseConfig, options: OpenDataSou
     // MySQL cannot roll back DDL, so each migration commits on its own and a failure stops at a known version.
     migrationsTransactionMode: 'each',
     synchronize: false,
-    extra: { enableKeepAlive: true, connectTimeout: 10_000 },
+    // A bounded queue: past it, a request fails fast instead of waiting behind a pool that cannot keep up.
+    extra: { enableKeepAlive: true, connectTimeout: 10_000, queueLimit: config.queueLimit },
   });
+}
+
+type Connection = { query(sql: string, callback: (error: Error | null) => void): void };
+
+/** `SET SESSION …` for the statement timeout, in the dialect of the server (MariaDB and MySQL differ). */
+export function statementTimeoutStatement(serverVersion: string, timeoutMs: number): string {
+  return /mariadb/i.test(serverVersion)
+    ? `SET SESSION max_statement_time = ${(timeoutMs / 1000).toFixed(3)}`
+    : `SET SESSION max_execution_time = ${Math.round(timeoutMs)}`;
+}
+
+/** Applies the server-side statement timeout to every connection of the pool, now and as new ones open. */
+async function applySessionLimits(dataSource: DataSource, config: MysqlDatabaseConfig): Promise<void> {
+  if (config.statementTimeoutMs <= 0) return;
+  const [{ version }] = await dataSource.query('SELECT VERSION() AS version');
+  const statement = statementTimeoutStatement(String(version), config.statementTimeoutMs);
+  const pool = (
+    dataSource.driver as unknown as {
+      pool: {
+        on(event: 'connection', listener: (c: Connection) => void): void;
+        _allConnections: { length: number; get(i: number): Connection };
+      };
+    }
+  ).pool;
+  const apply = (connection: Connection) =>
+    new Promise<void>((resolve, reject) => connection.query(statement, (error) => (error ? reject(error) : resolve())));
+  // Queued on the connection before anything TypeORM sends on it, so it applies from the first query on.
+  pool.on('connection', (connection) => {
+    apply(connection).catch(() => undefined);
+  });
+  const existing = pool._allConnections;
+  for (let i = 0; i < existing.length; i++) await apply(existing.get(i));
 }
 
 /** Creates the subgraph's database on the server if it does not exist yet. */

@@ -1,11 +1,13 @@
 import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
 import type { DataSource } from 'typeorm';
+import { isDatabaseOverload } from '../db/databaseErrors';
 import { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from '../defaults';
 import { ErrorCode, maskUnexpectedError } from '../errors';
 import { handleGraphQLRequest } from '../http/graphqlHttp';
@@ -64,8 +66,17 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     logger,
     // Inline (ftv1) traces are for GraphOS usage reporting, which this project does not use: skip their cost.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
-    formatError: (formatted, error) =>
-      maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error in resolver')),
+    formatError: (formatted, error) => {
+      if (isDatabaseOverload(unwrapResolverError(error))) {
+        logger.warn({ err: unwrapResolverError(error), path: formatted.path }, 'database overloaded');
+        return {
+          message: 'The database is busy: try again shortly.',
+          ...(formatted.path ? { path: formatted.path } : {}),
+          extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+        };
+      }
+      return maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error in resolver'));
+    },
   });
   await apollo.start();
 
