@@ -29,6 +29,7 @@ import { clientKeyOf } from './demand/clientKey';
 import { countTokens } from './demand/countTokens';
 import { DemandCode, type DemandContext, type DemandCounters, demandControlPlugin, refusal } from './demand/demandControlPlugin';
 import { CostEstimator } from './demand/estimateCost';
+import { ThrottleMemory } from './demand/ThrottleMemory';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import { createSubgraphFetcher } from './subgraphFetcher';
 import { prepareSupergraph } from './supergraph';
@@ -145,6 +146,21 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       return new SubgraphDataSource({ url: override ?? url, fetcher }, credentials.get(name) ?? subgraphSecretFor(config, name));
     },
   });
+  const throttled = new ThrottleMemory();
+  /** The token limit, counted before Apollo Server parses (its parser's limit cannot say how many there were). */
+  const checkTokens = (query: string) => {
+    const tokens = countTokens(query);
+    if (tokens <= demand.maxTokens.max) return null;
+    const code = DemandCode.MAX_TOKENS_EXCEEDED;
+    if (demand.maxTokens.mode === 'measure') {
+      stats.demand.measuredOver[code] = (stats.demand.measuredOver[code] ?? 0) + 1;
+      logger.warn({ tokens, limit: demand.maxTokens.max }, 'over the token limit in measure mode: let through');
+      return null;
+    }
+    stats.demand.refused[code] = (stats.demand.refused[code] ?? 0) + 1;
+    const details = { measured: tokens, limit: demand.maxTokens.max };
+    return refusal(code, `The document has ${tokens} tokens; the limit is ${demand.maxTokens.max}.`, details, demand.revealLimits);
+  };
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
     estimator = new CostEstimator(costModel, apiSchema, { defaultListSize: demand.defaultListSize });
   });
@@ -168,6 +184,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
         logger,
         counters: stats.demand,
         current: () => (estimator ? { estimator, version: supergraphVersion } : null),
+        throttled,
       }),
     ],
     formatError: (formatted, error) => maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error')),
@@ -222,23 +239,23 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
               }
             },
             batching: demand.batching,
-            inspectQuery: (query) => {
-              const tokens = countTokens(query);
-              if (tokens <= demand.maxTokens.max) return null;
-              const code = DemandCode.MAX_TOKENS_EXCEEDED;
-              if (demand.maxTokens.mode === 'measure') {
-                stats.demand.measuredOver[code] = (stats.demand.measuredOver[code] ?? 0) + 1;
-                logger.warn({ tokens, limit: demand.maxTokens.max }, 'over the token limit in measure mode: let through');
-                return null;
-              }
-              stats.demand.refused[code] = (stats.demand.refused[code] ?? 0) + 1;
-              const details = { measured: tokens, limit: demand.maxTokens.max };
-              return refusal(
-                code,
-                `The document has ${tokens} tokens; the limit is ${demand.maxTokens.max}.`,
-                details,
-                demand.revealLimits,
+            inspect: (operation) => {
+              const left = throttled.secondsLeft(
+                clientKey,
+                ThrottleMemory.operationKey(operation.query, operation.operationName, operation.variables),
               );
+              if (left > 0 && demand.budget.mode === 'enforce') {
+                stats.demand.refused.THROTTLED = (stats.demand.refused.THROTTLED ?? 0) + 1;
+                return new HttpError(
+                  429,
+                  ErrorCode.THROTTLED,
+                  `Retry this operation in ${left} s: its client has not got the points for it yet.`,
+                  {
+                    'retry-after': String(left),
+                  },
+                );
+              }
+              return checkTokens(operation.query);
             },
             context: async () => ({ caller, clientKey }),
           });

@@ -36,6 +36,8 @@ export enum ErrorCode {
   BATCHING_NOT_SUPPORTED = 'BATCHING_NOT_SUPPORTED',
   /** The HTTP request is not a valid GraphQL-over-HTTP request (malformed JSON, no query). */
   BAD_REQUEST = 'BAD_REQUEST',
+  /** The client's cost budget is spent (HTTP 429). Wait `Retry-After` seconds, or send cheaper operations. */
+  THROTTLED = 'THROTTLED',
   /** A service this one depends on is down or too slow. Retry with backoff. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
   /** A bug or an outage on our side; the message is generic on purpose. Retry later. */

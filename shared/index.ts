@@ -36,6 +36,7 @@ export {
   ServiceUnavailable,
   Unauthenticated,
 } from './errors';
+export type { RawOperation } from './http/graphqlHttp';
 export { handleGraphQLRequest, REQUEST_ERROR_CODES } from './http/graphqlHttp';
 export type { RequestHandler, Route } from './http/http';
 export { closeServer, createHttpServer, HttpError, listen, readBody, sendHttpError, sendJson } from './http/http';

@@ -4,6 +4,7 @@ import type { Logger } from '../../shared';
 import type { BudgetStore } from './budget';
 import type { DemandControlConfig, Limit, LimitMode } from './DemandControlConfig';
 import { type CostEstimator, InvalidVariables, type OperationAnalysis, TooManyNodes } from './estimateCost';
+import { ThrottleMemory } from './ThrottleMemory';
 
 /** Refusal codes of demand control: stable, listed in the README. */
 export const DemandCode = {
@@ -71,6 +72,8 @@ export interface DemandControlOptions {
   counters: DemandCounters;
   /** The estimator for the supergraph being served, with its version (cache key material). */
   current: () => { estimator: CostEstimator; version: string } | null;
+  /** Remembers throttled operations, so that their immediate retries are refused before parsing. */
+  throttled?: ThrottleMemory;
 }
 
 class Lru<V> {
@@ -236,6 +239,14 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
           if (taken.allowed) {
             state.charged = analysis.cost;
             return;
+          }
+          if (config.budget.mode === 'enforce') {
+            const { query, operationName, variables } = context.request;
+            options.throttled?.remember(
+              state.client,
+              ThrottleMemory.operationKey(query ?? '', operationName, variables),
+              taken.retryAfterSeconds,
+            );
           }
           const headers = new HeaderMap([['retry-after', String(taken.retryAfterSeconds)]]);
           check(

@@ -15,10 +15,11 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   /** Accept a JSON array of operations. Default false: an array is refused with BATCHING_NOT_SUPPORTED. */
   batching?: boolean;
   /**
-   * Looks at each operation's source before Apollo Server parses it; a returned error refuses the request as
-   * a GraphQL request error (the token limit counts here, since the parser cannot report its count).
+   * Looks at each operation before Apollo Server parses it. A returned GraphQLError refuses the request as a
+   * GraphQL request error (the token limit counts here, since the parser cannot report its count); a
+   * returned HttpError is sent as it is (an early 429 for an operation its client was just refused).
    */
-  inspectQuery?: (query: string) => GraphQLError | null;
+  inspect?: (operation: RawOperation) => GraphQLError | HttpError | null;
 }
 
 /**
@@ -26,6 +27,13 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
  * document or its variables. Under `application/json` the GraphQL-over-HTTP spec wants 200 for these;
  * under `application/graphql-response+json`, 4xx (which is what Apollo Server sets).
  */
+/** An operation as the request carries it, before any parsing. */
+export interface RawOperation {
+  query: string;
+  operationName: unknown;
+  variables: unknown;
+}
+
 export const REQUEST_ERROR_CODES = new Set([
   'COST_ESTIMATED_TOO_EXPENSIVE',
   'MAX_DEPTH_EXCEEDED',
@@ -68,11 +76,19 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       );
     }
   }
-  if (options.inspectQuery) {
-    const operations = Array.isArray(body) ? body : [req.method === 'POST' ? body : { query: url.searchParams.get('query') }];
+  if (options.inspect) {
+    const search = url.searchParams;
+    const operations = Array.isArray(body)
+      ? body
+      : [
+          req.method === 'POST'
+            ? body
+            : { query: search.get('query'), operationName: search.get('operationName'), variables: search.get('variables') },
+        ];
     for (const operation of operations) {
-      const query = (operation as { query?: unknown } | null)?.query;
-      const refused = typeof query === 'string' ? options.inspectQuery(query) : null;
+      const { query, operationName, variables } = (operation ?? {}) as Partial<RawOperation>;
+      const refused = typeof query === 'string' ? options.inspect({ query, operationName, variables }) : null;
+      if (refused instanceof HttpError) throw refused;
       if (refused) {
         sendRequestError(res, headers.get('accept'), refused);
         return;

@@ -279,6 +279,19 @@ describe('demand control: a budget per client', () => {
     expect((await stack.graphql(productsPage(12), { as: String(Number(as) + 1) })).status).toBe(200);
   });
 
+  it('refuses an immediate retry of a throttled operation before planning, and still lets a cheaper one through', async () => {
+    const as = String(randomInt(1_000_000, 9_000_000));
+    for (let i = 0; i < 4; i++) await stack.graphql(productsPage(12), { as });
+    expect((await stack.graphql(productsPage(12), { as })).status).toBe(429);
+    const again = await stack.graphql(productsPage(12), { as });
+    expect(again.status).toBe(429);
+    expect(again.body.errors?.[0].extensions?.code).toBe('THROTTLED');
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    // 4 points restore in the meantime: a cost-2 lookup still fits.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect((await stack.graphql('{ product(id: "1") { name } }', { as })).status).toBe(200);
+  });
+
   it('refunds what the response did not use', async () => {
     const as = String(randomInt(1_000_000, 9_000_000));
     // Asks for 50 products (cost 101 would not fit) … 40: requested 81, 30 exist: actual 61, 20 refunded.
