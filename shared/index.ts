@@ -9,7 +9,7 @@ export { inTransaction } from './db/inTransaction';
 export type { OpenDataSourceOptions, OpenedDataSource } from './db/openDataSource';
 export { createDatabaseIfMissing, openDataSource, runMigrations, statementTimeoutStatement } from './db/openDataSource';
 export type { PageKey } from './db/pagesByParent';
-export { createPageLoader, hydrateRows, pagesByParent } from './db/pagesByParent';
+export { createChildrenLoader, createPageLoader, hydrateRows, pagesByParent } from './db/pagesByParent';
 export type { DriverKind } from './db/portableColumn';
 export { exactTextColumn, PortableColumn, timestampColumn } from './db/portableColumn';
 export type { StatementsByDriver } from './db/SqlMigration';

@@ -160,42 +160,34 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
             throw refusal(DemandCode.COST_ESTIMATED_TOO_EXPENSIVE, 'The operation has too many selections to estimate.', {}, false);
           }
           const reveal = config.revealLimits;
-          check(
-            overLimit(analysis.depth, config.maxDepth),
-            config.maxDepth.mode,
-            () =>
-              refusal(
-                DemandCode.MAX_DEPTH_EXCEEDED,
-                `The operation is ${analysis.depth} levels deep; the limit is ${config.maxDepth.max}.`,
-                { measured: analysis.depth, limit: config.maxDepth.max },
-                reveal,
-              ),
-            context,
-          );
-          check(
-            overLimit(analysis.aliases, config.maxAliases),
-            config.maxAliases.mode,
-            () =>
-              refusal(
-                DemandCode.MAX_ALIASES_EXCEEDED,
-                `The operation uses ${analysis.aliases} aliases; the limit is ${config.maxAliases.max}.`,
-                { measured: analysis.aliases, limit: config.maxAliases.max },
-                reveal,
-              ),
-            context,
-          );
-          check(
-            overLimit(analysis.rootFields, config.maxRootFields),
-            config.maxRootFields.mode,
-            () =>
-              refusal(
-                DemandCode.MAX_ROOT_FIELDS_EXCEEDED,
-                `The operation selects ${analysis.rootFields} root fields; the limit is ${config.maxRootFields.max}.`,
-                { measured: analysis.rootFields, limit: config.maxRootFields.max },
-                reveal,
-              ),
-            context,
-          );
+          const shapeLimits: [number, Limit, string, (measured: number, limit: number) => string][] = [
+            [
+              analysis.depth,
+              config.maxDepth,
+              DemandCode.MAX_DEPTH_EXCEEDED,
+              (m, l) => `The operation is ${m} levels deep; the limit is ${l}.`,
+            ],
+            [
+              analysis.aliases,
+              config.maxAliases,
+              DemandCode.MAX_ALIASES_EXCEEDED,
+              (m, l) => `The operation uses ${m} aliases; the limit is ${l}.`,
+            ],
+            [
+              analysis.rootFields,
+              config.maxRootFields,
+              DemandCode.MAX_ROOT_FIELDS_EXCEEDED,
+              (m, l) => `The operation selects ${m} root fields; the limit is ${l}.`,
+            ],
+          ];
+          for (const [measured, limit, code, describe] of shapeLimits) {
+            check(
+              overLimit(measured, limit),
+              limit.mode,
+              () => refusal(code, describe(measured, limit.max), { measured, limit: limit.max }, reveal),
+              context,
+            );
+          }
           const page = analysis.pageSizeViolation;
           check(
             page !== null,

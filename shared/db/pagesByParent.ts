@@ -1,5 +1,5 @@
 import DataLoader from 'dataloader';
-import type { ObjectLiteral, Repository } from 'typeorm';
+import { In, type ObjectLiteral, type Repository } from 'typeorm';
 import type { PageRequest } from '../pagination';
 
 /**
@@ -92,5 +92,27 @@ export function createPageLoader<T extends ObjectLiteral>(
       return keys.map((key) => results.get(`${key.parentId}:${key.page.first}:${key.page.afterId}`) ?? []);
     },
     { maxBatchSize: options.maxBatchSize, cacheKeyFn: (key) => `${key.parentId}:${key.page.first}:${key.page.afterId}` },
+  );
+}
+
+/**
+ * A DataLoader of all children per parent id (`Order.items`, `User.addresses`), in `order` of id: one
+ * `WHERE parent IN (...)` statement per batch, `[]` for a parent without children.
+ */
+export function createChildrenLoader<T extends ObjectLiteral>(
+  repository: Repository<T>,
+  options: { parentProperty: keyof T & string; maxBatchSize: number },
+): DataLoader<number, T[]> {
+  return new DataLoader<number, T[]>(
+    async (parentIds) => {
+      const byParent = new Map<number, T[]>(parentIds.map((id) => [id, []]));
+      const children = await repository.find({
+        where: { [options.parentProperty]: In([...parentIds]) } as never,
+        order: { id: 'ASC' } as never,
+      });
+      for (const child of children) byParent.get(Number(child[options.parentProperty]))?.push(child);
+      return parentIds.map((id) => byParent.get(id) ?? []);
+    },
+    { maxBatchSize: options.maxBatchSize },
   );
 }

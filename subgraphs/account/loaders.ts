@@ -1,5 +1,6 @@
 import DataLoader from 'dataloader';
 import { type DataSource, In } from 'typeorm';
+import { createChildrenLoader } from '../../shared';
 import { Address } from './entities/Address';
 import { User } from './entities/User';
 
@@ -16,16 +17,7 @@ export function createLoaders(dataSource: DataSource): AccountLoaders {
   const users = dataSource.getRepository(User);
   const addresses = dataSource.getRepository(Address);
   return {
-    addressesByUserId: new DataLoader(
-      async (userIds) => {
-        const byUser = new Map<number, Address[]>(userIds.map((id) => [id, []]));
-        for (const address of await addresses.find({ where: { userId: In([...userIds]) }, order: { id: 'ASC' } })) {
-          byUser.get(address.userId)?.push(address);
-        }
-        return userIds.map((id) => byUser.get(id) ?? []);
-      },
-      { maxBatchSize: MAX_BATCH_SIZE },
-    ),
+    addressesByUserId: createChildrenLoader(addresses, { parentProperty: 'userId', maxBatchSize: MAX_BATCH_SIZE }),
     userById: new DataLoader(
       async (ids) => {
         const found = await users.findBy({ id: In([...ids]) });

@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { type DataSource, In } from 'typeorm';
-import { createPageLoader, type PageKey } from '../../shared';
+import { createChildrenLoader, createPageLoader, type PageKey } from '../../shared';
 import { Order } from './entities/Order';
 import { OrderItem } from './entities/OrderItem';
 
@@ -25,16 +25,7 @@ export function createLoaders(dataSource: DataSource): OrderLoaders {
       },
       { maxBatchSize: MAX_BATCH_SIZE },
     ),
-    itemsByOrderId: new DataLoader(
-      async (orderIds) => {
-        const byOrder = new Map<number, OrderItem[]>(orderIds.map((id) => [id, []]));
-        for (const item of await items.find({ where: { orderId: In([...orderIds]) }, order: { id: 'ASC' } })) {
-          byOrder.get(item.orderId)?.push(item);
-        }
-        return orderIds.map((id) => byOrder.get(id) ?? []);
-      },
-      { maxBatchSize: MAX_BATCH_SIZE },
-    ),
+    itemsByOrderId: createChildrenLoader(items, { parentProperty: 'orderId', maxBatchSize: MAX_BATCH_SIZE }),
     ordersByUser: createPageLoader(orders, { parentProperty: 'userId', order: 'DESC', maxBatchSize: MAX_BATCH_SIZE }),
   };
 }

@@ -18,6 +18,12 @@ describe('database configuration', () => {
       password: 's:cret',
       database: 'product',
       poolSize: 10,
+      queueLimit: 100,
+      statementTimeoutMs: 5000,
+    });
+    expect(readDatabaseConfig({ ...env, DATABASE_QUEUE_LIMIT: '5', DATABASE_STATEMENT_TIMEOUT_MS: '0' }, 'order')).toMatchObject({
+      queueLimit: 5,
+      statementTimeoutMs: 0,
     });
     expect(readDatabaseConfig({ ...env, DATABASE_NAME_PREFIX: 'ci_' }, 'order')).toMatchObject({ database: 'ci_orders' });
   });
