@@ -149,6 +149,14 @@ describe('docker-compose.yml', () => {
     expect(subgraphSecretFor(router, subgraph)).toBe(own);
   });
 
+  test('shares client budgets between router replicas through the redis service, started first', () => {
+    const redisUrl = new URL(environmentOf('router').REDIS_URL);
+    expect(redisUrl.hostname).toBe('redis');
+    expect(compose.services?.redis).toBeDefined();
+    expect(dependencyCondition('router', 'redis')).toBe('service_healthy');
+    expect(readRouterConfig(environmentOf('router')).demand.redisUrl).toBe(environmentOf('router').REDIS_URL);
+  });
+
   test('defines mysql, the router and one service per subgraph', () => {
     expect(Object.keys(compose.services ?? {}).sort()).toEqual(expect.arrayContaining(['mysql', ...appServices]));
   });
