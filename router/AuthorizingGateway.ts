@@ -16,14 +16,20 @@ type SchemaCallback = Parameters<ApolloGateway['onSchemaLoadOrUpdate']>[0];
 export class AuthorizingGateway {
   private policy: AuthorizationPolicy | null = null;
 
+  /**
+   * `supergraphOf` finds the full supergraph (security directives included) behind the copy the gateway
+   * loaded: on every load and hot reload the policy is rebuilt from it, at the moment the schema changes.
+   */
   constructor(
     private readonly gateway: ApolloGateway,
-    private readonly supergraph: PreparedSupergraph,
+    private readonly supergraphOf: (gatewaySdl: string) => PreparedSupergraph | undefined,
   ) {}
 
   onSchemaLoadOrUpdate(callback: SchemaCallback): () => void {
     return this.gateway.onSchemaLoadOrUpdate((schemaContext) => {
-      this.policy = new AuthorizationPolicy(this.supergraph, schemaContext.apiSchema);
+      const supergraph = this.supergraphOf(schemaContext.coreSupergraphSdl);
+      if (!supergraph) throw new Error('The gateway loaded a supergraph the router did not prepare');
+      this.policy = new AuthorizationPolicy(supergraph, schemaContext.apiSchema);
       callback(schemaContext);
     });
   }

@@ -22,8 +22,12 @@ export interface RouterConfig {
   port: number;
   /** Admin port for `/health/*` (and later `/metrics`), never exposed publicly. Default 8088. */
   adminPort: number;
-  /** The composed supergraph the router serves. Default `schema/supergraph.graphql`. */
+  /** The composed supergraph the router serves, reloaded when it changes. Default `schema/supergraph.graphql`. */
   supergraphPath: string;
+  /** Poll this URL for the supergraph instead of the file (`SUPERGRAPH_URL`). */
+  supergraphUrl: string | null;
+  /** How often the file or URL is checked for a new supergraph (`SUPERGRAPH_POLL_INTERVAL_MS`): 1 s for a file, 10 s for a URL. */
+  supergraphPollIntervalMs: number;
   /**
    * Subgraph URL overrides from `<NAME>_URL`, keyed by the upper-cased subgraph name as the supergraph
    * names it. A subgraph without one is reached at the URL in the supergraph.
@@ -108,7 +112,15 @@ export function subgraphSecretFor(config: Pick<RouterConfig, 'subgraphSecrets' |
 }
 
 /** Variables ending in `_URL` that are not subgraph locations. */
-const NOT_SUBGRAPH_URLS = new Set(['DATABASE_URL', 'REDIS_URL', 'PRODUCT_INTERNAL_URL', 'TEST_DATABASE_URL', 'MIGRATION_DATABASE_URL']);
+const NOT_SUBGRAPH_URLS = new Set([
+  'DATABASE_URL',
+  'REDIS_URL',
+  'PRODUCT_INTERNAL_URL',
+  'TEST_DATABASE_URL',
+  'MIGRATION_DATABASE_URL',
+  'SUPERGRAPH_URL',
+  'TEST_REDIS_URL',
+]);
 
 export function readRouterConfig(env: Env): RouterConfig {
   const production = readEnum(env, 'NODE_ENV', ['development', 'production', 'test'], 'development') === 'production';
@@ -129,6 +141,11 @@ export function readRouterConfig(env: Env): RouterConfig {
     port: readPort(env, 'ROUTER_PORT', DEFAULT_PORTS.router),
     adminPort: readPort(env, 'ROUTER_ADMIN_PORT', DEFAULT_PORTS.routerAdmin),
     supergraphPath: path.resolve(readString(env, 'SUPERGRAPH_PATH', projectPath(DEFAULT_SUPERGRAPH_PATH))),
+    supergraphUrl: readUrl(env, 'SUPERGRAPH_URL') ?? null,
+    supergraphPollIntervalMs: readInteger(env, 'SUPERGRAPH_POLL_INTERVAL_MS', readOptionalString(env, 'SUPERGRAPH_URL') ? 10_000 : 1_000, {
+      min: 10,
+      max: 3_600_000,
+    }),
     subgraphUrls,
     production,
     logLevel: readString(env, 'LOG_LEVEL', 'info'),

@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import fs from 'node:fs';
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
@@ -31,8 +29,8 @@ import { DemandCode, type DemandContext, type DemandCounters, demandControlPlugi
 import { CostEstimator } from './demand/estimateCost';
 import { ThrottleMemory } from './demand/ThrottleMemory';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
+import { SupergraphSource } from './SupergraphSource';
 import { createSubgraphFetcher } from './subgraphFetcher';
-import { prepareSupergraph } from './supergraph';
 
 /** What each operation knows about its caller. */
 export interface RouterContext extends DemandContext {
@@ -114,11 +112,13 @@ export function subgraphsOf(supergraphSdl: string): { name: string; url: string 
  */
 export async function createRouter(options: { config: RouterConfig; logger: Logger }): Promise<Router> {
   const { config, logger } = options;
-  const supergraphSdl = fs.readFileSync(config.supergraphPath, 'utf8');
-  const supergraph = prepareSupergraph(supergraphSdl);
+  const source = await SupergraphSource.open(
+    { path: config.supergraphPath, url: config.supergraphUrl, pollIntervalMs: config.supergraphPollIntervalMs },
+    logger,
+  );
   const authenticate = createAuthenticator(config.auth);
   // Resolved now, so that production refuses to start without a credential for every subgraph.
-  const credentials = new Map(subgraphsOf(supergraphSdl).map(({ name }) => [name, subgraphSecretFor(config, name)]));
+  const credentials = new Map(subgraphsOf(source.current.sdl).map(({ name }) => [name, subgraphSecretFor(config, name)]));
   const { fetcher: poolFetcher, close: closeFetcher } = createSubgraphFetcher({
     idleTimeoutMs: config.subgraphIdleTimeoutMs,
     connectionsPerSubgraph: config.subgraphConnections,
@@ -135,11 +135,9 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       : demand.redisUrl
         ? new RedisBudgetStore(demand.redisUrl, demand.budget, logger)
         : new InMemoryBudgetStore(demand.budget);
-  const supergraphVersion = createHash('sha256').update(supergraphSdl).digest('hex').slice(0, 16);
-  const costModel = new CostModel(supergraph.document);
-  let estimator: CostEstimator | null = null;
+  let estimator: { estimator: CostEstimator; version: string } | null = null;
   const gateway = new ApolloGateway({
-    supergraphSdl: supergraph.gatewaySdl,
+    supergraphSdl: source.manager(),
     logger,
     buildService: ({ name, url }) => {
       const override = config.subgraphUrls[name.toUpperCase()];
@@ -161,11 +159,18 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     const details = { measured: tokens, limit: demand.maxTokens.max };
     return refusal(code, `The document has ${tokens} tokens; the limit is ${demand.maxTokens.max}.`, details, demand.revealLimits);
   };
-  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
-    estimator = new CostEstimator(costModel, apiSchema, { defaultListSize: demand.defaultListSize });
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
+    // Rebuilt with the schema on every load and hot reload: estimates are cached per supergraph version.
+    const loaded = source.versionOfGatewaySdl(coreSupergraphSdl);
+    if (!loaded) throw new Error('The gateway loaded a supergraph the router did not prepare');
+    const costModel = new CostModel(loaded.prepared.document);
+    estimator = {
+      estimator: new CostEstimator(costModel, apiSchema, { defaultListSize: demand.defaultListSize }),
+      version: loaded.version,
+    };
   });
   const apollo = new ApolloServer<RouterContext>({
-    gateway: new AuthorizingGateway(gateway, supergraph),
+    gateway: new AuthorizingGateway(gateway, (gatewaySdl) => source.versionOfGatewaySdl(gatewaySdl)?.prepared),
     logger,
     introspection: !config.production,
     // The process's runMain owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.
@@ -183,7 +188,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
         budget,
         logger,
         counters: stats.demand,
-        current: () => (estimator ? { estimator, version: supergraphVersion } : null),
+        current: () => estimator,
         throttled,
       }),
     ],
@@ -272,7 +277,12 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
         path: '/health/ready',
         handler: (_req, res) => {
           if (!ready) throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The router is not serving a supergraph.');
-          sendJson(res, 200, { status: 'ready', subgraphs: subgraphsOf(supergraphSdl).map((subgraph) => subgraph.name) });
+          const { version, loadedAt, sdl } = source.current;
+          sendJson(res, 200, {
+            status: 'ready',
+            supergraph: { version, loadedAt: loadedAt.toISOString(), lastReloadError: source.lastError },
+            subgraphs: subgraphsOf(sdl).map((subgraph) => subgraph.name),
+          });
         },
       },
     ],
@@ -298,6 +308,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       await closeServer(adminServer);
       await closeFetcher();
       await budget?.close();
+      source.stop();
     },
   };
 }
