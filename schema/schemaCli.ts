@@ -1,0 +1,114 @@
+/**
+ * `npm run schema -- <command>` for subgraph owners:
+ *
+ *   compose                                 all subgraphs → schema/supergraph.graphql
+ *   check <subgraph> [--sdl <file>] [--json]   compose the proposed SDL with the others and compare with the published supergraph
+ *   publish <subgraph> [--sdl <file>] [--json] check, then write the SDL and the supergraph atomically and record the version
+ *
+ * Exit codes: 0 passed (warnings and dangerous changes are printed), 1 the check failed (composition errors,
+ * breaking changes, lint errors), 2 the command itself could not run (bad arguments, unreadable files).
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { projectPath, SUBGRAPH_NAMES } from '../shared';
+import { type CheckReport, checkSubgraph } from './checkSchema';
+import { composeSupergraph, readSubgraphSources } from './composeSupergraph';
+
+/** The project, or `SCHEMA_ROOT` (a checkout of it): where subgraphs/<name>/schema.graphql and schema/ live. */
+const ROOT = process.env.SCHEMA_ROOT ?? projectPath();
+const SUPERGRAPH = path.join(ROOT, 'schema', 'supergraph.graphql');
+const HISTORY = path.join(ROOT, 'schema', 'history.jsonl');
+
+class UsageError extends Error {}
+
+/** Writes through a file beside the target and a rename: a reader (the router) never sees half a file. */
+function writeAtomically(file: string, content: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, content);
+  fs.renameSync(temporary, file);
+}
+
+function print(report: CheckReport): void {
+  for (const problem of report.composition) {
+    const where =
+      problem.locations.map((l) => `${l.subgraph}:${l.line}:${l.column}`).join(', ') || problem.subgraphs.join(', ') || 'supergraph';
+    console.log(`✖ composition ${problem.code} at ${where}: ${problem.message}`);
+  }
+  const mark = { breaking: '✖ breaking ', dangerous: '⚠ dangerous', safe: '✔ safe     ' };
+  for (const change of report.changes) console.log(`${mark[change.severity]} ${change.type}: ${change.message}`);
+  for (const problem of report.lint) console.log(`${problem.severity === 'error' ? '✖' : '⚠'} lint ${problem.rule}: ${problem.message}`);
+  const count = (severity: string) => report.changes.filter((change) => change.severity === severity).length;
+  console.log(
+    report.ok
+      ? `check passed for ${report.subgraph}: ${count('breaking')} breaking, ${count('dangerous')} dangerous, ${count('safe')} safe changes`
+      : `check FAILED for ${report.subgraph}: ${report.composition.length} composition errors, ${count('breaking')} breaking changes, ${report.lint.filter((p) => p.severity === 'error').length} lint errors`,
+  );
+}
+
+async function main(args: string[]): Promise<number> {
+  const json = args.includes('--json');
+  const positional = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--sdl');
+  const [command, subgraph] = positional;
+  const sdlFlag = args.indexOf('--sdl');
+  const sdlFile = sdlFlag >= 0 ? args[sdlFlag + 1] : undefined;
+  if (command === 'compose') {
+    const result = composeSupergraph(readSubgraphSources(ROOT));
+    if (!result.ok) {
+      if (json) console.log(JSON.stringify({ ok: false, composition: result.problems }, null, 2));
+      else
+        for (const problem of result.problems)
+          console.log(`✖ composition ${problem.code} [${problem.subgraphs.join(', ')}]: ${problem.message}`);
+      return 1;
+    }
+    writeAtomically(SUPERGRAPH, result.supergraphSdl);
+    console.log(json ? JSON.stringify({ ok: true, supergraph: SUPERGRAPH }) : `wrote ${SUPERGRAPH}`);
+    return 0;
+  }
+  if (command !== 'check' && command !== 'publish')
+    throw new UsageError('usage: npm run schema -- <compose | check <subgraph> | publish <subgraph>> [--sdl <file>] [--json]');
+  if (!subgraph || !(SUBGRAPH_NAMES as readonly string[]).includes(subgraph))
+    throw new UsageError(`name a subgraph: ${SUBGRAPH_NAMES.join(', ')}`);
+  if (sdlFlag >= 0 && !sdlFile) throw new UsageError('--sdl needs a file');
+  let proposed: string | undefined;
+  try {
+    proposed = sdlFile ? fs.readFileSync(sdlFile, 'utf8') : undefined;
+  } catch {
+    throw new UsageError(`cannot read ${sdlFile}`);
+  }
+  const sources = readSubgraphSources(ROOT).map((source) =>
+    source.name === subgraph && proposed !== undefined ? { ...source, sdl: proposed } : source,
+  );
+  const report = await checkSubgraph(sources, subgraph, fs.readFileSync(SUPERGRAPH, 'utf8'));
+  if (command === 'check' || !report.ok || !report.supergraphSdl) {
+    if (json) console.log(JSON.stringify(report, null, 2));
+    else print(report);
+    return report.ok ? 0 : 1;
+  }
+  if (proposed !== undefined) writeAtomically(path.join(ROOT, 'subgraphs', subgraph, 'schema.graphql'), proposed);
+  writeAtomically(SUPERGRAPH, report.supergraphSdl);
+  const entry = {
+    id: randomUUID(),
+    time: new Date().toISOString(),
+    subgraph,
+    summary: Object.fromEntries(
+      (['breaking', 'dangerous', 'safe'] as const).map((s) => [s, report.changes.filter((c) => c.severity === s).length]),
+    ),
+    changes: report.changes.map((change) => `${change.severity} ${change.message}`),
+  };
+  fs.appendFileSync(HISTORY, `${JSON.stringify(entry)}\n`);
+  if (json) console.log(JSON.stringify({ ...report, published: entry }, null, 2));
+  else {
+    print(report);
+    console.log(`published ${subgraph} as ${entry.id}; running routers pick it up within a second`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  },
+);

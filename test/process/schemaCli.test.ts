@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { projectPath, SUBGRAPH_NAMES } from '../../shared';
+
+const run = promisify(execFile);
+
+/** A checkout of the schema files in a temporary folder, so that publishing never touches the project. */
+function sandbox(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'schema-cli-'));
+  for (const name of SUBGRAPH_NAMES) {
+    fs.mkdirSync(path.join(root, 'subgraphs', name), { recursive: true });
+    fs.copyFileSync(projectPath('subgraphs', name, 'schema.graphql'), path.join(root, 'subgraphs', name, 'schema.graphql'));
+  }
+  fs.mkdirSync(path.join(root, 'schema'));
+  fs.copyFileSync(projectPath('schema', 'supergraph.graphql'), path.join(root, 'schema', 'supergraph.graphql'));
+  return root;
+}
+
+async function schema(root: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run(process.execPath, [projectPath('dist', 'schema', 'schemaCli.js'), ...args], {
+      env: { ...process.env, SCHEMA_ROOT: root },
+    });
+    return { code: 0, stdout };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string };
+    return { code: failed.code, stdout: failed.stdout };
+  }
+}
+
+function variant(root: string, name: string, change: (sdl: string) => string): string {
+  const file = path.join(root, `${name}.graphql`);
+  fs.writeFileSync(file, change(fs.readFileSync(path.join(root, 'subgraphs', 'product', 'schema.graphql'), 'utf8')));
+  return file;
+}
+
+describe('npm run schema (the subgraph owners CLI)', () => {
+  let root: string;
+  beforeEach(() => {
+    root = sandbox();
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('fails a check that removes a field without a published deprecation, with exit code 1 and JSON for machines', async () => {
+    const sdl = variant(root, 'removed', (s) => s.replace('  "Long description, plain text."\n  description: String!\n', ''));
+    const { code, stdout } = await schema(root, 'check', 'product', '--sdl', sdl, '--json');
+    expect(code).toBe(1);
+    const report = JSON.parse(stdout);
+    expect(report.ok).toBe(false);
+    expect(report.changes).toContainEqual({ severity: 'breaking', type: 'FIELD_REMOVED', message: 'Product.description was removed.' });
+    expect(report.lint.map((p: { rule: string }) => p.rule)).toContain('deprecate-before-removal');
+  });
+
+  it('passes an additive change and calls it safe', async () => {
+    const sdl = variant(root, 'added', (s) =>
+      s.replace('  description: String!\n', '  description: String!\n  "Weight in grams, when known."\n  weightGrams: Int\n'),
+    );
+    const { code, stdout } = await schema(root, 'check', 'product', '--sdl', sdl, '--json');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).changes).toEqual([{ severity: 'safe', type: 'FIELD_ADDED', message: 'Product.weightGrams was added.' }]);
+  });
+
+  it('reports a type conflict between subgraphs with both subgraph names and where', async () => {
+    const file = path.join(root, 'order.graphql');
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(path.join(root, 'subgraphs', 'order', 'schema.graphql'), 'utf8').replace('  amount: String!', '  amount: Int!'),
+    );
+    const { code, stdout } = await schema(root, 'check', 'order', '--sdl', file, '--json');
+    expect(code).toBe(1);
+    const [problem] = JSON.parse(stdout).composition;
+    expect(problem.code).toBe('FIELD_TYPE_MISMATCH');
+    expect(problem.subgraphs.sort()).toEqual(['order', 'product']);
+    expect(problem.locations.map((l: { subgraph: string }) => l.subgraph).sort()).toEqual(['order', 'product']);
+  });
+
+  it('calls loosening an authorization rule dangerous and lowering a maximum page size breaking', async () => {
+    const sdl = variant(root, 'loosened', (s) =>
+      s
+        .replace(
+          'adjustStock(productId: ID!, delta: Int!): Product! @requiresScopes(scopes: [["catalog:write"]])',
+          'adjustStock(productId: ID!, delta: Int!): Product!',
+        )
+        .replace('@maxPageSize(max: 100)\n  "Every', '@maxPageSize(max: 50)\n  "Every'),
+    );
+    const report = JSON.parse((await schema(root, 'check', 'product', '--sdl', sdl, '--json')).stdout);
+    expect(report.changes).toContainEqual(expect.objectContaining({ severity: 'dangerous', type: 'AUTHORIZATION_REMOVED' }));
+    expect(report.changes).toContainEqual(expect.objectContaining({ severity: 'breaking', type: 'MAX_PAGE_SIZE_CHANGED' }));
+  });
+
+  it('publishes a passing change atomically and records it in the history; refuses a failing one and writes nothing', async () => {
+    const before = fs.readFileSync(path.join(root, 'schema', 'supergraph.graphql'), 'utf8');
+    const bad = variant(root, 'removed', (s) => s.replace('  "Long description, plain text."\n  description: String!\n', ''));
+    expect((await schema(root, 'publish', 'product', '--sdl', bad)).code).toBe(1);
+    expect(fs.readFileSync(path.join(root, 'schema', 'supergraph.graphql'), 'utf8')).toBe(before);
+    expect(fs.existsSync(path.join(root, 'schema', 'history.jsonl'))).toBe(false);
+
+    const good = variant(root, 'added', (s) =>
+      s.replace('  description: String!\n', '  description: String!\n  "Weight in grams, when known."\n  weightGrams: Int\n'),
+    );
+    const { code, stdout } = await schema(root, 'publish', 'product', '--sdl', good);
+    expect(code).toBe(0);
+    expect(stdout).toContain('published product');
+    expect(fs.readFileSync(path.join(root, 'schema', 'supergraph.graphql'), 'utf8')).toContain('weightGrams: Int');
+    expect(fs.readFileSync(path.join(root, 'subgraphs', 'product', 'schema.graphql'), 'utf8')).toContain('weightGrams: Int');
+    const [entry] = fs
+      .readFileSync(path.join(root, 'schema', 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(entry).toMatchObject({ subgraph: 'product', summary: { breaking: 0, dangerous: 0, safe: 1 } });
+    expect(entry.id).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('exits 2 when the command itself cannot run', async () => {
+    expect((await schema(root, 'check', 'nope')).code).toBe(2);
+    expect((await schema(root, 'check', 'product', '--sdl', path.join(root, 'missing.graphql'))).code).toBe(2);
+  });
+});
