@@ -1,11 +1,13 @@
 import path from 'node:path';
 import {
   ConfigError,
+  type DatabaseConfig,
   DEFAULT_PORTS,
   DEFAULT_SUPERGRAPH_PATH,
   developmentSubgraphSecret,
   type Env,
   projectPath,
+  readBoolean,
   readEnum,
   readInteger,
   readOptionalString,
@@ -15,6 +17,7 @@ import {
 } from '../shared';
 import type { AuthConfig } from './auth/authenticate';
 import { type DemandControlConfig, readDemandControlConfig } from './demand/DemandControlConfig';
+import { readUsageDatabaseConfig } from './usage/UsageStore';
 
 /** Everything the router reads from its environment, parsed once at start-up. */
 export interface RouterConfig {
@@ -55,6 +58,12 @@ export interface RouterConfig {
   subgraphSecrets: Readonly<Record<string, string>>;
   /** Cost and operation limits, client budgets (`MAX_*`, `BUDGET_*`, `REDIS_URL`…). */
   demand: DemandControlConfig;
+  /**
+   * Recording which schema coordinates operations use (`USAGE_RECORDING`, default true), for schema checks;
+   * written every `USAGE_FLUSH_INTERVAL_MS` (5000) to the router's store (`ROUTER_DATABASE_URL`, else the
+   * `router` database on `DATABASE_URL`, else `.data/router.sqlite`).
+   */
+  usage: { enabled: boolean; flushIntervalMs: number; database: DatabaseConfig };
 }
 
 /** The development default HS256 secret; production refuses it. */
@@ -159,5 +168,10 @@ export function readRouterConfig(env: Env): RouterConfig {
     auth: readAuthConfig(env, production),
     subgraphSecrets,
     demand: readDemandControlConfig(env),
+    usage: {
+      enabled: readBoolean(env, 'USAGE_RECORDING', true),
+      flushIntervalMs: readInteger(env, 'USAGE_FLUSH_INTERVAL_MS', 5000, { min: 10, max: 3_600_000 }),
+      database: readUsageDatabaseConfig(env),
+    },
   };
 }

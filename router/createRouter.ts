@@ -31,6 +31,8 @@ import { ThrottleMemory } from './demand/ThrottleMemory';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import { SupergraphSource } from './SupergraphSource';
 import { createSubgraphFetcher } from './subgraphFetcher';
+import { UsageRecorder } from './usage/UsageRecorder';
+import { UsageStore } from './usage/UsageStore';
 
 /** What each operation knows about its caller. */
 export interface RouterContext extends DemandContext {
@@ -49,6 +51,8 @@ export interface Router {
   apollo: ApolloServer<RouterContext>;
   gateway: ApolloGateway;
   stats: RouterStats;
+  /** Writes the schema usage counted so far (it is written every few seconds anyway). */
+  flushUsage(): Promise<void>;
   httpServer: http.Server;
   adminServer: http.Server;
   /** Listens on the public and admin ports (0 picks free ones) and resolves with both. */
@@ -159,6 +163,10 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     const details = { measured: tokens, limit: demand.maxTokens.max };
     return refusal(code, `The document has ${tokens} tokens; the limit is ${demand.maxTokens.max}.`, details, demand.revealLimits);
   };
+  const usage = config.usage.enabled
+    ? new UsageRecorder(await UsageStore.open(config.usage.database), logger, config.usage.flushIntervalMs)
+    : null;
+  usage?.start();
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     // Rebuilt with the schema on every load and hot reload: estimates are cached per supergraph version.
     const loaded = source.versionOfGatewaySdl(coreSupergraphSdl);
@@ -191,6 +199,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
         current: () => estimator,
         throttled,
       }),
+      ...(usage ? [usage.plugin(() => source.current.version)] : []),
     ],
     formatError: (formatted, error) => maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error')),
   });
@@ -294,6 +303,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     apollo,
     gateway,
     stats,
+    flushUsage: async () => usage?.flush(),
     httpServer,
     adminServer,
     async listen() {
@@ -308,6 +318,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       await closeServer(adminServer);
       await closeFetcher();
       await budget?.close();
+      await usage?.stop();
       source.stop();
     },
   };

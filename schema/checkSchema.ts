@@ -13,6 +13,7 @@ import {
 } from 'graphql';
 import { CostModel } from '../router/demand/CostModel';
 import { prepareSupergraph } from '../router/supergraph';
+import type { CoordinateUse, UsageStore } from '../router/usage/UsageStore';
 import { requirementOf } from '../shared';
 import { type CompositionProblem, composeSupergraph, type SubgraphSource } from './composeSupergraph';
 
@@ -23,6 +24,10 @@ export interface SchemaChange {
   severity: Severity;
   type: string;
   message: string;
+  /** For a breaking change checked against usage: who used what it breaks in the window (empty: nobody). */
+  usage?: CoordinateUse[];
+  /** False for a breaking change nobody used in the window: reported as a warning, the check passes. */
+  blocking?: boolean;
 }
 
 /** A rule a subgraph's SDL breaks. Errors fail the check; warnings are reported. */
@@ -213,6 +218,26 @@ export function lintSubgraph(sdl: string, schema: GraphQLSchema): LintProblem[] 
   return problems;
 }
 
+/**
+ * The schema coordinates a breaking change touches, from graphql-js's descriptions: `Type.field`,
+ * `Type.field(arg:)`, `Enum.VALUE`, or `Type.` (every field of a removed or changed type).
+ */
+export function coordinatesOfChange(change: SchemaChange): string[] {
+  const text = change.message;
+  let match = /^([A-Za-z_]\w*)\.([A-Za-z_]\w*) arg ([A-Za-z_]\w*) /.exec(text);
+  if (match) return [`${match[1]}.${match[2]}(${match[3]}:)`];
+  match = /^([A-Za-z_]\w*) was removed from enum type ([A-Za-z_]\w*)/.exec(text);
+  if (match) return [`${match[2]}.${match[1]}`];
+  match = /^A required arg ([A-Za-z_]\w*) on ([A-Za-z_]\w*)\.([A-Za-z_]\w*) was added/.exec(text);
+  if (match) return [`${match[2]}.${match[3]}`];
+  match = /^([A-Za-z_]\w*)\.([A-Za-z_]\w*) /.exec(text);
+  if (match) return [`${match[1]}.${match[2]}`];
+  match = /^(?:@\w+ of )?([A-Za-z_]\w*)\.([A-Za-z_]\w*)/.exec(text.replace(/^[^ ]+ of /, ''));
+  if (match) return [`${match[1]}.${match[2]}`];
+  match = /^([A-Za-z_]\w*) /.exec(text);
+  return match ? [`${match[1]}.`] : [];
+}
+
 /** Added fields and types: what the spec calls safe, listed so that a check shows every change. */
 function safeChanges(before: GraphQLSchema, after: GraphQLSchema): SchemaChange[] {
   const changes: SchemaChange[] = [];
@@ -238,7 +263,12 @@ function safeChanges(before: GraphQLSchema, after: GraphQLSchema): SchemaChange[
  * breaking and dangerous changes, plus the directives the API no longer shows), and the lint rules. A removed
  * field must have been deprecated in the published supergraph first.
  */
-export async function checkSubgraph(sources: SubgraphSource[], subgraph: string, publishedSupergraphSdl: string): Promise<CheckReport> {
+export async function checkSubgraph(
+  sources: SubgraphSource[],
+  subgraph: string,
+  publishedSupergraphSdl: string,
+  usage?: { store: UsageStore; days: number },
+): Promise<CheckReport> {
   const report: CheckReport = { subgraph, ok: false, composition: [], changes: [], lint: [], supergraphSdl: null };
   const composed = composeSupergraph(sources);
   if (!composed.ok) {
@@ -266,9 +296,23 @@ export async function checkSubgraph(sources: SubgraphSource[], subgraph: string,
       });
     }
   }
+  if (usage) {
+    for (const change of report.changes.filter((c) => c.severity === 'breaking')) {
+      const coordinates = coordinatesOfChange(change);
+      change.usage = coordinates.length > 0 ? await usage.store.usesOf(coordinates, usage.days) : [];
+      // A change that cannot be tied to a coordinate stays blocking: nobody can say it is unused.
+      change.blocking = coordinates.length === 0 || change.usage.length > 0;
+      if (!change.blocking) {
+        for (const problem of report.lint) {
+          if (problem.rule === 'deprecate-before-removal' && coordinates.includes(problem.coordinate)) problem.severity = 'warning';
+        }
+      }
+    }
+  }
   const source = sources.find((s) => s.name === subgraph);
   if (source) report.lint.push(...lintSubgraph(source.sdl, after));
   report.ok =
-    !report.changes.some((change) => change.severity === 'breaking') && !report.lint.some((problem) => problem.severity === 'error');
+    !report.changes.some((change) => change.severity === 'breaking' && change.blocking !== false) &&
+    !report.lint.some((problem) => problem.severity === 'error');
   return report;
 }

@@ -2,7 +2,8 @@
  * `npm run schema -- <command>` for subgraph owners:
  *
  *   compose                                 all subgraphs → schema/supergraph.graphql
- *   check <subgraph> [--sdl <file>] [--json]   compose the proposed SDL with the others and compare with the published supergraph
+ *   check <subgraph> [--sdl <file>] [--days 7] [--json]   compose the proposed SDL with the others, compare with the published
+ *                                             supergraph and with the usage the routers recorded in the last days
  *   publish <subgraph> [--sdl <file>] [--json] check, then write the SDL and the supergraph atomically and record the version
  *
  * Exit codes: 0 passed (warnings and dangerous changes are printed), 1 the check failed (composition errors,
@@ -11,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { readUsageDatabaseConfig, UsageStore } from '../router/usage/UsageStore';
 import { projectPath, SUBGRAPH_NAMES } from '../shared';
 import { type CheckReport, checkSubgraph } from './checkSchema';
 import { composeSupergraph, readSubgraphSources } from './composeSupergraph';
@@ -36,19 +38,27 @@ function print(report: CheckReport): void {
     console.log(`✖ composition ${problem.code} at ${where}: ${problem.message}`);
   }
   const mark = { breaking: '✖ breaking ', dangerous: '⚠ dangerous', safe: '✔ safe     ' };
-  for (const change of report.changes) console.log(`${mark[change.severity]} ${change.type}: ${change.message}`);
+  for (const change of report.changes) {
+    const unused = change.severity === 'breaking' && change.blocking === false;
+    console.log(
+      `${unused ? '⚠ breaking ' : mark[change.severity]} ${change.type}: ${change.message}${unused ? ' (unused in the window: passes with a warning)' : ''}`,
+    );
+    for (const use of change.usage ?? []) {
+      console.log(`    used by ${use.operations.join(', ')} from ${use.clients.join(', ')} (${use.count} times)`);
+    }
+  }
   for (const problem of report.lint) console.log(`${problem.severity === 'error' ? '✖' : '⚠'} lint ${problem.rule}: ${problem.message}`);
   const count = (severity: string) => report.changes.filter((change) => change.severity === severity).length;
   console.log(
     report.ok
       ? `check passed for ${report.subgraph}: ${count('breaking')} breaking, ${count('dangerous')} dangerous, ${count('safe')} safe changes`
-      : `check FAILED for ${report.subgraph}: ${report.composition.length} composition errors, ${count('breaking')} breaking changes, ${report.lint.filter((p) => p.severity === 'error').length} lint errors`,
+      : `check FAILED for ${report.subgraph}: ${report.composition.length} composition errors, ${report.changes.filter((c) => c.severity === 'breaking' && c.blocking !== false).length} breaking changes in use, ${report.lint.filter((p) => p.severity === 'error').length} lint errors`,
   );
 }
 
 async function main(args: string[]): Promise<number> {
   const json = args.includes('--json');
-  const positional = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--sdl');
+  const positional = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--sdl' && args[i - 1] !== '--days');
   const [command, subgraph] = positional;
   const sdlFlag = args.indexOf('--sdl');
   const sdlFile = sdlFlag >= 0 ? args[sdlFlag + 1] : undefined;
@@ -79,7 +89,17 @@ async function main(args: string[]): Promise<number> {
   const sources = readSubgraphSources(ROOT).map((source) =>
     source.name === subgraph && proposed !== undefined ? { ...source, sdl: proposed } : source,
   );
-  const report = await checkSubgraph(sources, subgraph, fs.readFileSync(SUPERGRAPH, 'utf8'));
+  const daysFlag = args.indexOf('--days');
+  const days = daysFlag >= 0 ? Number(args[daysFlag + 1]) : 7;
+  if (!Number.isInteger(days) || days < 1) throw new UsageError('--days must be a whole number of days');
+  // Usage recorded by the routers (the same store they write: ROUTER_DATABASE_URL, DATABASE_URL or .data/).
+  const store = await UsageStore.open(readUsageDatabaseConfig(process.env));
+  let report: CheckReport;
+  try {
+    report = await checkSubgraph(sources, subgraph, fs.readFileSync(SUPERGRAPH, 'utf8'), { store, days });
+  } finally {
+    await store.close();
+  }
   if (command === 'check' || !report.ok || !report.supergraphSdl) {
     if (json) console.log(JSON.stringify(report, null, 2));
     else print(report);

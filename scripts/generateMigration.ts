@@ -8,14 +8,15 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { type DatabaseConfig, type DriverKind, openDataSource, parseMysqlUrl, type SubgraphName } from '../shared';
+import { routerDatabase } from '../router/usage/database';
+import { type DatabaseConfig, type DriverKind, openDataSource, parseMysqlUrl } from '../shared';
 import { accountDatabase } from '../subgraphs/account/database';
 import { orderDatabase } from '../subgraphs/order/database';
 import { productDatabase } from '../subgraphs/product/database';
 
-const databases = { account: accountDatabase, product: productDatabase, order: orderDatabase };
+const databases = { account: accountDatabase, product: productDatabase, order: orderDatabase, router: routerDatabase };
 
-async function diff(subgraph: SubgraphName, config: DatabaseConfig): Promise<{ up: string[]; down: string[] }> {
+async function diff(subgraph: keyof typeof databases, config: DatabaseConfig): Promise<{ up: string[]; down: string[] }> {
   if (config.kind === 'mysql') {
     const mysql = await import('mysql2/promise');
     const connection = await mysql.createConnection({ host: config.host, port: config.port, user: config.user, password: config.password });
@@ -42,19 +43,25 @@ async function dropScratch(dataSource: DataSource, config: DatabaseConfig): Prom
 async function main(): Promise<void> {
   const [subgraph, name] = process.argv.slice(2);
   if (!subgraph || !(subgraph in databases) || !name || !/^[A-Z][A-Za-z0-9]*$/.test(name)) {
-    throw new Error('usage: npm run migration:generate -- <account|product|order> <PascalCaseName>');
+    throw new Error('usage: npm run migration:generate -- <account|product|order|router> <PascalCaseName>');
   }
   const mysqlUrl = process.env.MIGRATION_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306';
   const byDriver: Record<DriverKind, { up: string[]; down: string[] }> = {
-    sqlite: await diff(subgraph as SubgraphName, { kind: 'sqlite', file: ':memory:' }),
-    mysql: await diff(subgraph as SubgraphName, parseMysqlUrl(mysqlUrl, 'MIGRATION_DATABASE_URL', `migration_scratch_${subgraph}`)),
+    sqlite: await diff(subgraph as keyof typeof databases, { kind: 'sqlite', file: ':memory:' }),
+    mysql: await diff(
+      subgraph as keyof typeof databases,
+      parseMysqlUrl(mysqlUrl, 'MIGRATION_DATABASE_URL', `migration_scratch_${subgraph}`),
+    ),
   };
   if (byDriver.sqlite.up.length === 0 && byDriver.mysql.up.length === 0) {
     console.log(`${subgraph}: the migrations already match the entities; nothing to generate.`);
     return;
   }
   const className = `${name}${Date.now()}`;
-  const dir = path.join(__dirname, '..', '..', 'subgraphs', subgraph, 'migrations');
+  const dir =
+    subgraph === 'router'
+      ? path.join(__dirname, '..', '..', 'router', 'usage', 'migrations')
+      : path.join(__dirname, '..', '..', 'subgraphs', subgraph, 'migrations');
   const list = (statements: string[]) => `[\n${statements.map((s) => `      ${JSON.stringify(s)},`).join('\n')}\n    ]`;
   const source = `import { sqlMigration } from '../../../shared';
 

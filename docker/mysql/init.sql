@@ -11,9 +11,12 @@ CREATE DATABASE IF NOT EXISTS `account` CHARACTER SET utf8mb4;
 CREATE DATABASE IF NOT EXISTS `product` CHARACTER SET utf8mb4;
 -- `order` is a reserved word in SQL, hence `orders`.
 CREATE DATABASE IF NOT EXISTS `orders` CHARACTER SET utf8mb4;
+-- The router's own small store: which schema coordinates operations use (for `npm run schema -- check`).
+CREATE DATABASE IF NOT EXISTS `router` CHARACTER SET utf8mb4;
 
 -- ALL on db.* covers CREATE (the database itself), and the DDL that migrations run (ALTER, INDEX, DROP,
 -- REFERENCES), but no global privilege and nothing on any other database.
 GRANT ALL PRIVILEGES ON `account`.* TO 'supergraph'@'%';
 GRANT ALL PRIVILEGES ON `product`.* TO 'supergraph'@'%';
 GRANT ALL PRIVILEGES ON `orders`.* TO 'supergraph'@'%';
+GRANT ALL PRIVILEGES ON `router`.* TO 'supergraph'@'%';

@@ -149,6 +149,13 @@ describe('docker-compose.yml', () => {
     expect(subgraphSecretFor(router, subgraph)).toBe(own);
   });
 
+  test('keeps schema usage in the router database on the mysql service, which init.sql creates', () => {
+    const usage = readRouterConfig(environmentOf('router')).usage.database;
+    expect(usage).toMatchObject({ kind: 'mysql', host: 'mysql', database: 'router' });
+    expect(readFileSync(resolve(repoRoot, 'docker/mysql/init.sql'), 'utf8')).toMatch(/CREATE DATABASE IF NOT EXISTS `router`/);
+    expect(dependencyCondition('router', 'mysql')).toBe('service_healthy');
+  });
+
   test('shares client budgets between router replicas through the redis service, started first', () => {
     const redisUrl = new URL(environmentOf('router').REDIS_URL);
     expect(redisUrl.hostname).toBe('redis');

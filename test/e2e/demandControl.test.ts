@@ -329,6 +329,7 @@ describe('demand control: budgets shared through Redis', () => {
         adminPort: 0,
         subgraphUrls: { ACCOUNT: stack.subgraphUrls.account, PRODUCT: stack.subgraphUrls.product, ORDER: stack.subgraphUrls.order },
         demand: { ...readDemandControlConfig({}), budget, redisUrl },
+        usage: { ...base.usage, enabled: false },
       },
       logger: createLogger('test', 'silent'),
     });

@@ -414,7 +414,10 @@ describe('tokens from a JWKS (RS256)', () => {
       NODE_ENV: 'test',
       JWT_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`,
     });
-    router = await createRouter({ config: { ...config, port: 0, adminPort: 0 }, logger: createLogger('test', 'silent') });
+    router = await createRouter({
+      config: { ...config, port: 0, adminPort: 0, usage: { ...config.usage, enabled: false } },
+      logger: createLogger('test', 'silent'),
+    });
     routerUrl = `http://127.0.0.1:${(await router.listen()).port}/graphql`;
   });
   afterAll(async () => {

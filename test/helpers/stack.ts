@@ -105,6 +105,8 @@ export async function startStack(
     port: 0,
     adminPort: 0,
     subgraphUrls: { ACCOUNT: subgraphUrls.account, PRODUCT: subgraphUrls.product, ORDER: subgraphUrls.order },
+    // Usage recording writes to a store of its own: tests that want it pass a `usage` override.
+    usage: { ...readRouterConfig({ NODE_ENV: 'test' }).usage, enabled: false },
     subgraphSecrets: { ACCOUNT: subgraphSecret('account'), PRODUCT: subgraphSecret('product'), ORDER: subgraphSecret('order') },
     ...routerOverrides,
   };

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { UsageStore } from '../../router/usage/UsageStore';
 import { projectPath, SUBGRAPH_NAMES } from '../../shared';
 
 const run = promisify(execFile);
@@ -22,7 +23,7 @@ function sandbox(): string {
 async function schema(root: string, ...args: string[]): Promise<{ code: number; stdout: string }> {
   try {
     const { stdout } = await run(process.execPath, [projectPath('dist', 'schema', 'schemaCli.js'), ...args], {
-      env: { ...process.env, SCHEMA_ROOT: root },
+      env: { ...process.env, SCHEMA_ROOT: root, DATA_DIR: path.join(root, '.data'), DATABASE_URL: '', ROUTER_DATABASE_URL: '' },
     });
     return { code: 0, stdout };
   } catch (error) {
@@ -37,6 +38,13 @@ function variant(root: string, name: string, change: (sdl: string) => string): s
   return file;
 }
 
+/** What a router would have recorded: `operation` of `client` used `coordinate` today. */
+async function recordUse(root: string, coordinate: string, operation: string, client: string): Promise<void> {
+  const store = await UsageStore.open({ kind: 'sqlite', file: path.join(root, '.data', 'router.sqlite') });
+  await store.add([{ day: new Date().toISOString().slice(0, 10), client, operation, coordinate, count: 3 }]);
+  await store.close();
+}
+
 describe('npm run schema (the subgraph owners CLI)', () => {
   let root: string;
   beforeEach(() => {
@@ -44,14 +52,33 @@ describe('npm run schema (the subgraph owners CLI)', () => {
   });
   afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
-  it('fails a check that removes a field without a published deprecation, with exit code 1 and JSON for machines', async () => {
+  it('fails a check that removes a field a recorded operation uses, naming the operation and the client', async () => {
+    await recordUse(root, 'Product.description', 'ProductPage', 'web@1.4.0');
     const sdl = variant(root, 'removed', (s) => s.replace('  "Long description, plain text."\n  description: String!\n', ''));
     const { code, stdout } = await schema(root, 'check', 'product', '--sdl', sdl, '--json');
     expect(code).toBe(1);
     const report = JSON.parse(stdout);
     expect(report.ok).toBe(false);
-    expect(report.changes).toContainEqual({ severity: 'breaking', type: 'FIELD_REMOVED', message: 'Product.description was removed.' });
-    expect(report.lint.map((p: { rule: string }) => p.rule)).toContain('deprecate-before-removal');
+    expect(report.changes).toContainEqual({
+      severity: 'breaking',
+      type: 'FIELD_REMOVED',
+      message: 'Product.description was removed.',
+      usage: [{ coordinate: 'Product.description', operations: ['ProductPage'], clients: ['web@1.4.0'], count: 3 }],
+      blocking: true,
+    });
+    expect(report.lint.find((p: { rule: string }) => p.rule === 'deprecate-before-removal').severity).toBe('error');
+    const human = await schema(root, 'check', 'product', '--sdl', sdl);
+    expect(human.stdout).toContain('used by ProductPage from web@1.4.0');
+  });
+
+  it('passes a breaking change to a coordinate nobody used in the window, with a warning', async () => {
+    await recordUse(root, 'Product.name', 'ProductPage', 'web@1.4.0');
+    const sdl = variant(root, 'removed', (s) => s.replace('  "Long description, plain text."\n  description: String!\n', ''));
+    const { code, stdout } = await schema(root, 'check', 'product', '--sdl', sdl, '--json');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.changes[0]).toMatchObject({ severity: 'breaking', blocking: false, usage: [] });
+    expect(report.lint.find((p: { rule: string }) => p.rule === 'deprecate-before-removal').severity).toBe('warning');
   });
 
   it('passes an additive change and calls it safe', async () => {
@@ -93,6 +120,7 @@ describe('npm run schema (the subgraph owners CLI)', () => {
 
   it('publishes a passing change atomically and records it in the history; refuses a failing one and writes nothing', async () => {
     const before = fs.readFileSync(path.join(root, 'schema', 'supergraph.graphql'), 'utf8');
+    await recordUse(root, 'Product.description', 'ProductPage', 'ios@7');
     const bad = variant(root, 'removed', (s) => s.replace('  "Long description, plain text."\n  description: String!\n', ''));
     expect((await schema(root, 'publish', 'product', '--sdl', bad)).code).toBe(1);
     expect(fs.readFileSync(path.join(root, 'schema', 'supergraph.graphql'), 'utf8')).toBe(before);

@@ -68,7 +68,7 @@ describe('npm start, as real processes', () => {
       env.DATABASE_URL = process.env.TEST_DATABASE_URL;
       env.DATABASE_NAME_PREFIX = `t${process.env.JEST_WORKER_ID ?? 0}_start_`;
       // Fresh databases, as on a new machine: `npm start` creates and migrates them.
-      for (const name of Object.values(DATABASE_NAMES)) {
+      for (const name of [...Object.values(DATABASE_NAMES), 'router']) {
         await dropMysqlDatabase(parseMysqlUrl(env.DATABASE_URL, 'TEST_DATABASE_URL', `${env.DATABASE_NAME_PREFIX}${name}`));
       }
     }

@@ -1,0 +1,90 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readRouterConfig } from '../../router/RouterConfig';
+import { coordinatesOf } from '../../router/usage/coordinatesOf';
+import { UsageStore } from '../../router/usage/UsageStore';
+import { insertCategory, insertProducts } from '../helpers/fixtures';
+import { type Stack, startStack } from '../helpers/stack';
+
+describe('the router records which schema coordinates operations use', () => {
+  let stack: Stack;
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'usage-')), 'router.sqlite');
+
+  beforeAll(async () => {
+    stack = await startStack('usage', {
+      usage: {
+        ...readRouterConfig({ NODE_ENV: 'test' }).usage,
+        enabled: true,
+        flushIntervalMs: 60_000,
+        database: { kind: 'sqlite', file },
+      },
+    });
+    await insertCategory(stack.databases.product.dataSource, 1, 'Tools');
+    await insertProducts(stack.databases.product.dataSource, [{ id: 1, name: 'Saw', priceCents: 100, stock: 1, categoryId: 1 }]);
+  });
+  afterAll(() => stack.stop());
+
+  it('counts coordinates per operation and client, and writes them off the hot path', async () => {
+    const query =
+      'query ProductPage($id: ID!) { product(id: $id) { name description category { slug } } products(first: 2, filter: { search: "s" }) { edges { cursor } } }';
+    for (let i = 0; i < 3; i++) {
+      await stack.graphql(query, {
+        variables: { id: '1' },
+        headers: { 'apollographql-client-name': 'web', 'apollographql-client-version': '1.4.0' },
+      });
+    }
+    await stack.graphql('{ product(id: "1") { name } }');
+    const store = await UsageStore.open({ kind: 'sqlite', file });
+    try {
+      // Nothing is written until the recorder flushes.
+      expect(await store.usesOf(['Product.description'], 7)).toEqual([]);
+      await stack.router.flushUsage();
+      expect(await store.usesOf(['Product.description', 'Query.products(filter:)', 'ProductFilter.search', 'Product.name'], 7)).toEqual([
+        { coordinate: 'Product.description', operations: ['ProductPage'], clients: ['web@1.4.0'], count: 3 },
+        { coordinate: 'Query.products(filter:)', operations: ['ProductPage'], clients: ['web@1.4.0'], count: 3 },
+        { coordinate: 'ProductFilter.search', operations: ['ProductPage'], clients: ['web@1.4.0'], count: 3 },
+        { coordinate: 'Product.name', operations: ['(anonymous)', 'ProductPage'], clients: ['unknown', 'web@1.4.0'], count: 4 },
+      ]);
+      expect(await store.usesOf(['Product.stock'], 7)).toEqual([]);
+      expect(await store.usesOf(['Category.'], 7)).toMatchObject([{ coordinate: 'Category.', operations: ['ProductPage'] }]);
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe('coordinatesOf', () => {
+  it('lists fields, arguments, enum values and input fields used in literals', async () => {
+    const stack = await startStack('coords');
+    try {
+      const schema = (
+        stack.router.apollo as unknown as {
+          internals: { state: { schemaManager: { getSchemaDerivedData(): { schema: import('graphql').GraphQLSchema } } } };
+        }
+      ).internals.state.schemaManager.getSchemaDerivedData().schema;
+      const { parse } = await import('graphql');
+      const coordinates = coordinatesOf(
+        schema,
+        parse('{ order(id: "1") { status items { product { id } } } products(filter: { categoryId: "1" }) { pageInfo { hasNextPage } } }'),
+      );
+      expect([...coordinates].sort()).toEqual(
+        [
+          'Query.order',
+          'Query.order(id:)',
+          'Order.status',
+          'Order.items',
+          'OrderItem.product',
+          'Product.id',
+          'Query.products',
+          'Query.products(filter:)',
+          'ProductFilter.categoryId',
+          'ProductConnection.pageInfo',
+          'PageInfo.hasNextPage',
+        ].sort(),
+      );
+    } finally {
+      await stack.stop();
+    }
+  });
+});
