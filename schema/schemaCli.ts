@@ -1,7 +1,7 @@
 /**
  * `npm run schema -- <command>` for subgraph owners:
  *
- *   compose                                 all subgraphs → schema/supergraph.graphql
+ *   compose [--check]                       all subgraphs → schema/supergraph.graphql (--check: fail if it is stale)
  *   check <subgraph> [--sdl <file>] [--days 7] [--json]   compose the proposed SDL with the others, compare with the published
  *                                             supergraph and with the usage the routers recorded in the last days
  *   publish <subgraph> [--sdl <file>] [--json] check, then write the SDL and the supergraph atomically and record the version
@@ -66,13 +66,24 @@ async function main(args: string[]): Promise<number> {
     const result = composeSupergraph(readSubgraphSources(ROOT));
     if (!result.ok) {
       if (json) console.log(JSON.stringify({ ok: false, composition: result.problems }, null, 2));
-      else
-        for (const problem of result.problems)
-          console.log(`✖ composition ${problem.code} [${problem.subgraphs.join(', ')}]: ${problem.message}`);
+      for (const problem of json ? [] : result.problems) {
+        console.error(`✖ composition ${problem.code} [${problem.subgraphs.join(', ') || 'supergraph'}]: ${problem.message}`);
+      }
+      if (!json) console.error(`composition failed with ${result.problems.length} error(s); ${SUPERGRAPH} is unchanged`);
       return 1;
     }
-    writeAtomically(SUPERGRAPH, result.supergraphSdl);
-    console.log(json ? JSON.stringify({ ok: true, supergraph: SUPERGRAPH }) : `wrote ${SUPERGRAPH}`);
+    const current = fs.existsSync(SUPERGRAPH) ? fs.readFileSync(SUPERGRAPH, 'utf8') : '';
+    if (args.includes('--check')) {
+      // For CI: the committed supergraph must be what the committed SDL composes to.
+      if (current !== result.supergraphSdl) console.error('schema/supergraph.graphql is stale: run `npm run compose` and commit it');
+      return current === result.supergraphSdl ? 0 : 1;
+    }
+    if (current !== result.supergraphSdl) writeAtomically(SUPERGRAPH, result.supergraphSdl);
+    console.log(
+      json
+        ? JSON.stringify({ ok: true, supergraph: SUPERGRAPH })
+        : `${current === result.supergraphSdl ? 'up to date' : 'wrote'}: ${SUPERGRAPH}`,
+    );
     return 0;
   }
   if (command !== 'check' && command !== 'publish')

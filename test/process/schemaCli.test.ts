@@ -143,6 +143,19 @@ describe('npm run schema (the subgraph owners CLI)', () => {
     expect(entry.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('composes, and on a composition error prints the subgraphs and exits 1 without touching the supergraph', async () => {
+    const supergraph = path.join(root, 'schema', 'supergraph.graphql');
+    const before = fs.readFileSync(supergraph, 'utf8');
+    expect(await schema(root, 'compose', '--check')).toMatchObject({ code: 0 });
+    const order = path.join(root, 'subgraphs', 'order', 'schema.graphql');
+    fs.writeFileSync(order, fs.readFileSync(order, 'utf8').replace('  amount: String!', '  amount: Int!'));
+    const failed = await schema(root, 'compose', '--json');
+    expect(failed.code).toBe(1);
+    expect(JSON.parse(failed.stdout).composition[0]).toMatchObject({ code: 'FIELD_TYPE_MISMATCH', subgraphs: ['product', 'order'] });
+    expect(fs.readFileSync(supergraph, 'utf8')).toBe(before);
+    expect((await schema(root, 'compose', '--check')).code).toBe(1);
+  });
+
   it('exits 2 when the command itself cannot run', async () => {
     expect((await schema(root, 'check', 'nope')).code).toBe(2);
     expect((await schema(root, 'check', 'product', '--sdl', path.join(root, 'missing.graphql'))).code).toBe(2);
