@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { AppError, ErrorCode, inTransaction, type Logger, parseId } from '../../shared';
+import { createHash, randomUUID } from 'node:crypto';
+import { type DataSource, QueryFailedError } from 'typeorm';
+import { AppError, BadUserInput, ErrorCode, inTransaction, type Logger, parseId } from '../../shared';
 import { Order } from './entities/Order';
 import { OrderItem } from './entities/OrderItem';
 import { CheckoutRefused } from './errors';
@@ -12,10 +12,32 @@ export const MAX_QUANTITY_PER_LINE = 1000;
 
 export interface PlaceOrderInput {
   items: { productId: string; quantity: number }[];
+  /** The client's key for this checkout: a retry with the same key and items returns the first order. */
+  idempotencyKey?: string | null;
+}
+
+/**
+ * The reservation key of a checkout: random without an idempotency key; with one, derived from the user and
+ * the key, so that every retry (even racing ones, even through another replica) reserves under the same key
+ * (the product subgraph takes the stock once) and stores under the same unique `orders.reservation_key`
+ * (the order is written once).
+ */
+export function reservationKeyOf(userId: number, idempotencyKey: string | null | undefined): string {
+  if (!idempotencyKey) return randomUUID();
+  return `idem-${createHash('sha256').update(`${userId}:${idempotencyKey}`).digest('hex').slice(0, 40)}`;
+}
+
+function isDuplicateReservation(error: unknown): boolean {
+  if (!(error instanceof QueryFailedError)) return false;
+  const code = (error.driverError as { code?: string }).code;
+  return code === 'ER_DUP_ENTRY' || code === 'SQLITE_CONSTRAINT_UNIQUE';
 }
 
 /** Rejects what can be rejected without asking anyone, so a bad request costs no reservation. */
 function validate(input: PlaceOrderInput): void {
+  if (input.idempotencyKey !== undefined && input.idempotencyKey !== null && !/^[A-Za-z0-9_.:-]{8,100}$/.test(input.idempotencyKey)) {
+    throw new BadUserInput('idempotencyKey must be 8 to 100 characters of letters, digits, _ . : -', { field: 'idempotencyKey' });
+  }
   if (input.items.length === 0 || input.items.length > MAX_ORDER_LINES) {
     throw new AppError(ErrorCode.INVALID_ORDER, `An order needs 1 to ${MAX_ORDER_LINES} items, got ${input.items.length}.`, {
       maximum: MAX_ORDER_LINES,
@@ -48,7 +70,7 @@ export async function placeOrder(
   input: PlaceOrderInput,
 ): Promise<Order> {
   validate(input);
-  const reservationKey = randomUUID();
+  const reservationKey = reservationKeyOf(userId, input.idempotencyKey);
   const reserved = await deps.productApi.reserve(reservationKey, input.items);
   const priceOf = new Map(reserved.map((line) => [line.productId, line]));
   const items = input.items.map((item) => {
@@ -79,6 +101,12 @@ export async function placeOrder(
       return created;
     });
   } catch (error) {
+    if (input.idempotencyKey && isDuplicateReservation(error)) {
+      // The same checkout, stored by a request that got there first: answer with its order, write nothing.
+      const existing = await deps.dataSource.getRepository(Order).findOneByOrFail({ reservationKey });
+      if (existing.userId !== userId) throw error;
+      return existing;
+    }
     await deps.productApi.release(reservationKey).catch((releaseError: unknown) => {
       deps.logger.error({ err: releaseError, reservationKey }, 'could not release stock of an order that was not stored');
     });

@@ -21,6 +21,7 @@ const PASSED_ON = new Set<string>([
   ErrorCode.INVALID_QUANTITY,
   ErrorCode.INSUFFICIENT_STOCK,
   ErrorCode.INVALID_ORDER,
+  ErrorCode.IDEMPOTENCY_CONFLICT,
 ]);
 
 /**

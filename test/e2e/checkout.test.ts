@@ -140,6 +140,46 @@ describe('placeOrder through the router', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('places one order for 20 concurrent identical checkouts with one idempotency key, taking the stock once', async () => {
+    const input = { idempotencyKey: 'checkout-7f3c9a', items: [{ productId: '1', quantity: 2 }] };
+    const before = await snapshot();
+    const attempts = await Promise.all(Array.from({ length: 20 }, () => stack.graphql(PLACE_ORDER, { as: '7', variables: { input } })));
+    const ids = new Set(attempts.map((attempt) => attempt.body.data?.placeOrder?.id));
+    expect(attempts.map((attempt) => attempt.body.errors)).toEqual(Array(20).fill(undefined));
+    expect(ids.size).toBe(1);
+    const after = await snapshot();
+    expect(after.orders).toBe(before.orders + 1);
+    expect(after.stock).toEqual([
+      [1, 8],
+      [2, 3],
+    ]);
+    // A retry later: the same order again, nothing written.
+    const retry = await stack.graphql(PLACE_ORDER, { as: '7', variables: { input } });
+    expect(retry.body.data.placeOrder.id).toBe([...ids][0]);
+    expect(await snapshot()).toEqual(after);
+  });
+
+  it('refuses the same idempotency key with other items, changing nothing', async () => {
+    await stack.graphql(PLACE_ORDER, {
+      as: '7',
+      variables: { input: { idempotencyKey: 'checkout-1b2c3d', items: [{ productId: '1', quantity: 1 }] } },
+    });
+    const before = await snapshot();
+    const other = await stack.graphql(PLACE_ORDER, {
+      as: '7',
+      variables: { input: { idempotencyKey: 'checkout-1b2c3d', items: [{ productId: '1', quantity: 3 }] } },
+    });
+    expect(other.body.errors?.[0].extensions?.code).toBe('IDEMPOTENCY_CONFLICT');
+    expect(await snapshot()).toEqual(before);
+    // Another user's identical key is another checkout.
+    await insertUsers(stack.databases.account.dataSource, [{ id: 8, name: 'Heidi' }]);
+    const heidi = await stack.graphql(PLACE_ORDER, {
+      as: '8',
+      variables: { input: { idempotencyKey: 'checkout-1b2c3d', items: [{ productId: '1', quantity: 3 }] } },
+    });
+    expect(heidi.body.data.placeOrder.customer.id).toBe('8');
+  });
+
   it('never sells more than the stock when orders race', async () => {
     const attempts = await Promise.all(
       Array.from({ length: 6 }, () =>
