@@ -49,6 +49,13 @@ export interface RouterConfig {
   subgraphIdleTimeoutMs: number;
   /** Most sockets per subgraph. Default 128. */
   subgraphConnections: number;
+  /**
+   * How long a subgraph may take to answer, in ms (`ROUTER_SUBGRAPH_TIMEOUT_MS`, default 5000, well under a
+   * client's usual 30 s); `<NAME>_SUBGRAPH_TIMEOUT_MS` sets one subgraph's. Past it the router answers with
+   * what the other subgraphs returned and SUBGRAPH_TIMEOUT where this one's part was.
+   */
+  subgraphTimeoutMs: number;
+  subgraphTimeouts: Readonly<Record<string, number>>;
   /** How bearer tokens are verified (`JWT_*`). */
   auth: AuthConfig;
   /**
@@ -135,6 +142,11 @@ export function readRouterConfig(env: Env): RouterConfig {
   const production = readEnum(env, 'NODE_ENV', ['development', 'production', 'test'], 'development') === 'production';
   const subgraphUrls: Record<string, string> = {};
   const subgraphSecrets: Record<string, string> = {};
+  const subgraphTimeouts: Record<string, number> = {};
+  for (const name of Object.keys(env)) {
+    const match = /^([A-Z][A-Z0-9_]*)_SUBGRAPH_TIMEOUT_MS$/.exec(name);
+    if (match && match[1] !== 'ROUTER') subgraphTimeouts[match[1]] = readInteger(env, name, 5000, { min: 1, max: 600_000 });
+  }
   for (const name of Object.keys(env)) {
     const match = /^([A-Z][A-Z0-9_]*)_SUBGRAPH_SECRET$/.exec(name);
     const value = match && readOptionalString(env, name);
@@ -165,6 +177,8 @@ export function readRouterConfig(env: Env): RouterConfig {
       .filter(Boolean),
     subgraphIdleTimeoutMs: readInteger(env, 'ROUTER_SUBGRAPH_IDLE_TIMEOUT_MS', 4_000, { min: 100, max: 60_000 }),
     subgraphConnections: readInteger(env, 'ROUTER_SUBGRAPH_CONNECTIONS', 128, { min: 1, max: 10_000 }),
+    subgraphTimeoutMs: readInteger(env, 'ROUTER_SUBGRAPH_TIMEOUT_MS', 5000, { min: 1, max: 600_000 }),
+    subgraphTimeouts,
     auth: readAuthConfig(env, production),
     subgraphSecrets,
     demand: readDemandControlConfig(env),

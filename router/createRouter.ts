@@ -4,6 +4,7 @@ import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataS
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { GraphQLError, Kind, parse } from 'graphql';
 import {
   type Caller,
   closeServer,
@@ -85,8 +86,33 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   constructor(
     options: ConstructorParameters<typeof RemoteGraphQLDataSource<RouterContext>>[0],
     private readonly credential: string,
+    private readonly subgraph: string,
   ) {
     super(options);
+  }
+
+  /**
+   * A subgraph that is down or too slow fails only its part of the answer: the gateway keeps what the other
+   * subgraphs returned, and the client gets an error at the missing part's path with a stable code and the
+   * subgraph's name, never its URL.
+   */
+  override async process(options: Parameters<RemoteGraphQLDataSource<RouterContext>['process']>[0]) {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      const code = subgraphFailureCode(error);
+      if (!code) throw error;
+      const path = 'pathInIncomingRequest' in options ? (options.pathInIncomingRequest ?? []) : [];
+      throw new GraphQLError(
+        code === 'SUBGRAPH_TIMEOUT'
+          ? `The ${this.subgraph} service did not answer in time.`
+          : `The ${this.subgraph} service is unavailable.`,
+        {
+          path: [...path.filter((key) => key !== '@'), ...firstResponseKey(options.request.query)],
+          extensions: { code, subgraph: this.subgraph },
+        },
+      );
+    }
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
@@ -101,6 +127,37 @@ class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       headers.set(USER_ID_HEADER, caller.userId);
       if (caller.scopes.size > 0) headers.set(USER_SCOPES_HEADER, [...caller.scopes].join(' '));
     }
+  }
+}
+
+/** SUBGRAPH_TIMEOUT or SUBGRAPH_UNAVAILABLE for a failure of the subgraph itself; null for anything else. */
+function subgraphFailureCode(error: unknown): 'SUBGRAPH_TIMEOUT' | 'SUBGRAPH_UNAVAILABLE' | null {
+  const cause = error as { name?: string; code?: string; extensions?: { response?: { status?: number } }; cause?: { code?: string } };
+  if (cause.name === 'TimeoutError' || cause.name === 'AbortError' || cause.code === 'UND_ERR_ABORTED') return 'SUBGRAPH_TIMEOUT';
+  const status = cause.extensions?.response?.status;
+  if (status === 502 || status === 503 || status === 504) return 'SUBGRAPH_UNAVAILABLE';
+  const network = cause.code ?? cause.cause?.code ?? '';
+  return /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED|UND_ERR_CONNECT_TIMEOUT)$/.test(network)
+    ? 'SUBGRAPH_UNAVAILABLE'
+    : null;
+}
+
+/** The response key a subgraph fetch fills: its first root field, or the first field under `_entities`. */
+function firstResponseKey(query: string | undefined): string[] {
+  if (!query) return [];
+  try {
+    const operation = parse(query).definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+    let selection = operation?.kind === Kind.OPERATION_DEFINITION ? operation.selectionSet.selections[0] : undefined;
+    if (selection?.kind === Kind.FIELD && selection.name.value === '_entities') {
+      const inner = selection.selectionSet?.selections.find((s) => s.kind === Kind.INLINE_FRAGMENT);
+      selection =
+        inner?.kind === Kind.INLINE_FRAGMENT
+          ? inner.selectionSet.selections.find((s) => s.kind === Kind.FIELD && s.name.value !== '__typename')
+          : undefined;
+    }
+    return selection?.kind === Kind.FIELD ? [selection.alias?.value ?? selection.name.value] : [];
+  } catch {
+    return [];
   }
 }
 
@@ -123,15 +180,17 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   const authenticate = createAuthenticator(config.auth);
   // Resolved now, so that production refuses to start without a credential for every subgraph.
   const credentials = new Map(subgraphsOf(source.current.sdl).map(({ name }) => [name, subgraphSecretFor(config, name)]));
-  const { fetcher: poolFetcher, close: closeFetcher } = createSubgraphFetcher({
+  const { withTimeout, close: closeFetcher } = createSubgraphFetcher({
     idleTimeoutMs: config.subgraphIdleTimeoutMs,
     connectionsPerSubgraph: config.subgraphConnections,
   });
   const stats: RouterStats = { subgraphRequests: 0, demand: { refused: {}, measuredOver: {} } };
-  const fetcher: typeof poolFetcher = (url, init) => {
-    stats.subgraphRequests += 1;
-    return poolFetcher(url, init);
-  };
+  const countRequests =
+    (fetcher: ReturnType<typeof withTimeout>): ReturnType<typeof withTimeout> =>
+    (url, init) => {
+      stats.subgraphRequests += 1;
+      return fetcher(url, init);
+    };
   const { demand } = config;
   const budget: BudgetStore | null =
     demand.budget.mode === 'off'
@@ -145,7 +204,12 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     logger,
     buildService: ({ name, url }) => {
       const override = config.subgraphUrls[name.toUpperCase()];
-      return new SubgraphDataSource({ url: override ?? url, fetcher }, credentials.get(name) ?? subgraphSecretFor(config, name));
+      const timeoutMs = config.subgraphTimeouts[name.toUpperCase()] ?? config.subgraphTimeoutMs;
+      return new SubgraphDataSource(
+        { url: override ?? url, fetcher: countRequests(withTimeout(timeoutMs)) },
+        credentials.get(name) ?? subgraphSecretFor(config, name),
+        name,
+      );
     },
   });
   const throttled = new ThrottleMemory();

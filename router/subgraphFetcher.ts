@@ -98,7 +98,12 @@ const STATUS_TEXT: Record<number, string> = {
  * The router's fetcher for subgraph calls: an undici Agent (one keep-alive pool per subgraph origin)
  * instead of the gateway's default, whose idle sockets outlive what a Node server keeps open.
  */
-export function createSubgraphFetcher(options: SubgraphFetcherOptions): { fetcher: Fetcher; close: () => Promise<void> } {
+export function createSubgraphFetcher(options: SubgraphFetcherOptions): {
+  fetcher: Fetcher;
+  /** The same pool, with requests abandoned after `timeoutMs` (a subgraph that hangs answers SUBGRAPH_TIMEOUT). */
+  withTimeout: (timeoutMs: number) => Fetcher;
+  close: () => Promise<void>;
+} {
   const agent = new Agent({
     keepAliveTimeout: options.idleTimeoutMs,
     keepAliveMaxTimeout: options.idleTimeoutMs,
@@ -117,5 +122,9 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): { fetche
     const body = Buffer.from(await response.body.arrayBuffer());
     return new BufferedResponse(url, response.statusCode, new Headers(response.headers), body);
   };
-  return { fetcher, close: () => agent.close() };
+  const withTimeout =
+    (timeoutMs: number): Fetcher =>
+    (url, init = {}) =>
+      fetcher(url, { ...init, signal: init.signal ?? AbortSignal.timeout(timeoutMs) });
+  return { fetcher, withTimeout, close: () => agent.close() };
 }

@@ -1,0 +1,128 @@
+import http from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { signDevelopmentToken } from '../../router/auth/developmentToken';
+import { createRouter, type Router } from '../../router/createRouter';
+import { readRouterConfig } from '../../router/RouterConfig';
+import { createLogger } from '../../shared';
+import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
+import { readJson } from '../helpers/http';
+import { type Stack, startStack } from '../helpers/stack';
+
+/** A stand-in for a broken order subgraph: `hang` never answers, `unavailable` answers 503. */
+async function brokenSubgraph(mode: 'hang' | 'unavailable'): Promise<{ url: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = http.createServer((_req, res) => {
+    if (mode === 'unavailable') {
+      res.writeHead(503, { 'content-type': 'text/plain' });
+      res.end('down for maintenance at http://10.0.0.7:4003');
+    }
+  });
+  server.on('connection', (socket) => sockets.add(socket));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+describe('partial results when a subgraph fails', () => {
+  let stack: Stack;
+  const QUERY = '{ product(id: "1") { name } order(id: "1") { id } user(id: "1") { name orders { edges { node { id } } } } }';
+
+  beforeAll(async () => {
+    stack = await startStack('partial');
+    await insertUsers(stack.databases.account.dataSource, [{ id: 1, name: 'Ada' }]);
+    await insertCategory(stack.databases.product.dataSource, 1, 'Tools');
+    await insertProducts(stack.databases.product.dataSource, [{ id: 1, name: 'Saw', priceCents: 100, stock: 1, categoryId: 1 }]);
+    await insertOrders(stack.databases.order.dataSource, {
+      firstOrderId: 1,
+      userId: 1,
+      count: 1,
+      itemsPerOrder: 1,
+      productIds: [1],
+      unitPriceCents: () => 100,
+    });
+  });
+  afterAll(() => stack.stop());
+
+  /** A router whose order subgraph is `orderUrl`, with a short subgraph timeout. */
+  async function routerWith(orderUrl: string): Promise<{ router: Router; ask: () => Promise<any> }> {
+    const base = readRouterConfig({ NODE_ENV: 'test' });
+    const router = await createRouter({
+      config: {
+        ...base,
+        port: 0,
+        adminPort: 0,
+        subgraphTimeoutMs: 300,
+        usage: { ...base.usage, enabled: false },
+        subgraphUrls: { ACCOUNT: stack.subgraphUrls.account, PRODUCT: stack.subgraphUrls.product, ORDER: orderUrl },
+      },
+      logger: createLogger('test', 'silent'),
+    });
+    const url = `http://127.0.0.1:${(await router.listen()).port}/graphql`;
+    const token = await signDevelopmentToken(base.auth, { userId: '1' });
+    const ask = async () =>
+      readJson(
+        await fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          body: JSON.stringify({ query: QUERY }),
+        }),
+      );
+    return { router, ask };
+  }
+
+  function expectPartial(body: any, code: string): void {
+    expect(body.data).toEqual({ product: { name: 'Saw' }, order: null, user: { name: 'Ada', orders: null } });
+    const errors = body.errors.map((error: any) => ({
+      path: error.path,
+      code: error.extensions.code,
+      subgraph: error.extensions.subgraph,
+    }));
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        { path: ['order'], code, subgraph: 'order' },
+        { path: ['user', 'orders'], code, subgraph: 'order' },
+      ]),
+    );
+    // No internal address, no subgraph response body.
+    expect(JSON.stringify(body.errors)).not.toMatch(/127\.0\.0\.1|10\.0\.0\.7|http:\/\/|maintenance/);
+  }
+
+  it('answers SUBGRAPH_TIMEOUT where a hanging subgraph part was, with the rest of the data', async () => {
+    const hanging = await brokenSubgraph('hang');
+    const { router, ask } = await routerWith(hanging.url);
+    try {
+      expectPartial(await ask(), 'SUBGRAPH_TIMEOUT');
+    } finally {
+      await hanging.close();
+      await router.stop();
+    }
+  });
+
+  it('answers SUBGRAPH_UNAVAILABLE for a subgraph that answers 503', async () => {
+    const down = await brokenSubgraph('unavailable');
+    const { router, ask } = await routerWith(down.url);
+    try {
+      expectPartial(await ask(), 'SUBGRAPH_UNAVAILABLE');
+    } finally {
+      await down.close();
+      await router.stop();
+    }
+  });
+
+  it('answers SUBGRAPH_UNAVAILABLE for a subgraph that is gone', async () => {
+    const gone = await brokenSubgraph('unavailable');
+    const url = gone.url;
+    await gone.close();
+    const { router, ask } = await routerWith(url);
+    try {
+      expectPartial(await ask(), 'SUBGRAPH_UNAVAILABLE');
+    } finally {
+      await router.stop();
+    }
+  });
+});
