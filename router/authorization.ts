@@ -30,10 +30,10 @@ interface Segment {
   type: GraphQLOutputType;
 }
 
-/** A field removed from the operation: it is answered with null, and (if `code`) an error at its path. */
+/** A field removed from the operation: it is answered with null, and an error at its path. */
 interface Removal {
   path: Segment[];
-  error: { code: DenialCode; message: string } | null;
+  error: { code: DenialCode; message: string };
 }
 
 export interface AuthorizedOperation {
@@ -236,14 +236,12 @@ export class AuthorizationPolicy {
     }
     const errors: GraphQLError[] = [...(response.errors ?? [])];
     for (const removal of removals) {
-      if (removal.error) {
-        errors.push(
-          new GraphQLError(removal.error.message, {
-            path: removal.path.map((segment) => segment.key),
-            extensions: { code: removal.error.code },
-          }),
-        );
-      }
+      errors.push(
+        new GraphQLError(removal.error.message, {
+          path: removal.path.map((segment) => segment.key),
+          extensions: { code: removal.error.code },
+        }),
+      );
     }
     return { data, errors };
   }

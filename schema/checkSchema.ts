@@ -232,7 +232,7 @@ export function coordinatesOfChange(change: SchemaChange): string[] {
   if (match) return [`${match[2]}.${match[3]}`];
   match = /^([A-Za-z_]\w*)\.([A-Za-z_]\w*) /.exec(text);
   if (match) return [`${match[1]}.${match[2]}`];
-  match = /^(?:@\w+ of )?([A-Za-z_]\w*)\.([A-Za-z_]\w*)/.exec(text.replace(/^[^ ]+ of /, ''));
+  match = /^@\w+ of ([A-Za-z_]\w*)\.([A-Za-z_]\w*)/.exec(text);
   if (match) return [`${match[1]}.${match[2]}`];
   match = /^([A-Za-z_]\w*) /.exec(text);
   return match ? [`${match[1]}.`] : [];

@@ -1,10 +1,9 @@
 import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
 import { signDevelopmentToken } from '../../router/auth/developmentToken';
-import { createRouter, type Router } from '../../router/createRouter';
+import type { Router } from '../../router/createRouter';
 import { type DemandControlConfig, readDemandControlConfig } from '../../router/demand/DemandControlConfig';
 import { readRouterConfig } from '../../router/RouterConfig';
-import { createLogger } from '../../shared';
 import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';
@@ -321,19 +320,7 @@ describe('demand control: budgets shared through Redis', () => {
   const budget = { capacity: 100, restorePerSecond: 1, mode: 'enforce' as const };
 
   async function routerWith(redisUrl: string): Promise<{ router: Router; url: string }> {
-    const base = readRouterConfig({ NODE_ENV: 'test' });
-    const router = await createRouter({
-      config: {
-        ...base,
-        port: 0,
-        adminPort: 0,
-        subgraphUrls: { ACCOUNT: stack.subgraphUrls.account, PRODUCT: stack.subgraphUrls.product, ORDER: stack.subgraphUrls.order },
-        demand: { ...readDemandControlConfig({}), budget, redisUrl },
-        usage: { ...base.usage, enabled: false },
-      },
-      logger: createLogger('test', 'silent'),
-    });
-    return { router, url: `http://127.0.0.1:${(await router.listen()).port}/graphql` };
+    return stack.startRouter({ demand: { ...readDemandControlConfig({}), budget, redisUrl } });
   }
 
   const ask = async (url: string, as: string, query = productsPage(12)) => {

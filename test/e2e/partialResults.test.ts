@@ -1,9 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { signDevelopmentToken } from '../../router/auth/developmentToken';
-import { createRouter, type Router } from '../../router/createRouter';
+import type { Router } from '../../router/createRouter';
 import { readRouterConfig } from '../../router/RouterConfig';
-import { createLogger } from '../../shared';
 import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';
@@ -51,18 +50,10 @@ describe('partial results when a subgraph fails', () => {
   /** A router whose order subgraph is `orderUrl`, with a short subgraph timeout. */
   async function routerWith(orderUrl: string): Promise<{ router: Router; ask: () => Promise<any> }> {
     const base = readRouterConfig({ NODE_ENV: 'test' });
-    const router = await createRouter({
-      config: {
-        ...base,
-        port: 0,
-        adminPort: 0,
-        subgraphTimeoutMs: 300,
-        usage: { ...base.usage, enabled: false },
-        subgraphUrls: { ACCOUNT: stack.subgraphUrls.account, PRODUCT: stack.subgraphUrls.product, ORDER: orderUrl },
-      },
-      logger: createLogger('test', 'silent'),
+    const { router, url } = await stack.startRouter({
+      subgraphTimeoutMs: 300,
+      subgraphUrls: { ACCOUNT: stack.subgraphUrls.account, PRODUCT: stack.subgraphUrls.product, ORDER: orderUrl },
     });
-    const url = `http://127.0.0.1:${(await router.listen()).port}/graphql`;
     const token = await signDevelopmentToken(base.auth, { userId: '1' });
     const ask = async () =>
       readJson(

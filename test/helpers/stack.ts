@@ -17,6 +17,8 @@ export interface Stack {
   databases: { account: TestDatabase; product: TestDatabase; order: TestDatabase };
   subgraphUrls: { account: string; product: string; order: string };
   subgraphs: { account: SubgraphServer<any>; product: SubgraphServer<any>; order: SubgraphServer<any> };
+  /** Another router over the same subgraphs (the caller stops it), e.g. with one subgraph URL replaced. */
+  startRouter(overrides: Partial<RouterConfig>): Promise<{ router: Router; url: string }>;
   /** SQL statements each subgraph has run so far. */
   statementCounts(): { account: number; product: number; order: number };
   /**
@@ -100,16 +102,19 @@ export async function startStack(
     product: `http://127.0.0.1:${productPort}/graphql`,
     order: `http://127.0.0.1:${await order.listen(0)}/graphql`,
   };
-  const config: RouterConfig = {
-    ...readRouterConfig({ NODE_ENV: 'test' }),
+  const base = readRouterConfig({ NODE_ENV: 'test' });
+  /** A router over these subgraphs; `overrides` change its config (a subgraph URL, limits, budgets…). */
+  const routerConfig = (overrides: Partial<RouterConfig>): RouterConfig => ({
+    ...base,
     port: 0,
     adminPort: 0,
     subgraphUrls: { ACCOUNT: subgraphUrls.account, PRODUCT: subgraphUrls.product, ORDER: subgraphUrls.order },
     // Usage recording writes to a store of its own: tests that want it pass a `usage` override.
-    usage: { ...readRouterConfig({ NODE_ENV: 'test' }).usage, enabled: false },
+    usage: { ...base.usage, enabled: false },
     subgraphSecrets: { ACCOUNT: subgraphSecret('account'), PRODUCT: subgraphSecret('product'), ORDER: subgraphSecret('order') },
-    ...routerOverrides,
-  };
+    ...overrides,
+  });
+  const config = routerConfig(routerOverrides);
   const router = await createRouter({ config, logger });
   const { port, adminPort } = await router.listen();
   const routerUrl = `http://127.0.0.1:${port}/graphql`;
@@ -120,6 +125,10 @@ export async function startStack(
     databases,
     subgraphUrls,
     subgraphs: { account, product, order },
+    async startRouter(overrides) {
+      const extra = await createRouter({ config: routerConfig(overrides), logger });
+      return { router: extra, url: `http://127.0.0.1:${(await extra.listen()).port}/graphql` };
+    },
     statementCounts: () => ({
       account: databases.account.statements.count,
       product: databases.product.statements.count,
