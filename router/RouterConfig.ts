@@ -12,8 +12,10 @@ import {
   readInteger,
   readOptionalString,
   readPort,
+  readServerLimits,
   readString,
   readUrl,
+  type ServerLimits,
 } from '../shared';
 import type { AuthConfig } from './auth/authenticate';
 import { type DemandControlConfig, readDemandControlConfig } from './demand/DemandControlConfig';
@@ -56,6 +58,31 @@ export interface RouterConfig {
    */
   subgraphTimeoutMs: number;
   subgraphTimeouts: Readonly<Record<string, number>>;
+  /**
+   * The whole request's deadline at the router, in ms (`ROUTER_REQUEST_TIMEOUT_MS`, default 10 s): every
+   * subgraph call gets at most the time left, and is not started once it is gone.
+   */
+  requestTimeoutMs: number;
+  /**
+   * Retries of failed subgraph calls, for queries only (a mutation is never sent twice): on connection errors
+   * and 502/503/504, with jittered exponential backoff from `baseDelayMs`, at most `maxRetries` per call
+   * (`ROUTER_SUBGRAPH_RETRIES`, default 2), and in all at most `budgetPercent` % of calls
+   * (`ROUTER_RETRY_BUDGET_PERCENT`, default 10) so that retries cannot pile onto a failing subgraph.
+   */
+  retry: { maxRetries: number; baseDelayMs: number; budgetPercent: number };
+  /**
+   * One circuit breaker per subgraph: `failureThreshold` failed calls (`ROUTER_BREAKER_FAILURES`, default 5)
+   * that are at least half of the calls within `windowMs` (`ROUTER_BREAKER_WINDOW_MS`, 10 s) open it; calls
+   * then fail fast for `cooldownMs` (`ROUTER_BREAKER_COOLDOWN_MS`, 5 s), then one probe decides.
+   */
+  breaker: { failureThreshold: number; failureRatio: number; windowMs: number; cooldownMs: number };
+  /**
+   * Load shedding: while the event loop lagged more than this in the last second, new requests get a quick
+   * 503 OVERLOADED with `Retry-After` instead of queueing (`ROUTER_MAX_EVENT_LOOP_LAG_MS`, default 500; 0 = off).
+   */
+  maxEventLoopLagMs: number;
+  /** Slow-client bounds and shutdown timing (`HTTP_*_TIMEOUT_MS`, `SHUTDOWN_*`). */
+  limits: ServerLimits;
   /** How bearer tokens are verified (`JWT_*`). */
   auth: AuthConfig;
   /**
@@ -179,6 +206,20 @@ export function readRouterConfig(env: Env): RouterConfig {
     subgraphConnections: readInteger(env, 'ROUTER_SUBGRAPH_CONNECTIONS', 128, { min: 1, max: 10_000 }),
     subgraphTimeoutMs: readInteger(env, 'ROUTER_SUBGRAPH_TIMEOUT_MS', 5000, { min: 1, max: 600_000 }),
     subgraphTimeouts,
+    requestTimeoutMs: readInteger(env, 'ROUTER_REQUEST_TIMEOUT_MS', 10_000, { min: 1, max: 600_000 }),
+    retry: {
+      maxRetries: readInteger(env, 'ROUTER_SUBGRAPH_RETRIES', 2, { min: 0, max: 10 }),
+      baseDelayMs: readInteger(env, 'ROUTER_RETRY_BASE_DELAY_MS', 25, { min: 0, max: 10_000 }),
+      budgetPercent: readInteger(env, 'ROUTER_RETRY_BUDGET_PERCENT', 10, { min: 0, max: 100 }),
+    },
+    breaker: {
+      failureThreshold: readInteger(env, 'ROUTER_BREAKER_FAILURES', 5, { min: 1, max: 10_000 }),
+      failureRatio: 0.5,
+      windowMs: readInteger(env, 'ROUTER_BREAKER_WINDOW_MS', 10_000, { min: 100, max: 3_600_000 }),
+      cooldownMs: readInteger(env, 'ROUTER_BREAKER_COOLDOWN_MS', 5_000, { min: 10, max: 3_600_000 }),
+    },
+    maxEventLoopLagMs: readInteger(env, 'ROUTER_MAX_EVENT_LOOP_LAG_MS', 500, { min: 0, max: 60_000 }),
+    limits: readServerLimits(env),
     auth: readAuthConfig(env, production),
     subgraphSecrets,
     demand: readDemandControlConfig(env),

@@ -1,10 +1,9 @@
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApolloGateway, type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { GraphQLError, Kind, parse } from 'graphql';
 import {
   type Caller,
   closeServer,
@@ -15,10 +14,7 @@ import {
   type Logger,
   listen,
   maskUnexpectedError,
-  ROUTER_CREDENTIAL_HEADER,
   sendJson,
-  USER_ID_HEADER,
-  USER_SCOPES_HEADER,
 } from '../shared';
 import { AuthorizingGateway } from './AuthorizingGateway';
 import { AuthenticationFailed, createAuthenticator } from './auth/authenticate';
@@ -30,6 +26,10 @@ import { DemandCode, type DemandContext, type DemandCounters, demandControlPlugi
 import { CostEstimator } from './demand/estimateCost';
 import { ThrottleMemory } from './demand/ThrottleMemory';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
+import { CircuitBreaker } from './resilience/CircuitBreaker';
+import { LoadShedder } from './resilience/LoadShedder';
+import { RetryBudget } from './resilience/RetryBudget';
+import { type SubgraphCallStats, SubgraphDataSource } from './SubgraphDataSource';
 import { SupergraphSource } from './SupergraphSource';
 import { createSubgraphFetcher } from './subgraphFetcher';
 import { UsageRecorder } from './usage/UsageRecorder';
@@ -39,6 +39,8 @@ import { UsageStore } from './usage/UsageStore';
 export interface RouterContext extends DemandContext {
   /** The caller, from a verified bearer token; anonymous without one. */
   caller: Caller;
+  /** `performance.now()` past which no subgraph call starts (the request-wide deadline). */
+  deadline: number;
 }
 
 /** Counters a router keeps about itself (tests and benchmarks read them; metrics will export them). */
@@ -46,6 +48,10 @@ export interface RouterStats {
   /** HTTP requests the router sent to subgraphs. */
   subgraphRequests: number;
   demand: DemandCounters;
+  /** Per subgraph: calls, retries, failures by code, calls refused by an open circuit. */
+  subgraphs: Record<string, SubgraphCallStats>;
+  /** Requests refused with 503 OVERLOADED while the event loop lagged. */
+  shed: number;
 }
 
 export interface Router {
@@ -56,9 +62,11 @@ export interface Router {
   flushUsage(): Promise<void>;
   httpServer: http.Server;
   adminServer: http.Server;
+  /** Each subgraph's circuit breaker, by subgraph name. */
+  breakers: ReadonlyMap<string, CircuitBreaker>;
   /** Listens on the public and admin ports (0 picks free ones) and resolves with both. */
   listen(): Promise<{ port: number; adminPort: number }>;
-  /** Stops accepting, finishes in-flight requests, closes the subgraph pool. */
+  /** Readiness 503 first (for `SHUTDOWN_DRAIN_DELAY_MS`), then stops accepting, finishes in-flight requests, closes the subgraph pool. */
   stop(): Promise<void>;
 }
 
@@ -78,86 +86,14 @@ const PRODUCTION_LANDING_PAGE = `<!DOCTYPE html>
 <body><h1>GraphQL API</h1><p>Send GraphQL operations to this URL with POST and <code>content-type: application/json</code>.</p></body></html>
 `;
 
-/**
- * Sends subgraph requests through the router's own pool, with the router's credential for that subgraph
- * and the verified caller's identity. Identity headers are only ever set here: any copy is deleted first.
- */
-class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
-  constructor(
-    options: ConstructorParameters<typeof RemoteGraphQLDataSource<RouterContext>>[0],
-    private readonly credential: string,
-    private readonly subgraph: string,
-  ) {
-    super(options);
-  }
-
-  /**
-   * A subgraph that is down or too slow fails only its part of the answer: the gateway keeps what the other
-   * subgraphs returned, and the client gets an error at the missing part's path with a stable code and the
-   * subgraph's name, never its URL.
-   */
-  override async process(options: Parameters<RemoteGraphQLDataSource<RouterContext>['process']>[0]) {
-    try {
-      return await super.process(options);
-    } catch (error) {
-      const code = subgraphFailureCode(error);
-      if (!code) throw error;
-      const path = 'pathInIncomingRequest' in options ? (options.pathInIncomingRequest ?? []) : [];
-      throw new GraphQLError(
-        code === 'SUBGRAPH_TIMEOUT'
-          ? `The ${this.subgraph} service did not answer in time.`
-          : `The ${this.subgraph} service is unavailable.`,
-        {
-          path: [...path.filter((key) => key !== '@'), ...firstResponseKey(options.request.query)],
-          extensions: { code, subgraph: this.subgraph },
-        },
-      );
-    }
-  }
-
-  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
-    const headers = request.http?.headers;
-    if (!headers) return;
-    headers.delete(USER_ID_HEADER);
-    headers.delete(USER_SCOPES_HEADER);
-    headers.set(ROUTER_CREDENTIAL_HEADER, this.credential);
-    // Health checks and schema loads run without a request context: they carry the credential only.
-    const caller = 'caller' in context ? context.caller : undefined;
-    if (caller?.userId) {
-      headers.set(USER_ID_HEADER, caller.userId);
-      if (caller.scopes.size > 0) headers.set(USER_SCOPES_HEADER, [...caller.scopes].join(' '));
-    }
-  }
-}
-
-/** SUBGRAPH_TIMEOUT or SUBGRAPH_UNAVAILABLE for a failure of the subgraph itself; null for anything else. */
-function subgraphFailureCode(error: unknown): 'SUBGRAPH_TIMEOUT' | 'SUBGRAPH_UNAVAILABLE' | null {
-  const cause = error as { name?: string; code?: string; extensions?: { response?: { status?: number } }; cause?: { code?: string } };
-  if (cause.name === 'TimeoutError' || cause.name === 'AbortError' || cause.code === 'UND_ERR_ABORTED') return 'SUBGRAPH_TIMEOUT';
-  const status = cause.extensions?.response?.status;
-  if (status === 502 || status === 503 || status === 504) return 'SUBGRAPH_UNAVAILABLE';
-  const network = cause.code ?? cause.cause?.code ?? '';
-  return /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED|UND_ERR_CONNECT_TIMEOUT)$/.test(network)
-    ? 'SUBGRAPH_UNAVAILABLE'
-    : null;
-}
-
-/** The response key a subgraph fetch fills: its first root field, or the first field under `_entities`. */
-function firstResponseKey(query: string | undefined): string[] {
-  if (!query) return [];
+/** Whether a subgraph's `/health/ready` answers 200 within a second. */
+async function subgraphReady(graphqlUrl: string): Promise<boolean> {
   try {
-    const operation = parse(query).definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
-    let selection = operation?.kind === Kind.OPERATION_DEFINITION ? operation.selectionSet.selections[0] : undefined;
-    if (selection?.kind === Kind.FIELD && selection.name.value === '_entities') {
-      const inner = selection.selectionSet?.selections.find((s) => s.kind === Kind.INLINE_FRAGMENT);
-      selection =
-        inner?.kind === Kind.INLINE_FRAGMENT
-          ? inner.selectionSet.selections.find((s) => s.kind === Kind.FIELD && s.name.value !== '__typename')
-          : undefined;
-    }
-    return selection?.kind === Kind.FIELD ? [selection.alias?.value ?? selection.name.value] : [];
+    const response = await fetch(new URL('/health/ready', graphqlUrl), { signal: AbortSignal.timeout(1_000) });
+    await response.arrayBuffer();
+    return response.ok;
   } catch {
-    return [];
+    return false;
   }
 }
 
@@ -184,7 +120,10 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     idleTimeoutMs: config.subgraphIdleTimeoutMs,
     connectionsPerSubgraph: config.subgraphConnections,
   });
-  const stats: RouterStats = { subgraphRequests: 0, demand: { refused: {}, measuredOver: {} } };
+  const stats: RouterStats = { subgraphRequests: 0, demand: { refused: {}, measuredOver: {} }, subgraphs: {}, shed: 0 };
+  const breakers = new Map<string, CircuitBreaker>();
+  const retryBudgets = new Map<string, RetryBudget>();
+  const shedder = new LoadShedder(config.maxEventLoopLagMs);
   const countRequests =
     (fetcher: ReturnType<typeof withTimeout>): ReturnType<typeof withTimeout> =>
     (url, init) => {
@@ -199,17 +138,34 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
         ? new RedisBudgetStore(demand.redisUrl, demand.budget, logger)
         : new InMemoryBudgetStore(demand.budget);
   let estimator: { estimator: CostEstimator; version: string } | null = null;
+  const subgraphUrlsByName = new Map<string, string>();
   const gateway = new ApolloGateway({
     supergraphSdl: source.manager(),
     logger,
     buildService: ({ name, url }) => {
       const override = config.subgraphUrls[name.toUpperCase()];
       const timeoutMs = config.subgraphTimeouts[name.toUpperCase()] ?? config.subgraphTimeoutMs;
-      return new SubgraphDataSource(
+      // Kept per name across supergraph reloads: a reload must not reset a failing subgraph's circuit.
+      let breaker = breakers.get(name);
+      if (!breaker) {
+        breaker = new CircuitBreaker(name, config.breaker, Date.now, (state) => logger.warn({ subgraph: name, state }, 'circuit breaker'));
+        breakers.set(name, breaker);
+      }
+      let retryBudget = retryBudgets.get(name);
+      if (!retryBudget) {
+        retryBudget = new RetryBudget(config.retry.budgetPercent / 100);
+        retryBudgets.set(name, retryBudget);
+      }
+      const source = new SubgraphDataSource(
         { url: override ?? url, fetcher: countRequests(withTimeout(timeoutMs)) },
         credentials.get(name) ?? subgraphSecretFor(config, name),
         name,
+        { timeoutMs, maxRetries: config.retry.maxRetries, retryBaseDelayMs: config.retry.baseDelayMs, breaker, retryBudget },
       );
+      if (stats.subgraphs[name]) Object.assign(source.stats, stats.subgraphs[name]);
+      stats.subgraphs[name] = source.stats;
+      subgraphUrlsByName.set(name, override ?? url);
+      return source;
     },
   });
   const throttled = new ThrottleMemory();
@@ -282,6 +238,15 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       {
         path: '/graphql',
         handler: async (req, res, url) => {
+          // The deadline counts from arrival: time spent reading the body and planning is part of it.
+          const deadline = performance.now() + config.requestTimeoutMs;
+          if (shedder.shouldShed()) {
+            stats.shed += 1;
+            throw new HttpError(503, ErrorCode.OVERLOADED, 'The router is overloaded. Retry shortly.', {
+              'retry-after': '1',
+              connection: 'close',
+            });
+          }
           applyCors(req, res);
           if (req.method === 'OPTIONS') {
             res.writeHead(204, {
@@ -335,12 +300,13 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
               }
               return checkTokens(operation.query);
             },
-            context: async () => ({ caller, clientKey }),
+            context: async () => ({ caller, clientKey, deadline }),
           });
         },
       },
     ],
     (error) => logger.error({ err: error }, 'request failed'),
+    config.limits,
   );
 
   const adminServer = createHttpServer(
@@ -348,13 +314,22 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       { path: '/health/live', handler: (_req, res) => sendJson(res, 200, { status: 'live' }) },
       {
         path: '/health/ready',
-        handler: (_req, res) => {
-          if (!ready) throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The router is not serving a supergraph.');
+        handler: async (_req, res) => {
+          if (!ready) throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The router is shutting down.');
           const { version, loadedAt, sdl } = source.current;
+          // Ready as long as a supergraph is loaded: one dead subgraph must not take every replica out of the
+          // load balancer (the others' data is still served). The body says how each subgraph is doing.
+          const subgraphs = await Promise.all(
+            subgraphsOf(sdl).map(async ({ name, url }) => ({
+              name,
+              reachable: await subgraphReady(subgraphUrlsByName.get(name) ?? url),
+              circuit: breakers.get(name)?.current ?? 'closed',
+            })),
+          );
           sendJson(res, 200, {
             status: 'ready',
             supergraph: { version, loadedAt: loadedAt.toISOString(), lastReloadError: source.lastError },
-            subgraphs: subgraphsOf(sdl).map((subgraph) => subgraph.name),
+            subgraphs,
           });
         },
       },
@@ -370,14 +345,18 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     flushUsage: async () => usage?.flush(),
     httpServer,
     adminServer,
+    breakers,
     async listen() {
       const port = await listen(httpServer, config.port);
       const adminPort = await listen(adminServer, config.adminPort);
       return { port, adminPort };
     },
     async stop() {
+      // Readiness fails first, so a load balancer stops sending before connections are refused.
       ready = false;
-      await closeServer(httpServer);
+      if (config.limits.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.limits.drainDelayMs));
+      await closeServer(httpServer, config.limits.shutdownGraceMs);
+      shedder.stop();
       await apollo.stop();
       await closeServer(adminServer);
       await closeFetcher();

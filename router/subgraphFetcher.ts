@@ -1,5 +1,6 @@
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent, type Dispatcher } from 'undici';
+import { TIME_LEFT_HEADER } from '../shared';
 
 export interface SubgraphFetcherOptions {
   /**
@@ -94,6 +95,14 @@ const STATUS_TEXT: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+function headerOf(headers: FetcherRequestInit['headers'], name: string): string | undefined {
+  if (!headers) return undefined;
+  const withGet = headers as { get?: (name: string) => string | null };
+  if (typeof withGet.get === 'function') return withGet.get(name) ?? undefined;
+  const value = (headers as Record<string, string | string[] | undefined>)[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
 /**
  * The router's fetcher for subgraph calls: an undici Agent (one keep-alive pool per subgraph origin)
  * instead of the gateway's default, whose idle sockets outlive what a Node server keeps open.
@@ -124,7 +133,11 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): {
   };
   const withTimeout =
     (timeoutMs: number): Fetcher =>
-    (url, init = {}) =>
-      fetcher(url, { ...init, signal: init.signal ?? AbortSignal.timeout(timeoutMs) });
+    (url, init = {}) => {
+      // The data source puts each call's own timeout (the request's time left) in the header it sends.
+      const timeLeft = Number(headerOf(init.headers, TIME_LEFT_HEADER));
+      const ms = Number.isFinite(timeLeft) && timeLeft > 0 ? Math.min(timeLeft, timeoutMs) : timeoutMs;
+      return fetcher(url, { ...init, signal: init.signal ?? AbortSignal.timeout(ms) });
+    };
   return { fetcher, withTimeout, close: () => agent.close() };
 }

@@ -40,6 +40,14 @@ export enum ErrorCode {
   THROTTLED = 'THROTTLED',
   /** A service this one depends on is down or too slow. Retry with backoff. */
   SERVICE_UNAVAILABLE = 'SERVICE_UNAVAILABLE',
+  /** The router is overloaded and shed this request before doing any work (HTTP 503). Retry after `Retry-After` seconds. */
+  OVERLOADED = 'OVERLOADED',
+  /** A subgraph did not answer within its timeout or the request's deadline; the rest of the answer is there. Retry. */
+  SUBGRAPH_TIMEOUT = 'SUBGRAPH_TIMEOUT',
+  /** A subgraph is down, restarting, or its circuit is open; the rest of the answer is there. Retry with backoff. */
+  SUBGRAPH_UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE',
+  /** The request ran out of time (or its caller hung up) before this part started. Seen in subgraph logs, not by clients. */
+  DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED',
   /** A bug or an outage on our side; the message is generic on purpose. Retry later. */
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }

@@ -4,7 +4,7 @@ export type { Caller, DenialCode, Requirement } from './authorization';
 export { denialFor, denialMessage, mergeRequirements, requirementOf } from './authorization';
 export type { DatabaseConfig, MysqlDatabaseConfig, SqliteDatabaseConfig } from './db/DatabaseConfig';
 export { describeDatabase, parseMysqlUrl, readDatabaseConfig } from './db/DatabaseConfig';
-export { isDatabaseOverload } from './db/databaseErrors';
+export { deadlineErrorOf, isDatabaseOverload, isDatabaseUnavailable } from './db/databaseErrors';
 export { inTransaction } from './db/inTransaction';
 export type { OpenDataSourceOptions, OpenedDataSource } from './db/openDataSource';
 export { createDatabaseIfMissing, openDataSource, runMigrations, statementTimeoutStatement } from './db/openDataSource';
@@ -15,6 +15,7 @@ export { exactTextColumn, PortableColumn, timestampColumn } from './db/portableC
 export type { StatementsByDriver } from './db/SqlMigration';
 export { sqlMigration } from './db/SqlMigration';
 export { StatementCounter } from './db/StatementCounter';
+export { checkDeadline, DeadlineExceeded, guardStatement, TIME_LEFT_HEADER, timeLeftOf, withRequestDeadline } from './deadline';
 export type { SubgraphName } from './defaults';
 export {
   DATABASE_NAMES,
@@ -40,6 +41,8 @@ export type { RawOperation } from './http/graphqlHttp';
 export { handleGraphQLRequest, REQUEST_ERROR_CODES } from './http/graphqlHttp';
 export type { RequestHandler, Route } from './http/http';
 export { closeServer, createHttpServer, HttpError, listen, readBody, sendHttpError, sendJson } from './http/http';
+export type { ServerLimits } from './http/serverLimits';
+export { DEFAULT_SERVER_LIMITS, readServerLimits } from './http/serverLimits';
 export {
   callerFrom,
   developmentSubgraphSecret,

@@ -23,6 +23,11 @@ export interface MysqlDatabaseConfig {
    * client-side only: the server would go on working. Default 5000; 0 turns it off.
    */
   statementTimeoutMs: number;
+  /**
+   * How long opening a connection may take, in ms (`DATABASE_CONNECT_TIMEOUT_MS`, default 3000): while the
+   * server is down or restarting, requests fail with SERVICE_UNAVAILABLE after this instead of hanging.
+   */
+  connectTimeoutMs: number;
 }
 
 export interface SqliteDatabaseConfig {
@@ -46,6 +51,7 @@ export function readDatabaseConfig(env: Env, subgraph: SubgraphName): DatabaseCo
   const limits = {
     queueLimit: readInteger(env, 'DATABASE_QUEUE_LIMIT', 100, { min: 0, max: 100_000 }),
     statementTimeoutMs: readInteger(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, { min: 0, max: 3_600_000 }),
+    connectTimeoutMs: readInteger(env, 'DATABASE_CONNECT_TIMEOUT_MS', 3000, { min: 100, max: 600_000 }),
   };
   const own = readOptionalString(env, variable);
   const url = own ?? readOptionalString(env, 'DATABASE_URL');
@@ -87,6 +93,7 @@ export function parseMysqlUrl(raw: string, variable: string, defaultDatabase: st
     poolSize,
     queueLimit: 100,
     statementTimeoutMs: 5000,
+    connectTimeoutMs: 3000,
   };
 }
 

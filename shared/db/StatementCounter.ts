@@ -10,12 +10,20 @@ const counted = Symbol('statementCounter');
 export class StatementCounter {
   count = 0;
   private readonly listeners: ((sql: string) => void)[] = [];
+  private guard: ((sql: string) => void) | null = null;
+
+  /** Runs before every statement is sent; throwing refuses the statement (request deadlines use it). */
+  setGuard(guard: (sql: string) => void): this {
+    this.guard = guard;
+    return this;
+  }
 
   onStatement(listener: (sql: string) => void): void {
     this.listeners.push(listener);
   }
 
   record(sql: string): void {
+    this.guard?.(sql);
     this.count += 1;
     for (const listener of this.listeners) listener(sql);
   }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { DataSource, type EntitySchema, type MixedList } from 'typeorm';
+import { guardStatement } from '../deadline';
 import type { DatabaseConfig, MysqlDatabaseConfig } from './DatabaseConfig';
 import { withColumnVariants } from './portableColumn';
 import { StatementCounter } from './StatementCounter';
@@ -42,7 +43,7 @@ export async function openDataSource(config: DatabaseConfig, options: OpenDataSo
   await withColumnVariants(config.kind, () => dataSource.initialize());
   // Session settings first: they belong to each new connection, not to the request that happens to open it.
   if (config.kind === 'mysql') await applySessionLimits(dataSource, config);
-  const statements = new StatementCounter().attach(dataSource);
+  const statements = new StatementCounter().attach(dataSource).setGuard(guardStatement);
   try {
     if (options.migrate !== false) await runMigrations(dataSource, config);
   } catch (error) {
@@ -76,7 +77,7 @@ async function mysqlDataSource(config: MysqlDatabaseConfig, options: OpenDataSou
     migrationsTransactionMode: 'each',
     synchronize: false,
     // A bounded queue: past it, a request fails fast instead of waiting behind a pool that cannot keep up.
-    extra: { enableKeepAlive: true, connectTimeout: 10_000, queueLimit: config.queueLimit },
+    extra: { enableKeepAlive: true, connectTimeout: config.connectTimeoutMs, queueLimit: config.queueLimit },
   });
 }
 

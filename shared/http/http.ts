@@ -77,12 +77,24 @@ export function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer
 }
 
 /**
- * A server that dispatches on exact paths. Unknown paths get 404; a handler's HttpError becomes its
+ * A server that dispatches on exact paths, with bounds on slow clients: headers must arrive within
+ * `headersTimeoutMs` and the whole request within `requestTimeoutMs` (Node answers 408 and closes). Unknown paths get 404; a handler's HttpError becomes its
  * status and code; anything else is logged by `onError` and answered with a generic 500.
  */
-export function createHttpServer(routes: Route[], onError: (error: unknown) => void): http.Server {
+export function createHttpServer(
+  routes: Route[],
+  onError: (error: unknown) => void,
+  limits: { headersTimeoutMs?: number; requestTimeoutMs?: number } = {},
+): http.Server {
   const byPath = new Map(routes.map((route) => [route.path, route.handler]));
-  return http.createServer(async (req, res) => {
+  const requestTimeout = limits.requestTimeoutMs ?? 30_000;
+  const options: http.ServerOptions = {
+    headersTimeout: Math.min(limits.headersTimeoutMs ?? 10_000, requestTimeout),
+    requestTimeout,
+    // How often the two timeouts above are checked (Node's default, 30 s, would let a slow client stay that long).
+    connectionsCheckingInterval: 500,
+  };
+  return http.createServer(options, async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const handler = byPath.get(url.pathname);
     try {

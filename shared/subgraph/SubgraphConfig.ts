@@ -1,6 +1,7 @@
 import { type DatabaseConfig, readDatabaseConfig } from '../db/DatabaseConfig';
 import { DEFAULT_PORTS, type SubgraphName } from '../defaults';
 import { ConfigError, type Env, readEnum, readInteger, readPort, readString } from '../env';
+import { readServerLimits, type ServerLimits } from '../http/serverLimits';
 import { developmentSubgraphSecret } from '../identity';
 
 /** What every subgraph process reads from its environment. Subgraphs extend it with their own settings. */
@@ -17,6 +18,8 @@ export interface SubgraphConfig {
    * A development default outside production; production refuses to start without a strong one.
    */
   routerSecret: string;
+  /** Slow-client bounds, request deadline and shutdown timing. */
+  limits: ServerLimits;
 }
 
 export const DEVELOPMENT_INTERNAL_API_TOKEN = 'dev-internal-api-token';
@@ -54,5 +57,6 @@ export function readSubgraphConfig(env: Env, name: SubgraphName): SubgraphConfig
     production,
     logLevel: readString(env, 'LOG_LEVEL', 'info'),
     maxBodyBytes: readInteger(env, 'MAX_BODY_BYTES', 1024 * 1024, { min: 1024 }),
+    limits: readServerLimits(env),
   };
 }

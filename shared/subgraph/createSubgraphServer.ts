@@ -7,11 +7,13 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
 import type { DataSource } from 'typeorm';
-import { isDatabaseOverload } from '../db/databaseErrors';
+import { deadlineErrorOf, isDatabaseOverload, isDatabaseUnavailable } from '../db/databaseErrors';
+import { withRequestDeadline } from '../deadline';
 import { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from '../defaults';
 import { ErrorCode, maskUnexpectedError } from '../errors';
 import { handleGraphQLRequest } from '../http/graphqlHttp';
 import { closeServer, createHttpServer, HttpError, listen, type Route, sendJson } from '../http/http';
+import { DEFAULT_SERVER_LIMITS } from '../http/serverLimits';
 import { ROUTER_CREDENTIAL_HEADER, secretsMatch } from '../identity';
 import type { Logger } from '../logger';
 import { enforceAuthorization } from './enforceAuthorization';
@@ -45,6 +47,28 @@ export interface SubgraphServer<TContext extends BaseContext> {
   stop(): Promise<void>;
 }
 
+/** How long a readiness probe waits for the database before answering 503. */
+const READINESS_DATABASE_TIMEOUT_MS = 2_000;
+
+/** Whether `SELECT 1` answers within `timeoutMs` (a database that is gone must not hang the probe). */
+async function databaseAnswers(dataSource: DataSource, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), timeoutMs);
+  });
+  try {
+    return await Promise.race([
+      dataSource.query('SELECT 1').then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Builds a subgraph's Apollo Server and HTTP server (without listening): `/graphql`, `/health/live`,
  * `/health/ready` (the database answers) and any extra routes. Shared by the three subgraphs so that they
@@ -54,6 +78,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer<TContext>> {
   const { logger } = options;
+  const limits = options.config.limits ?? DEFAULT_SERVER_LIMITS;
   const apollo = new ApolloServer<TContext>({
     schema: enforceAuthorization(
       buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
@@ -67,13 +92,17 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     // Inline (ftv1) traces are for GraphOS usage reporting, which this project does not use: skip their cost.
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
     formatError: (formatted, error) => {
-      if (isDatabaseOverload(unwrapResolverError(error))) {
-        logger.warn({ err: unwrapResolverError(error), path: formatted.path }, 'database overloaded');
-        return {
-          message: 'The database is busy: try again shortly.',
-          ...(formatted.path ? { path: formatted.path } : {}),
-          extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
-        };
+      const cause = unwrapResolverError(error);
+      const path = formatted.path ? { path: formatted.path } : {};
+      const deadline = deadlineErrorOf(cause);
+      if (deadline) return { message: deadline.message, ...path, extensions: { code: ErrorCode.DEADLINE_EXCEEDED } };
+      if (isDatabaseOverload(cause)) {
+        logger.warn({ err: cause, path: formatted.path }, 'database overloaded');
+        return { message: 'The database is busy: try again shortly.', ...path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
+      }
+      if (isDatabaseUnavailable(cause)) {
+        logger.error({ err: cause, path: formatted.path }, 'database unavailable');
+        return { message: 'The database is unavailable: try again shortly.', ...path, extensions: { code: ErrorCode.SERVICE_UNAVAILABLE } };
       }
       return maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error in resolver'));
     },
@@ -88,31 +117,33 @@ export async function createSubgraphServer<TContext extends BaseContext>(
         if (!secretsMatch(typeof credential === 'string' ? credential : undefined, options.config.routerSecret)) {
           throw new HttpError(401, ErrorCode.UNAUTHENTICATED, 'This subgraph answers the router only.');
         }
-        return handleGraphQLRequest(req, res, url, {
-          server: apollo,
-          context: async (request) => options.createContext(request),
-          maxBodyBytes: options.config.maxBodyBytes,
-        });
+        // The router says how long it still waits; past that, no new statement starts for this request.
+        return withRequestDeadline(req, res, limits.maxRequestMs, () =>
+          handleGraphQLRequest(req, res, url, {
+            server: apollo,
+            context: async (request) => options.createContext(request),
+            maxBodyBytes: options.config.maxBodyBytes,
+          }),
+        );
       },
     },
     { path: '/health/live', handler: (_req, res) => sendJson(res, 200, { status: 'live' }) },
     {
       path: '/health/ready',
       handler: async (_req, res) => {
-        try {
-          await options.dataSource.query('SELECT 1');
-          sendJson(res, 200, { status: 'ready', database: 'up' });
-        } catch {
-          throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The database does not answer.');
-        }
+        if (draining) throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The subgraph is shutting down.');
+        // Asked on every probe, with a short timeout, so readiness follows the database down and back up.
+        const database = await databaseAnswers(options.dataSource, READINESS_DATABASE_TIMEOUT_MS);
+        if (!database) throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The database does not answer.');
+        sendJson(res, 200, { status: 'ready', database: 'up' });
       },
     },
     ...(options.extraRoutes ?? []),
   ];
-  const httpServer = createHttpServer(routes, (error) => logger.error({ err: error }, 'request failed'));
+  const httpServer = createHttpServer(routes, (error) => logger.error({ err: error }, 'request failed'), limits);
   // Longer than the router's idle timeout, so the router always closes an idle socket first.
   httpServer.keepAliveTimeout = SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS;
-  httpServer.headersTimeout = SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS + 1_000;
+  let draining = false;
 
   return {
     apollo,
@@ -120,7 +151,10 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     createContext: options.createContext,
     listen: (port) => listen(httpServer, port),
     async stop() {
-      await closeServer(httpServer);
+      // Readiness fails first, so a load balancer stops sending before connections are refused.
+      draining = true;
+      if (limits.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, limits.drainDelayMs));
+      await closeServer(httpServer, limits.shutdownGraceMs);
       await apollo.stop();
     },
   };

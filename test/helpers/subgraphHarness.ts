@@ -2,6 +2,7 @@ import type { BaseContext } from '@apollo/server';
 import {
   createLogger,
   type DatabaseConfig,
+  DEFAULT_SERVER_LIMITS,
   developmentSubgraphSecret,
   type SubgraphConfig,
   type SubgraphName,
@@ -38,5 +39,6 @@ export function testSubgraphConfig(name: SubgraphName, database: { config: Datab
     logLevel: 'silent',
     maxBodyBytes: 1024 * 1024,
     routerSecret: developmentSubgraphSecret(name),
+    limits: DEFAULT_SERVER_LIMITS,
   };
 }

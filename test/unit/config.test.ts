@@ -20,11 +20,14 @@ describe('database configuration', () => {
       poolSize: 10,
       queueLimit: 100,
       statementTimeoutMs: 5000,
+      connectTimeoutMs: 3000,
     });
-    expect(readDatabaseConfig({ ...env, DATABASE_QUEUE_LIMIT: '5', DATABASE_STATEMENT_TIMEOUT_MS: '0' }, 'order')).toMatchObject({
-      queueLimit: 5,
-      statementTimeoutMs: 0,
-    });
+    expect(
+      readDatabaseConfig(
+        { ...env, DATABASE_QUEUE_LIMIT: '5', DATABASE_STATEMENT_TIMEOUT_MS: '0', DATABASE_CONNECT_TIMEOUT_MS: '750' },
+        'order',
+      ),
+    ).toMatchObject({ queueLimit: 5, statementTimeoutMs: 0, connectTimeoutMs: 750 });
     expect(readDatabaseConfig({ ...env, DATABASE_NAME_PREFIX: 'ci_' }, 'order')).toMatchObject({ database: 'ci_orders' });
   });
 

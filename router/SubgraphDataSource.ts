@@ -1,0 +1,176 @@
+import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
+import { GraphQLError, Kind, parse } from 'graphql';
+import { ErrorCode, ROUTER_CREDENTIAL_HEADER, TIME_LEFT_HEADER, USER_ID_HEADER, USER_SCOPES_HEADER } from '../shared';
+import type { RouterContext } from './createRouter';
+import type { CircuitBreaker } from './resilience/CircuitBreaker';
+import { backoffDelay, type RetryBudget } from './resilience/RetryBudget';
+
+export type SubgraphFailureCode = ErrorCode.SUBGRAPH_TIMEOUT | ErrorCode.SUBGRAPH_UNAVAILABLE;
+
+export interface SubgraphCallPolicy {
+  /** How long one call may take, in ms (capped by the request's time left). */
+  timeoutMs: number;
+  /** Retries after the first attempt, for queries only. Default 2. */
+  maxRetries: number;
+  /** First backoff step, in ms (full jitter, doubling). Default 25. */
+  retryBaseDelayMs: number;
+  breaker: CircuitBreaker;
+  retryBudget: RetryBudget;
+}
+
+/** Counters for one subgraph, read by tests, benchmarks and metrics. */
+export interface SubgraphCallStats {
+  requests: number;
+  retries: number;
+  failures: Partial<Record<SubgraphFailureCode, number>>;
+  /** Calls refused without a request because the circuit was open. */
+  shortCircuited: number;
+}
+
+type ProcessOptions = GraphQLDataSourceProcessOptions<RouterContext>;
+
+/** Thrown before a call when the request's deadline has already passed. */
+class DeadlinePassed extends Error {
+  override name = 'TimeoutError';
+}
+
+/**
+ * Sends subgraph requests through the router's own pool, with the router's credential for that subgraph
+ * and the verified caller's identity (identity headers are only ever set here: any copy is deleted first),
+ * and protects the request and the subgraph:
+ *
+ * - each call gets `min(timeoutMs, time left before the request's deadline)`, and tells the subgraph that
+ *   time in `x-request-time-left-ms`, so it stops starting work nobody will read;
+ * - queries are retried on connection failures and 502/503/504 with jittered exponential backoff, within
+ *   the deadline and the retry budget; mutations are never sent twice;
+ * - a circuit breaker fails calls fast while the subgraph keeps failing;
+ * - a failure of the subgraph fails only its part of the answer: the gateway keeps what the other
+ *   subgraphs returned, and the client gets an error at the missing part's path with a stable code and the
+ *   subgraph's name, never its URL.
+ */
+export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  readonly stats: SubgraphCallStats = { requests: 0, retries: 0, failures: {}, shortCircuited: 0 };
+
+  constructor(
+    options: ConstructorParameters<typeof RemoteGraphQLDataSource<RouterContext>>[0],
+    private readonly credential: string,
+    readonly subgraph: string,
+    private readonly policy: SubgraphCallPolicy,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  ) {
+    super(options);
+  }
+
+  override async process(options: ProcessOptions) {
+    const incoming = 'incomingRequestContext' in options;
+    const retriable = incoming && operationTypeOf(options) === 'query';
+    if (incoming) this.policy.retryBudget.deposit();
+    for (let attempt = 0; ; attempt++) {
+      // Out of time before the call: a timeout of this request, not a failure of the subgraph.
+      if (this.timeLeft(options) < 1) throw this.failure(ErrorCode.SUBGRAPH_TIMEOUT, options, 'deadline');
+      if (!this.policy.breaker.tryAcquire()) {
+        this.stats.shortCircuited += 1;
+        throw this.failure(ErrorCode.SUBGRAPH_UNAVAILABLE, options, 'circuit open');
+      }
+      this.stats.requests += 1;
+      if (attempt > 0) this.stats.retries += 1;
+      let code: SubgraphFailureCode | null;
+      try {
+        const response = await super.process(options);
+        this.policy.breaker.onSuccess();
+        return response;
+      } catch (error) {
+        code = subgraphFailureCode(error);
+        const serverError = (error as { extensions?: { response?: { status?: number } } }).extensions?.response?.status ?? 0;
+        if (code || serverError >= 500) this.policy.breaker.onFailure();
+        else this.policy.breaker.onSuccess();
+        if (!code) throw error;
+        this.stats.failures[code] = (this.stats.failures[code] ?? 0) + 1;
+      }
+      if (code === ErrorCode.SUBGRAPH_UNAVAILABLE && retriable && attempt < this.policy.maxRetries) {
+        const delay = backoffDelay(attempt, this.policy.retryBaseDelayMs, 1_000);
+        // Only when the deadline leaves time for the retry to be useful, and the budget allows it.
+        if (this.timeLeft(options) > delay + 10 && this.policy.retryBudget.tryWithdraw()) {
+          await this.sleep(delay);
+          continue;
+        }
+      }
+      throw this.failure(code, options);
+    }
+  }
+
+  override willSendRequest(options: ProcessOptions): void {
+    const { request, context } = options;
+    const headers = request.http?.headers;
+    if (!headers) return;
+    headers.delete(USER_ID_HEADER);
+    headers.delete(USER_SCOPES_HEADER);
+    headers.set(ROUTER_CREDENTIAL_HEADER, this.credential);
+    const timeout = Math.min(this.policy.timeoutMs, Math.floor(this.timeLeft(options)));
+    if (timeout <= 0) throw new DeadlinePassed('The request deadline passed before this call');
+    // Read by the router's fetcher (its abort timer) and by the subgraph (its own deadline).
+    headers.set(TIME_LEFT_HEADER, String(timeout));
+    // Health checks and schema loads run without a request context: they carry the credential only.
+    const caller = 'caller' in context ? (context as RouterContext).caller : undefined;
+    if (caller?.userId) {
+      headers.set(USER_ID_HEADER, caller.userId);
+      if (caller.scopes.size > 0) headers.set(USER_SCOPES_HEADER, [...caller.scopes].join(' '));
+    }
+  }
+
+  /** Milliseconds before the incoming request's deadline (unbounded outside a client request). */
+  private timeLeft(options: ProcessOptions): number {
+    const deadline = (options.context as Partial<RouterContext>).deadline;
+    return deadline === undefined ? Number.POSITIVE_INFINITY : deadline - performance.now();
+  }
+
+  private failure(code: SubgraphFailureCode, options: ProcessOptions, reason?: string): GraphQLError {
+    const path = 'pathInIncomingRequest' in options ? (options.pathInIncomingRequest ?? []) : [];
+    return new GraphQLError(
+      code === ErrorCode.SUBGRAPH_TIMEOUT
+        ? `The ${this.subgraph} service did not answer in time.`
+        : `The ${this.subgraph} service is unavailable.`,
+      {
+        path: [...path.filter((key) => key !== '@'), ...firstResponseKey(options.request.query)],
+        extensions: { code, subgraph: this.subgraph, ...(reason ? { reason } : {}) },
+      },
+    );
+  }
+}
+
+/** The operation type of a subgraph fetch: the gateway sends `query …` or `mutation …` documents. */
+function operationTypeOf(options: ProcessOptions): 'query' | 'mutation' | 'subscription' {
+  const match = /^\s*(query|mutation|subscription)\b/.exec(options.request.query ?? '');
+  return (match?.[1] as 'query' | 'mutation' | 'subscription' | undefined) ?? 'query';
+}
+
+/** SUBGRAPH_TIMEOUT or SUBGRAPH_UNAVAILABLE for a failure of the subgraph itself; null for anything else. */
+export function subgraphFailureCode(error: unknown): SubgraphFailureCode | null {
+  const cause = error as { name?: string; code?: string; extensions?: { response?: { status?: number } }; cause?: { code?: string } };
+  if (cause.name === 'TimeoutError' || cause.name === 'AbortError' || cause.code === 'UND_ERR_ABORTED') return ErrorCode.SUBGRAPH_TIMEOUT;
+  const status = cause.extensions?.response?.status;
+  if (status === 502 || status === 503 || status === 504) return ErrorCode.SUBGRAPH_UNAVAILABLE;
+  const network = cause.code ?? cause.cause?.code ?? '';
+  return /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED|UND_ERR_CONNECT_TIMEOUT)$/.test(network)
+    ? ErrorCode.SUBGRAPH_UNAVAILABLE
+    : null;
+}
+
+/** The response key a subgraph fetch fills: its first root field, or the first field under `_entities`. */
+function firstResponseKey(query: string | undefined): string[] {
+  if (!query) return [];
+  try {
+    const operation = parse(query).definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+    let selection = operation?.kind === Kind.OPERATION_DEFINITION ? operation.selectionSet.selections[0] : undefined;
+    if (selection?.kind === Kind.FIELD && selection.name.value === '_entities') {
+      const inner = selection.selectionSet?.selections.find((s) => s.kind === Kind.INLINE_FRAGMENT);
+      selection =
+        inner?.kind === Kind.INLINE_FRAGMENT
+          ? inner.selectionSet.selections.find((s) => s.kind === Kind.FIELD && s.name.value !== '__typename')
+          : undefined;
+    }
+    return selection?.kind === Kind.FIELD ? [selection.alias?.value ?? selection.name.value] : [];
+  } catch {
+    return [];
+  }
+}

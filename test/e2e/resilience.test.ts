@@ -1,0 +1,238 @@
+import net from 'node:net';
+import type { Router } from '../../router/createRouter';
+import type { RouterConfig } from '../../router/RouterConfig';
+import { DEFAULT_SERVER_LIMITS, TIME_LEFT_HEADER } from '../../shared';
+import { type FaultyProxy, startFaultyProxy } from '../helpers/faultyProxy';
+import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
+import { readJson } from '../helpers/http';
+import { type Stack, startStack } from '../helpers/stack';
+
+const QUERY = '{ product(id: "1") { name } user(id: "1") { name orders { edges { node { id } } } } }';
+const FULL = { product: { name: 'Saw' }, user: { name: 'Ada', orders: { edges: [{ node: { id: '1' } }] } } };
+
+describe('surviving subgraph faults', () => {
+  let stack: Stack;
+  let token: string;
+  const open: { router: Router; proxy: FaultyProxy }[] = [];
+
+  beforeAll(async () => {
+    stack = await startStack('faults');
+    await insertUsers(stack.databases.account.dataSource, [{ id: 1, name: 'Ada' }]);
+    await insertCategory(stack.databases.product.dataSource, 1, 'Tools');
+    await insertProducts(stack.databases.product.dataSource, [{ id: 1, name: 'Saw', priceCents: 100, stock: 50, categoryId: 1 }]);
+    await insertOrders(stack.databases.order.dataSource, {
+      firstOrderId: 1,
+      userId: 1,
+      count: 1,
+      itemsPerOrder: 1,
+      productIds: [1],
+      unitPriceCents: () => 100,
+    });
+    token = await stack.token('1');
+  });
+  afterEach(async () => {
+    for (const { router, proxy } of open.splice(0)) {
+      await router.stop();
+      await proxy.close();
+    }
+  });
+  afterAll(() => stack.stop());
+
+  /** A router whose order subgraph sits behind a faulty proxy. */
+  async function routerBehindProxy(behaviour: FaultyProxy['behaviour'], overrides: Partial<RouterConfig> = {}) {
+    const proxy = await startFaultyProxy(stack.subgraphUrls.order, behaviour);
+    const { router, url } = await stack.startRouter({
+      subgraphTimeoutMs: 2_000,
+      retry: { maxRetries: 2, baseDelayMs: 5, budgetPercent: 10 },
+      ...overrides,
+      subgraphUrls: { ACCOUNT: stack.subgraphUrls.account, PRODUCT: stack.subgraphUrls.product, ORDER: proxy.url },
+    });
+    open.push({ router, proxy });
+    const ask = async (query = QUERY, variables?: Record<string, unknown>) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, headers: response.headers, body: await readJson(response) };
+    };
+    return { router, proxy, url, ask };
+  }
+
+  function expectFull(body: any): void {
+    expect(body.errors).toBeUndefined();
+    expect(body.data).toEqual(FULL);
+  }
+
+  const codes = (body: any) => (body.errors ?? []).map((error: any) => error.extensions?.code);
+
+  it('retries a query through a subgraph that answers 503 twice, then answers in full', async () => {
+    const { router, proxy, ask } = await routerBehindProxy((index) => (index < 2 ? 'unavailable' : 'pass'));
+    const { body } = await ask();
+    expectFull(body);
+    expect(proxy.requests).toHaveLength(3);
+    expect(router.stats.subgraphs.order).toMatchObject({ retries: 2, failures: { SUBGRAPH_UNAVAILABLE: 2 } });
+  });
+
+  it('retries a query whose subgraph was killed mid-request once it is back', async () => {
+    const { proxy, ask } = await routerBehindProxy((index) => (index === 0 ? 'drop' : 'pass'));
+    const { body } = await ask();
+    expectFull(body);
+    expect(proxy.requests).toHaveLength(2);
+  });
+
+  it('answers SUBGRAPH_UNAVAILABLE at the path when a killed subgraph stays down', async () => {
+    const { proxy, ask } = await routerBehindProxy(() => 'drop', { retry: { maxRetries: 1, baseDelayMs: 5, budgetPercent: 10 } });
+    const { body } = await ask();
+    expect(body.data).toEqual({ product: { name: 'Saw' }, user: { name: 'Ada', orders: null } });
+    expect(body.errors).toEqual([
+      expect.objectContaining({
+        path: ['user', 'orders'],
+        extensions: expect.objectContaining({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'order' }),
+      }),
+    ]);
+    expect(proxy.requests).toHaveLength(2);
+  });
+
+  it('never sends a mutation twice, even to a subgraph that answers 503', async () => {
+    const { proxy, ask } = await routerBehindProxy(() => 'unavailable');
+    const { body } = await ask(
+      'mutation ($items: [OrderItemInput!]!) { placeOrder(input: { items: $items, idempotencyKey: "retry-test-1" }) { id } }',
+      { items: [{ productId: '1', quantity: 1 }] },
+    );
+    expect(codes(body)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+    expect(proxy.requests).toHaveLength(1);
+    expect(proxy.requests[0].body).toMatch(/^\{"query":"mutation/);
+  });
+
+  it('spends at most the retry budget: a failing subgraph is not hit by a retry storm', async () => {
+    // A reserve of 10 retries, then 10 % of new calls: 30 queries may retry about 13 times, not 60.
+    const { router, proxy, ask } = await routerBehindProxy(() => 'unavailable', {
+      retry: { maxRetries: 2, baseDelayMs: 0, budgetPercent: 10 },
+      breaker: { failureThreshold: 10_000, failureRatio: 1, windowMs: 10_000, cooldownMs: 10 },
+    });
+    for (let i = 0; i < 30; i++) await ask();
+    const retries = router.stats.subgraphs.order.retries;
+    expect(retries).toBeGreaterThanOrEqual(10);
+    expect(retries).toBeLessThanOrEqual(14);
+    expect(proxy.requests).toHaveLength(30 + retries);
+  });
+
+  it('opens the circuit after repeated failures, fails fast, then closes it after a successful probe', async () => {
+    let healthy = false;
+    const { router, proxy, ask } = await routerBehindProxy(() => (healthy ? 'pass' : 'unavailable'), {
+      retry: { maxRetries: 0, baseDelayMs: 0, budgetPercent: 0 },
+      breaker: { failureThreshold: 3, failureRatio: 0.5, windowMs: 10_000, cooldownMs: 300 },
+    });
+    for (let i = 0; i < 3; i++) expect(codes((await ask()).body)).toEqual(['SUBGRAPH_UNAVAILABLE']);
+    expect(router.breakers.get('order')?.current).toBe('open');
+    // Open: answered without calling the subgraph, with the rest of the data.
+    const fast = await ask();
+    expect(fast.body.data.product).toEqual({ name: 'Saw' });
+    expect(fast.body.errors[0].extensions).toMatchObject({ code: 'SUBGRAPH_UNAVAILABLE', subgraph: 'order', reason: 'circuit open' });
+    expect(proxy.requests).toHaveLength(3);
+    expect(router.stats.subgraphs.order.shortCircuited).toBe(1);
+    // After the cool-down one probe goes through; it succeeds, so the circuit closes.
+    healthy = true;
+    await new Promise((resolve) => setTimeout(resolve, 350));
+    expectFull((await ask()).body);
+    expect(router.breakers.get('order')?.current).toBe('closed');
+    expectFull((await ask()).body);
+    expect(proxy.requests).toHaveLength(5);
+  });
+
+  it('shows each circuit in the readiness body, and stays ready with one subgraph down', async () => {
+    const { router, ask } = await routerBehindProxy(() => 'unavailable', {
+      retry: { maxRetries: 0, baseDelayMs: 0, budgetPercent: 0 },
+      breaker: { failureThreshold: 2, failureRatio: 0.5, windowMs: 10_000, cooldownMs: 60_000 },
+    });
+    await ask();
+    await ask();
+    const adminPort = (router.adminServer.address() as net.AddressInfo | null)?.port;
+    const response = await fetch(`http://127.0.0.1:${adminPort}/health/ready`);
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { subgraphs: { name: string; circuit: string; reachable: boolean }[] };
+    expect(body.subgraphs).toEqual(
+      expect.arrayContaining([
+        { name: 'order', reachable: false, circuit: 'open' },
+        { name: 'account', reachable: true, circuit: 'closed' },
+      ]),
+    );
+  });
+
+  it('tells the subgraph how long it still waits, and stops at the request deadline', async () => {
+    const { proxy, ask } = await routerBehindProxy(() => 'hang', { requestTimeoutMs: 400, subgraphTimeoutMs: 5_000 });
+    const started = Date.now();
+    const { body } = await ask();
+    const elapsed = Date.now() - started;
+    expect(codes(body)).toEqual(['SUBGRAPH_TIMEOUT']);
+    expect(body.data.product).toEqual({ name: 'Saw' });
+    // The request deadline (400 ms), not the subgraph timeout (5 s), bounded the wait.
+    expect(elapsed).toBeLessThan(3_000);
+    const timeLeft = Number(proxy.requests[0].headers[TIME_LEFT_HEADER]);
+    expect(timeLeft).toBeGreaterThan(0);
+    expect(timeLeft).toBeLessThanOrEqual(400);
+  });
+
+  it('sends the subgraph timeout as time left when the request has more time', async () => {
+    const { proxy, ask } = await routerBehindProxy(() => 'pass', { requestTimeoutMs: 60_000, subgraphTimeoutMs: 1_500 });
+    expectFull((await ask()).body);
+    expect(Number(proxy.requests[0].headers[TIME_LEFT_HEADER])).toBe(1_500);
+  });
+});
+
+describe('router self-protection', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack('shedding');
+  });
+  afterAll(() => stack.stop());
+
+  it('sheds load with a quick 503 OVERLOADED and Retry-After while the event loop lags, then serves again', async () => {
+    const { router, url } = await stack.startRouter({ maxEventLoopLagMs: 100 });
+    try {
+      const ask = () =>
+        fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: '{ __typename }' }) });
+      // Start-up itself kept the loop busy: let that leave the window first.
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      expect((await ask()).status).toBe(200);
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        // Block the event loop, as a CPU-heavy burst would.
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const shed = await ask();
+      expect(shed.status).toBe(503);
+      expect(shed.headers.get('retry-after')).toBe('1');
+      expect(((await shed.json()) as any).errors[0].extensions.code).toBe('OVERLOADED');
+      expect(router.stats.shed).toBe(1);
+      // Once the lag has left the one-second window, requests are served again.
+      await new Promise((resolve) => setTimeout(resolve, 1_200));
+      expect((await ask()).status).toBe(200);
+    } finally {
+      await router.stop();
+    }
+  });
+
+  it('closes a client that sends its headers too slowly', async () => {
+    const { router, url } = await stack.startRouter({
+      limits: { ...DEFAULT_SERVER_LIMITS, headersTimeoutMs: 300, requestTimeoutMs: 1_000 },
+    });
+    try {
+      const { port } = new URL(url);
+      const socket = net.connect(Number(port), '127.0.0.1');
+      await new Promise((resolve) => socket.once('connect', resolve));
+      socket.write('POST /graphql HTTP/1.1\r\nHost: localhost\r\n');
+      const started = Date.now();
+      let received = '';
+      socket.on('data', (chunk) => {
+        received += chunk.toString();
+      });
+      await new Promise((resolve) => socket.once('close', resolve));
+      expect(received).toMatch(/^HTTP\/1\.1 408/);
+      expect(Date.now() - started).toBeLessThan(2_500);
+    } finally {
+      await router.stop();
+    }
+  });
+});
