@@ -347,6 +347,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     adminServer,
     breakers,
     async listen() {
+      shedder.start();
       const port = await listen(httpServer, config.port);
       const adminPort = await listen(adminServer, config.adminPort);
       return { port, adminPort };

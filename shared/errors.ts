@@ -26,6 +26,11 @@ export enum ErrorCode {
   INVALID_ORDER = 'INVALID_ORDER',
   /** An idempotency or reservation key was reused for a different request. Use a new key for a new request. */
   IDEMPOTENCY_CONFLICT = 'IDEMPOTENCY_CONFLICT',
+  /**
+   * The checkout under this idempotency key did not finish in time and was cancelled: no order was placed and
+   * its stock was given back. Place the order again with a new key.
+   */
+  CHECKOUT_EXPIRED = 'CHECKOUT_EXPIRED',
   /** No valid credentials: the operation needs a signed-in user, or the token was refused (HTTP 401). Sign in (again). */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   /** Signed in, but without the rights (scope, ownership) this field needs. Do not retry as is. */

@@ -5,7 +5,7 @@
  * drift of a repeating timer: how much later than due it fires.
  */
 export class LoadShedder {
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | null = null;
   /** Delay of each sampling tick in the window, in ms. */
   private readonly recent: number[] = [];
   /** Requests refused so far (for metrics and tests). */
@@ -13,9 +13,14 @@ export class LoadShedder {
 
   constructor(
     private readonly maxLagMs: number,
-    sampleIntervalMs = 50,
-    windowMs = 1_000,
-  ) {
+    private readonly sampleIntervalMs = 50,
+    private readonly windowMs = 1_000,
+  ) {}
+
+  /** Starts measuring (at listen: start-up work before it is not load). */
+  start(): void {
+    if (this.timer) return;
+    const { sampleIntervalMs, windowMs } = this;
     const keep = Math.max(1, Math.round(windowMs / sampleIntervalMs));
     let last = performance.now();
     this.timer = setInterval(() => {
@@ -40,6 +45,7 @@ export class LoadShedder {
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
   }
 }

@@ -1,10 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { type DataSource, QueryFailedError } from 'typeorm';
+import { type DataSource, type EntityManager, In, QueryFailedError } from 'typeorm';
 import { AppError, BadUserInput, ErrorCode, inTransaction, type Logger, parseId } from '../../shared';
+import { CheckoutIntent, type CheckoutStatus } from './entities/CheckoutIntent';
 import { Order } from './entities/Order';
 import { OrderItem } from './entities/OrderItem';
 import { CheckoutRefused } from './errors';
-import type { ProductApi } from './productApi';
+import type { ProductApi, ReservedLine } from './productApi';
 
 /** Most lines in one order, and most units per line (the product API enforces the same). */
 export const MAX_ORDER_LINES = 100;
@@ -59,10 +60,41 @@ function validate(input: PlaceOrderInput): void {
   }
 }
 
+/** Marks a checkout's intent, if it is still in one of `from`; true when this call made the change. */
+export async function moveIntent(
+  manager: EntityManager,
+  reservationKey: string,
+  from: CheckoutStatus[],
+  to: CheckoutStatus,
+): Promise<boolean> {
+  const result = await manager.update(CheckoutIntent, { reservationKey, status: In(from) }, { status: to, updatedAt: new Date() });
+  return result.affected === 1;
+}
+
+/** The order already stored under this key for this user, if any. */
+async function storedOrder(dataSource: DataSource, reservationKey: string, userId: number): Promise<Order | null> {
+  const existing = await dataSource.getRepository(Order).findOneBy({ reservationKey });
+  if (existing && existing.userId !== userId) {
+    // Keys derive from the user id, so this cannot happen short of a hash collision: never hand out another's order.
+    throw new AppError(ErrorCode.IDEMPOTENCY_CONFLICT, 'This idempotency key belongs to another checkout. Use a new key.');
+  }
+  return existing;
+}
+
 /**
- * Places an order: reserves stock and reads prices through the product subgraph's internal API, then
- * stores the order and its price snapshots in one transaction. If storing fails, the reservation is
- * released, so stock is never taken for an order that does not exist.
+ * Places an order across two databases without a distributed transaction, and without ever leaving stock
+ * taken for an order that does not exist:
+ *
+ * 1. a `pending` checkout intent is written (orders database) before anything else;
+ * 2. stock is reserved and prices read through the product subgraph's internal API (idempotent per key);
+ * 3. in one transaction, the intent moves `pending → stored` and the order and its price snapshots are
+ *    written; if the intent is no longer `pending` (the sweeper abandoned it), nothing is written;
+ * 4. the reservation is confirmed, and the intent moves to `confirmed`.
+ *
+ * A refusal (stock, unknown product) deletes the intent: nothing was reserved. A failure after step 2 releases
+ * the reservation. A crash anywhere leaves `pending` or `stored`, which the CheckoutSweeper finishes: a stale
+ * `pending` is abandoned and its reservation released (a release tombstones the key, so a reservation still in
+ * flight cannot take stock later); a `stored` one is confirmed.
  */
 export async function placeOrder(
   deps: { dataSource: DataSource; productApi: ProductApi; logger: Logger },
@@ -70,8 +102,30 @@ export async function placeOrder(
   input: PlaceOrderInput,
 ): Promise<Order> {
   validate(input);
+  const { dataSource, productApi } = deps;
   const reservationKey = reservationKeyOf(userId, input.idempotencyKey);
-  const reserved = await deps.productApi.reserve(reservationKey, input.items);
+  const requestHash = hashItems(input.items);
+  if (input.idempotencyKey) {
+    // A retry of a checkout that completed: answer from the orders database alone.
+    const intent = await dataSource.getRepository(CheckoutIntent).findOneBy({ reservationKey });
+    if (intent) checkRetry(intent, requestHash);
+    if (intent?.status === 'stored' || intent?.status === 'confirmed') {
+      const existing = await storedOrder(dataSource, reservationKey, userId);
+      if (existing) return existing;
+    }
+  }
+  await openIntent(dataSource, reservationKey, userId, requestHash);
+  let reserved: ReservedLine[];
+  try {
+    reserved = await productApi.reserve(reservationKey, input.items);
+  } catch (error) {
+    if (error instanceof CheckoutRefused && error.code !== ErrorCode.IDEMPOTENCY_CONFLICT) {
+      // Refused as a whole: nothing was reserved, and the same key may be used again.
+      await dataSource.getRepository(CheckoutIntent).delete({ reservationKey, status: 'pending' });
+    }
+    // Otherwise (product down, timeout) the reservation may exist: the sweeper releases it if nobody finishes.
+    throw error;
+  }
   const priceOf = new Map(reserved.map((line) => [line.productId, line]));
   const items = input.items.map((item) => {
     const line = priceOf.get(Number(item.productId));
@@ -79,12 +133,13 @@ export async function placeOrder(
     return { productId: line.productId, quantity: item.quantity, unitPriceCents: line.unitPriceCents, currency: line.currency };
   });
   const totalCents = items.reduce((sum, item) => sum + item.unitPriceCents * item.quantity, 0);
-  let order: Order;
+  let order: Order | 'not pending';
   try {
     if (!Number.isSafeInteger(totalCents) || totalCents > 2_147_483_647) {
       throw new AppError(ErrorCode.INVALID_ORDER, 'The order total is larger than one order can hold; split the order.');
     }
-    order = await inTransaction(deps.dataSource, async (manager) => {
+    order = await inTransaction(dataSource, async (manager) => {
+      if (!(await moveIntent(manager, reservationKey, ['pending'], 'stored'))) return 'not pending';
       const created = manager.create(Order, {
         userId,
         status: 'PLACED',
@@ -103,18 +158,76 @@ export async function placeOrder(
   } catch (error) {
     if (input.idempotencyKey && isDuplicateReservation(error)) {
       // The same checkout, stored by a request that got there first: answer with its order, write nothing.
-      const existing = await deps.dataSource.getRepository(Order).findOneByOrFail({ reservationKey });
-      if (existing.userId !== userId) throw error;
-      return existing;
+      const existing = await storedOrder(dataSource, reservationKey, userId);
+      if (existing) return existing;
     }
-    await deps.productApi.release(reservationKey).catch((releaseError: unknown) => {
-      deps.logger.error({ err: releaseError, reservationKey }, 'could not release stock of an order that was not stored');
-    });
+    await releaseAndAbandon(deps, reservationKey);
     throw error;
   }
-  await deps.productApi.confirm(reservationKey).catch((confirmError: unknown) => {
-    // The order is stored; an unconfirmed reservation is only bookkeeping on the product side.
-    deps.logger.warn({ err: confirmError, reservationKey }, 'could not confirm a reservation');
-  });
+  if (order === 'not pending') {
+    // A racing retry stored it, or the sweeper gave up on this checkout and released its stock.
+    const existing = await storedOrder(dataSource, reservationKey, userId);
+    if (existing) return existing;
+    throw new AppError(
+      ErrorCode.CHECKOUT_EXPIRED,
+      'This checkout did not finish in time and was cancelled: no order was placed and the stock was returned. Place the order again with a new idempotency key.',
+    );
+  }
+  await confirm(deps, reservationKey);
   return order;
+}
+
+/** SHA-256 of the requested lines, summed per product and sorted: the identity of a checkout's request. */
+export function hashItems(items: readonly { productId: string; quantity: number }[]): string {
+  const quantities = new Map<string, number>();
+  for (const item of items) quantities.set(item.productId, (quantities.get(item.productId) ?? 0) + item.quantity);
+  const canonical = [...quantities].sort(([a], [b]) => Number(a) - Number(b));
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex');
+}
+
+/** A retry must carry the same lines, and its checkout must not have been cancelled. */
+function checkRetry(intent: CheckoutIntent, requestHash: string): void {
+  if (intent.requestHash !== requestHash) {
+    throw new AppError(ErrorCode.IDEMPOTENCY_CONFLICT, 'This idempotency key was used for other items. Use a new key for a new order.');
+  }
+  if (intent.status === 'abandoning' || intent.status === 'abandoned') {
+    throw new AppError(
+      ErrorCode.CHECKOUT_EXPIRED,
+      'The checkout under this idempotency key was cancelled and its stock returned. Place the order again with a new key.',
+    );
+  }
+}
+
+/** Step 1: the intent, unless a racing retry wrote it already (then it must be the same request, still open). */
+async function openIntent(dataSource: DataSource, reservationKey: string, userId: number, requestHash: string): Promise<void> {
+  const now = new Date();
+  try {
+    await dataSource
+      .getRepository(CheckoutIntent)
+      .insert({ reservationKey, userId, requestHash, status: 'pending', createdAt: now, updatedAt: now });
+  } catch (error) {
+    if (!isDuplicateReservation(error)) throw error;
+    checkRetry(await dataSource.getRepository(CheckoutIntent).findOneByOrFail({ reservationKey }), requestHash);
+  }
+}
+
+/** Gives the stock back after a failed store; the sweeper retries if the product subgraph does not answer. */
+async function releaseAndAbandon(deps: { dataSource: DataSource; productApi: ProductApi; logger: Logger }, reservationKey: string) {
+  try {
+    await moveIntent(deps.dataSource.manager, reservationKey, ['pending'], 'abandoning');
+    await deps.productApi.release(reservationKey);
+    await moveIntent(deps.dataSource.manager, reservationKey, ['abandoning'], 'abandoned');
+  } catch (releaseError) {
+    deps.logger.error({ err: releaseError, reservationKey }, 'could not release stock of an order that was not stored; the sweeper will');
+  }
+}
+
+/** Step 4. A failure here is only bookkeeping: the order exists, and the sweeper confirms it later. */
+async function confirm(deps: { dataSource: DataSource; productApi: ProductApi; logger: Logger }, reservationKey: string) {
+  try {
+    await deps.productApi.confirm(reservationKey);
+    await moveIntent(deps.dataSource.manager, reservationKey, ['stored'], 'confirmed');
+  } catch (confirmError) {
+    deps.logger.warn({ err: confirmError, reservationKey }, 'could not confirm a reservation; the sweeper will');
+  }
 }

@@ -3,6 +3,8 @@ import { createRouter, type Router } from '../../router/createRouter';
 import { type RouterConfig, readRouterConfig } from '../../router/RouterConfig';
 import { createLogger, developmentSubgraphSecret, type SubgraphServer } from '../../shared';
 import { createAccountSubgraph } from '../../subgraphs/account/server';
+import type { CheckoutSweeper } from '../../subgraphs/order/CheckoutSweeper';
+import { DEFAULT_SWEEPER_OPTIONS } from '../../subgraphs/order/OrderConfig';
 import { createOrderSubgraph } from '../../subgraphs/order/server';
 import { createProductSubgraph } from '../../subgraphs/product/server';
 import { testSubgraphConfig } from './subgraphHarness';
@@ -16,7 +18,7 @@ export interface Stack {
   router: Router;
   databases: { account: TestDatabase; product: TestDatabase; order: TestDatabase };
   subgraphUrls: { account: string; product: string; order: string };
-  subgraphs: { account: SubgraphServer<any>; product: SubgraphServer<any>; order: SubgraphServer<any> };
+  subgraphs: { account: SubgraphServer<any>; product: SubgraphServer<any>; order: SubgraphServer<any> & { sweeper: CheckoutSweeper } };
   /** Another router over the same subgraphs (the caller stops it), e.g. with one subgraph URL replaced. */
   startRouter(overrides: Partial<RouterConfig>): Promise<{ router: Router; url: string }>;
   /** SQL statements each subgraph has run so far. */
@@ -94,8 +96,11 @@ export async function startStack(
       routerSecret: subgraphSecret('order'),
       internalApiToken: INTERNAL_TOKEN,
       productInternalUrl: `http://127.0.0.1:${productPort}`,
+      sweeper: DEFAULT_SWEEPER_OPTIONS,
     },
     logger,
+    // Tests that need the sweeper run it themselves (stack.order.sweeper.sweepOnce()).
+    sweep: false,
   });
   const subgraphUrls = {
     account: `http://127.0.0.1:${await account.listen(0)}/graphql`,
@@ -111,6 +116,8 @@ export async function startStack(
     subgraphUrls: { ACCOUNT: subgraphUrls.account, PRODUCT: subgraphUrls.product, ORDER: subgraphUrls.order },
     // Usage recording writes to a store of its own: tests that want it pass a `usage` override.
     usage: { ...base.usage, enabled: false },
+    // A jest worker's event loop lags for reasons of its own (transpiling, other suites): shed only where a test asks.
+    maxEventLoopLagMs: 0,
     subgraphSecrets: { ACCOUNT: subgraphSecret('account'), PRODUCT: subgraphSecret('product'), ORDER: subgraphSecret('order') },
     ...overrides,
   });

@@ -1,5 +1,6 @@
 import type { SubgraphServer } from '../../shared';
 import { Order } from '../../subgraphs/order/entities/Order';
+import { DEFAULT_SWEEPER_OPTIONS } from '../../subgraphs/order/OrderConfig';
 import type { ProductApi, ReservedLine } from '../../subgraphs/order/productApi';
 import { createOrderSubgraph, type OrderContext } from '../../subgraphs/order/server';
 import { insertOrders } from '../helpers/fixtures';
@@ -35,7 +36,13 @@ describe(`order subgraph on ${testDatabaseKind}`, () => {
       dataSource: database.dataSource,
       logger: silentLogger,
       productApi,
-      config: { ...testSubgraphConfig('order', database), internalApiToken: 'x', productInternalUrl: 'http://127.0.0.1:1' },
+      config: {
+        ...testSubgraphConfig('order', database),
+        internalApiToken: 'x',
+        productInternalUrl: 'http://127.0.0.1:1',
+        sweeper: DEFAULT_SWEEPER_OPTIONS,
+      },
+      sweep: false,
     });
   }
 
