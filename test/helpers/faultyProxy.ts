@@ -1,8 +1,8 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-/** What the proxy does with one request: pass it on, answer 503, never answer, or drop the connection. */
-export type Fault = 'pass' | 'unavailable' | 'hang' | 'drop';
+/** What the proxy does with one request: pass it on (`slow`: after 300 ms), answer 503, never answer, or drop the connection. */
+export type Fault = 'pass' | 'slow' | 'unavailable' | 'hang' | 'drop';
 
 export interface FaultyProxy {
   url: string;
@@ -38,6 +38,7 @@ export async function startFaultyProxy(targetUrl: string, behaviour: (index: num
       res.end('upstream restarting at http://10.0.0.7:4003');
       return;
     }
+    if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, 300));
     const headers: Record<string, string> = {};
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)) headers[name] = value;

@@ -62,7 +62,7 @@ function orderedForDelete(subgraph: SubgraphName, tables: string[]): string[] {
   const order: Record<SubgraphName, string[]> = {
     account: ['address', 'users'],
     product: ['stock_reservation', 'product', 'category'],
-    order: ['order_item', 'orders'],
+    order: ['order_item', 'orders', 'checkout_intent'],
   };
   return order[subgraph].filter((table) => tables.includes(table));
 }

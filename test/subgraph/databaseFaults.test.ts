@@ -1,0 +1,114 @@
+import net from 'node:net';
+import { developmentSubgraphSecret, openDataSource, ROUTER_CREDENTIAL_HEADER, type SubgraphServer } from '../../shared';
+import { createAccountSubgraph } from '../../subgraphs/account/server';
+import { insertUsers } from '../helpers/fixtures';
+import { silentLogger, testSubgraphConfig } from '../helpers/subgraphHarness';
+import { dropMysqlDatabase, subgraphDatabases, testDatabaseConfig, testDatabaseKind } from '../helpers/testDatabase';
+
+/** A TCP relay to the database server whose connections the test can cut, and refuse, and let through again. */
+async function startCuttableRelay(host: string, port: number) {
+  const sockets = new Set<net.Socket>();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(port, host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    /** The database "goes away": every connection is cut and new ones are refused. */
+    cut() {
+      down = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
+describe(`a subgraph when its database goes away and comes back (${testDatabaseKind})`, () => {
+  // SQLite is a file in the process: it cannot go away. This runs in the MySQL pass of the suite (CI runs both).
+  if (testDatabaseKind === 'sqlite') return;
+
+  let relay: Awaited<ReturnType<typeof startCuttableRelay>>;
+  let subgraph: SubgraphServer<any>;
+  let closeDatabase: () => Promise<void>;
+  let base: string;
+  const direct = testDatabaseConfig('account', 'dbfault');
+
+  beforeAll(async () => {
+    if (direct.kind !== 'mysql') throw new Error('MySQL only');
+    await dropMysqlDatabase(direct);
+    relay = await startCuttableRelay(direct.host, direct.port);
+    const config = { ...direct, host: '127.0.0.1', port: relay.port, connectTimeoutMs: 1_000 };
+    const { dataSource } = await openDataSource(config, subgraphDatabases.account);
+    closeDatabase = () => dataSource.destroy();
+    await insertUsers(dataSource, [{ id: 1, name: 'Ada' }]);
+    subgraph = await createAccountSubgraph({
+      dataSource,
+      logger: silentLogger,
+      config: { ...testSubgraphConfig('account', { config }) },
+    });
+    base = `http://127.0.0.1:${await subgraph.listen(0)}`;
+  });
+  afterAll(async () => {
+    await subgraph?.stop();
+    await closeDatabase?.();
+    await relay?.close();
+    if (direct.kind === 'mysql') await dropMysqlDatabase(direct);
+  });
+
+  const ready = async () => (await fetch(`${base}/health/ready`, { signal: AbortSignal.timeout(5_000) })).status;
+  const ask = async () => {
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [ROUTER_CREDENTIAL_HEADER]: developmentSubgraphSecret('account') },
+      body: JSON.stringify({ query: '{ _entities(representations: [{ __typename: "User", id: "1" }]) { ... on User { name } } }' }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    return (await response.json()) as { data?: any; errors?: { extensions?: { code?: string } }[] };
+  };
+
+  it('answers, goes not ready with a clear error (no hang) while the database is gone, and recovers without a restart', async () => {
+    expect(await ready()).toBe(200);
+    expect((await ask()).data).toEqual({ _entities: [{ name: 'Ada' }] });
+
+    relay.cut();
+    expect(await until(async () => (await ready()) === 503, 5_000)).toBe(true);
+    const started = Date.now();
+    const failed = await ask();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(failed.errors?.map((error) => error.extensions?.code)).toEqual(['SERVICE_UNAVAILABLE']);
+    expect(JSON.stringify(failed)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED|3306/);
+
+    relay.restore();
+    expect(await until(async () => (await ready()) === 200, 10_000)).toBe(true);
+    expect((await ask()).data).toEqual({ _entities: [{ name: 'Ada' }] });
+  });
+});
