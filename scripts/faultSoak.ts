@@ -1,0 +1,364 @@
+/**
+ * `npm run soak -- [--duration 120] [--clients 8] [--embedded]`: a fault soak, not a test. Runs the three
+ * subgraphs and the router as real processes (on MySQL through a relay the soak can cut; `--embedded` for
+ * SQLite, without database cuts), has clients place orders with retries under one idempotency key per
+ * checkout, and meanwhile SIGKILLs and restarts the order and product subgraphs and cuts the database
+ * connections. Afterwards it checks that every order a client saw acknowledged exists exactly once, that
+ * stock equals initial stock minus what the stored orders hold, that no checkout is left half done, and
+ * reports the client-visible errors.
+ */
+import 'reflect-metadata';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { signDevelopmentToken } from '../router/auth/developmentToken';
+import { readRouterConfig } from '../router/RouterConfig';
+import {
+  type DatabaseConfig,
+  openDataSource,
+  parseMysqlUrl,
+  projectPath,
+  readDatabaseConfig,
+  SUBGRAPH_NAMES,
+  type SubgraphName,
+} from '../shared';
+import { reservationKeyOf } from '../subgraphs/order/placeOrder';
+import { seed } from './seedData';
+
+interface Options {
+  durationS: number;
+  clients: number;
+  embedded: boolean;
+  mysqlUrl: string;
+}
+
+function parseArguments(args: string[]): Options {
+  const options: Options = {
+    durationS: 120,
+    clients: 8,
+    embedded: false,
+    mysqlUrl: process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306',
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = () => {
+      const next = args[++i];
+      if (next === undefined || !/^\d+$/.test(next)) throw new Error(`${arg} needs a whole number`);
+      return Number(next);
+    };
+    if (arg === '--duration') options.durationS = value();
+    else if (arg === '--clients') options.clients = value();
+    else if (arg === '--embedded') options.embedded = true;
+    else if (arg === '--help') {
+      console.log('usage: npm run soak -- [--duration seconds (120)] [--clients n (8)] [--embedded]');
+      process.exit(0);
+    } else throw new Error(`unknown argument '${arg}' (try --help)`);
+  }
+  return options;
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A TCP relay to the database whose connections can be cut (and refused) for a while. */
+async function startRelay(host: string, port: number) {
+  const sockets = new Set<net.Socket>();
+  let down = false;
+  const server = net.createServer((client) => {
+    if (down) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect(port, host);
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    cut() {
+      down = true;
+      for (const socket of sockets) socket.destroy();
+    },
+    restore() {
+      down = false;
+    },
+    close() {
+      for (const socket of sockets) socket.destroy();
+      server.close();
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  const options = parseArguments(process.argv.slice(2));
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'supergraph-soak-'));
+  const ports = {
+    router: await freePort(),
+    admin: await freePort(),
+    account: await freePort(),
+    product: await freePort(),
+    order: await freePort(),
+  };
+  const baseEnv: Record<string, string> = {
+    PATH: process.env.PATH ?? '',
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'warn',
+    USAGE_RECORDING: 'false',
+    DATABASE_NAME_PREFIX: 'soak_',
+    DATABASE_CONNECT_TIMEOUT_MS: '1000',
+    ROUTER_PORT: String(ports.router),
+    ROUTER_ADMIN_PORT: String(ports.admin),
+    ACCOUNT_PORT: String(ports.account),
+    PRODUCT_PORT: String(ports.product),
+    ORDER_PORT: String(ports.order),
+    ACCOUNT_URL: `http://127.0.0.1:${ports.account}/graphql`,
+    PRODUCT_URL: `http://127.0.0.1:${ports.product}/graphql`,
+    ORDER_URL: `http://127.0.0.1:${ports.order}/graphql`,
+    PRODUCT_INTERNAL_URL: `http://127.0.0.1:${ports.product}`,
+    // Crash repair on a soak's time scale: a checkout still pending after 5 s is taken as crashed.
+    CHECKOUT_ABANDON_AFTER_MS: '5000',
+    CHECKOUT_CONFIRM_AFTER_MS: '1000',
+    CHECKOUT_SWEEP_INTERVAL_MS: '1000',
+    // Clients' budgets are not what this soak is about.
+    BUDGET_MODE: 'off',
+  };
+  const relay = options.embedded
+    ? null
+    : await startRelay(
+        parseMysqlUrl(options.mysqlUrl, 'DATABASE_URL', 'x').host,
+        parseMysqlUrl(options.mysqlUrl, 'DATABASE_URL', 'x').port,
+      );
+  const direct = { ...baseEnv, ...(options.embedded ? {} : { DATABASE_URL: options.mysqlUrl }) };
+  const viaRelay = { ...baseEnv, ...(relay ? { DATABASE_URL: `mysql://root@127.0.0.1:${relay.port}` } : {}) };
+  const targets = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, readDatabaseConfig(direct, name)])) as Record<
+    SubgraphName,
+    DatabaseConfig
+  >;
+
+  console.log(`[soak] seeding (${options.embedded ? 'SQLite' : 'MySQL, prefix soak_'})`);
+  await seed(targets, { scale: 'small' });
+  const productDb = (await openDataSource(targets.product, { entities: [], migrations: [], migrate: false })).dataSource;
+  const orderDb = (await openDataSource(targets.order, { entities: [], migrations: [], migrate: false })).dataSource;
+  const PRODUCTS = Array.from({ length: 20 }, (_, i) => i + 1);
+  await productDb.query(`UPDATE product SET stock = 100000 WHERE id <= ${PRODUCTS.length}`);
+  const initialStock = new Map<number, number>(
+    (await productDb.query(`SELECT id, stock FROM product WHERE id <= ${PRODUCTS.length}`)).map((row: any) => [
+      Number(row.id),
+      Number(row.stock),
+    ]),
+  );
+  const [{ maxId }] = await orderDb.query('SELECT COALESCE(MAX(id), 0) AS maxId FROM orders');
+  const seededOrders = Number(maxId);
+
+  const processes = new Map<string, ChildProcess>();
+  const start = (name: string, script: string) => {
+    const child = spawn(process.execPath, [projectPath('dist', script)], { env: viaRelay, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr?.on('data', () => undefined);
+    processes.set(name, child);
+  };
+  const waitReady = async (url: string) => {
+    for (let i = 0; i < 300; i++) {
+      if (
+        (await fetch(url).then(
+          (r) => r.status,
+          () => 0,
+        )) === 200
+      )
+        return;
+      await sleep(100);
+    }
+    throw new Error(`not ready: ${url}`);
+  };
+  for (const name of SUBGRAPH_NAMES) {
+    start(name, `subgraphs/${name}/main.js`);
+    await waitReady(`http://127.0.0.1:${ports[name]}/health/ready`);
+  }
+  start('router', 'router/main.js');
+  await waitReady(`http://127.0.0.1:${ports.admin}/health/ready`);
+  console.log(`[soak] running ${options.durationS} s with ${options.clients} clients`);
+
+  const auth = readRouterConfig({}).auth;
+  const acknowledged: { key: string; userId: number; orderId: string }[] = [];
+  const clientErrors: Record<string, number> = {};
+  const gaveUp: Record<string, number> = {};
+  let attemptsTotal = 0;
+  let running = true;
+  const PERMANENT = new Set([
+    'INSUFFICIENT_STOCK',
+    'CHECKOUT_EXPIRED',
+    'IDEMPOTENCY_CONFLICT',
+    'INVALID_ORDER',
+    'INVALID_QUANTITY',
+    'UNAUTHENTICATED',
+  ]);
+  const client = async (userId: number) => {
+    const token = await signDevelopmentToken(auth, { userId: String(userId) });
+    while (running) {
+      const key = randomUUID();
+      const lines = 1 + Math.floor(Math.random() * 3);
+      const items = Array.from({ length: lines }, () => ({
+        productId: String(PRODUCTS[Math.floor(Math.random() * PRODUCTS.length)]),
+        quantity: 1 + Math.floor(Math.random() * 3),
+      }));
+      for (let attempt = 0; attempt < 10; attempt++) {
+        attemptsTotal += 1;
+        let code: string;
+        try {
+          const response = await fetch(`http://127.0.0.1:${ports.router}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            body: JSON.stringify({
+              query: 'mutation ($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }',
+              variables: { input: { items, idempotencyKey: key } },
+            }),
+            signal: AbortSignal.timeout(15_000),
+          });
+          const body = (await response.json()) as { data?: { placeOrder?: { id: string } }; errors?: { extensions?: { code?: string } }[] };
+          if (body.data?.placeOrder) {
+            acknowledged.push({ key, userId, orderId: body.data.placeOrder.id });
+            break;
+          }
+          code = body.errors?.[0]?.extensions?.code ?? `HTTP_${response.status}`;
+        } catch (error) {
+          code = `NETWORK_${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name}`;
+        }
+        clientErrors[code] = (clientErrors[code] ?? 0) + 1;
+        if (PERMANENT.has(code) || attempt === 9) {
+          gaveUp[code] = (gaveUp[code] ?? 0) + 1;
+          break;
+        }
+        await sleep(Math.min(2_000, 50 * 2 ** attempt) * Math.random() + 50);
+      }
+    }
+  };
+  const clients = Array.from({ length: options.clients }, (_, i) => client(1 + (i % 50)));
+
+  // Chaos: every 10 s something breaks: a subgraph is SIGKILLed and restarted 1.5 s later, or the database
+  // connections are cut for 3 s.
+  const events: string[] = [];
+  const chaos = (async () => {
+    const plan = relay ? ['kill order', 'cut database', 'kill product', 'cut database'] : ['kill order', 'kill product'];
+    let step = 0;
+    await sleep(5_000);
+    while (running) {
+      const what = plan[step++ % plan.length];
+      events.push(what);
+      if (what === 'cut database' && relay) {
+        relay.cut();
+        await sleep(3_000);
+        relay.restore();
+      } else {
+        const name = what.split(' ')[1] as SubgraphName;
+        processes.get(name)?.kill('SIGKILL');
+        await sleep(1_500);
+        start(name, `subgraphs/${name}/main.js`);
+        await waitReady(`http://127.0.0.1:${ports[name]}/health/ready`).catch(() => undefined);
+      }
+      for (let i = 0; i < 70 && running; i++) await sleep(100);
+    }
+  })();
+  const started = Date.now();
+  const progress = setInterval(() => {
+    const errors = Object.values(clientErrors).reduce((a, b) => a + b, 0);
+    console.log(
+      `[soak] ${Math.round((Date.now() - started) / 1000)} s: ${acknowledged.length} orders acknowledged, ${attemptsTotal} attempts, ${errors} client-visible errors, ${events.length} faults`,
+    );
+  }, 5_000);
+  await sleep(options.durationS * 1000);
+  running = false;
+  await Promise.all([...clients, chaos]);
+  clearInterval(progress);
+
+  // Let the sweeper finish every half-done checkout (abandon after 5 s, swept every 1 s).
+  console.log('[soak] load stopped; waiting for the sweeper to finish half-done checkouts');
+  let open = -1;
+  for (let i = 0; i < 60; i++) {
+    const [{ n }] = await orderDb.query("SELECT COUNT(*) AS n FROM checkout_intent WHERE status IN ('pending', 'stored', 'abandoning')");
+    open = Number(n);
+    if (open === 0) break;
+    await sleep(1_000);
+  }
+
+  // Verify.
+  const orders: { id: number; reservation_key: string; user_id: number }[] = await orderDb.query(
+    `SELECT id, reservation_key, user_id FROM orders WHERE id > ${seededOrders}`,
+  );
+  const byKey = new Map<string, number[]>();
+  for (const order of orders) byKey.set(order.reservation_key, [...(byKey.get(order.reservation_key) ?? []), Number(order.id)]);
+  let missing = 0;
+  let duplicated = 0;
+  let mismatched = 0;
+  for (const ack of acknowledged) {
+    const ids = byKey.get(reservationKeyOf(ack.userId, ack.key)) ?? [];
+    if (ids.length === 0) missing += 1;
+    else if (ids.length > 1) duplicated += 1;
+    else if (String(ids[0]) !== ack.orderId) mismatched += 1;
+  }
+  const ordered = new Map<number, number>(
+    (
+      await orderDb.query(
+        `SELECT product_id, SUM(quantity) AS quantity FROM order_item WHERE order_id > ${seededOrders} GROUP BY product_id`,
+      )
+    ).map((row: any) => [Number(row.product_id), Number(row.quantity)]),
+  );
+  const stockNow = new Map<number, number>(
+    (await productDb.query(`SELECT id, stock FROM product WHERE id <= ${PRODUCTS.length}`)).map((row: any) => [
+      Number(row.id),
+      Number(row.stock),
+    ]),
+  );
+  const stockErrors = PRODUCTS.filter((id) => (initialStock.get(id) ?? 0) - (ordered.get(id) ?? 0) !== stockNow.get(id));
+  const [{ n: heldReservations }] = await productDb.query("SELECT COUNT(*) AS n FROM stock_reservation WHERE status = 'reserved'");
+
+  for (const child of processes.values()) child.kill('SIGTERM');
+  relay?.close();
+  await productDb.destroy();
+  await orderDb.destroy();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+
+  const summary = {
+    database: options.embedded ? 'sqlite' : 'mysql',
+    durationS: options.durationS,
+    clients: options.clients,
+    faults: events.length,
+    faultsByKind: events.reduce<Record<string, number>>((counts, event) => ({ ...counts, [event]: (counts[event] ?? 0) + 1 }), {}),
+    attempts: attemptsTotal,
+    acknowledged: acknowledged.length,
+    storedOrders: orders.length,
+    storedButNotAcknowledged: orders.length - (acknowledged.length - missing),
+    missing,
+    duplicated,
+    mismatched,
+    productsWithWrongStock: stockErrors.length,
+    reservationsStillHeld: Number(heldReservations),
+    checkoutsLeftOpen: open,
+    clientVisibleErrors: clientErrors,
+    checkoutsGivenUp: gaveUp,
+  };
+  console.log(JSON.stringify(summary, null, 2));
+  const ok = missing === 0 && duplicated === 0 && mismatched === 0 && stockErrors.length === 0 && open === 0;
+  console.log(ok ? '[soak] PASS: every acknowledged order exists once and stock adds up' : '[soak] FAIL');
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((error: unknown) => {
+  console.error('[soak]', error);
+  process.exit(1);
+});
