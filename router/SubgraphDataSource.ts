@@ -16,6 +16,8 @@ export interface SubgraphCallPolicy {
   retryBaseDelayMs: number;
   breaker: CircuitBreaker;
   retryBudget: RetryBudget;
+  /** Called after every attempt: `ok`, the failure code, or `error` for any other failure (metrics). */
+  observe?: (outcome: 'ok' | 'error' | SubgraphFailureCode, seconds: number) => void;
 }
 
 /** Counters for one subgraph, read by tests, benchmarks and metrics. */
@@ -75,12 +77,15 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       this.stats.requests += 1;
       if (attempt > 0) this.stats.retries += 1;
       let code: SubgraphFailureCode | null;
+      const started = performance.now();
       try {
         const response = await super.process(options);
         this.policy.breaker.onSuccess();
+        this.policy.observe?.('ok', (performance.now() - started) / 1000);
         return response;
       } catch (error) {
         code = subgraphFailureCode(error);
+        this.policy.observe?.(code ?? 'error', (performance.now() - started) / 1000);
         const serverError = (error as { extensions?: { response?: { status?: number } } }).extensions?.response?.status ?? 0;
         if (code || serverError >= 500) this.policy.breaker.onFailure();
         else this.policy.breaker.onSuccess();

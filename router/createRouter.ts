@@ -13,7 +13,10 @@ import {
   handleGraphQLRequest,
   type Logger,
   listen,
+  Metrics,
   maskUnexpectedError,
+  type RequestHandler,
+  requestMetricsPlugin,
   sendJson,
 } from '../shared';
 import { AuthorizingGateway } from './AuthorizingGateway';
@@ -64,6 +67,8 @@ export interface Router {
   adminServer: http.Server;
   /** Each subgraph's circuit breaker, by subgraph name. */
   breakers: ReadonlyMap<string, CircuitBreaker>;
+  /** The router's Prometheus metrics, served on the admin port at `/metrics`. */
+  metrics: Metrics;
   /** Listens on the public and admin ports (0 picks free ones) and resolves with both. */
   listen(): Promise<{ port: number; adminPort: number }>;
   /** Readiness 503 first (for `SHUTDOWN_DRAIN_DELAY_MS`), then stops accepting, finishes in-flight requests, closes the subgraph pool. */
@@ -85,6 +90,72 @@ const PRODUCTION_LANDING_PAGE = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>GraphQL API</title></head>
 <body><h1>GraphQL API</h1><p>Send GraphQL operations to this URL with POST and <code>content-type: application/json</code>.</p></body></html>
 `;
+
+const CIRCUIT_STATES: Record<string, number> = { closed: 0, 'half-open': 1, open: 2 };
+
+/** Metrics read from the router's own counters when Prometheus scrapes. */
+function registerRouterCollectors(
+  metrics: Metrics,
+  stats: RouterStats,
+  breakers: ReadonlyMap<string, CircuitBreaker>,
+  shedder: LoadShedder,
+) {
+  metrics.gauge('subgraph_circuit_state', 'Circuit breaker per subgraph: 0 closed, 1 half-open, 2 open.', ['subgraph'], function collect() {
+    for (const [name, breaker] of breakers) this.set({ subgraph: name }, CIRCUIT_STATES[breaker.current]);
+  });
+  metrics.counter('subgraph_retries_total', 'Retried subgraph calls (queries only).', ['subgraph'], function collect() {
+    this.reset();
+    for (const [name, calls] of Object.entries(stats.subgraphs)) this.inc({ subgraph: name }, calls.retries);
+  });
+  metrics.counter(
+    'subgraph_short_circuited_total',
+    'Subgraph calls refused at once because the circuit was open.',
+    ['subgraph'],
+    function collect() {
+      this.reset();
+      for (const [name, calls] of Object.entries(stats.subgraphs)) this.inc({ subgraph: name }, calls.shortCircuited);
+    },
+  );
+  metrics.counter('router_shed_total', 'Requests refused with 503 OVERLOADED while the event loop lagged.', [], function collect() {
+    this.reset();
+    this.inc(stats.shed);
+  });
+  metrics.gauge(
+    'router_event_loop_lag_seconds',
+    'Worst event-loop delay in the last second (what load shedding looks at).',
+    [],
+    function collect() {
+      this.set(shedder.lagMs / 1000);
+    },
+  );
+  metrics.counter('demand_refusals_total', 'Operations refused by demand control, by code.', ['code'], function collect() {
+    this.reset();
+    for (const [code, count] of Object.entries(stats.demand.refused)) this.inc({ code }, count);
+  });
+  metrics.counter(
+    'demand_measured_over_total',
+    'Operations over a limit in measure mode (let through), by code.',
+    ['code'],
+    function collect() {
+      this.reset();
+      for (const [code, count] of Object.entries(stats.demand.measuredOver)) this.inc({ code }, count);
+    },
+  );
+}
+
+/** Counts requests refused before GraphQL runs (401, 413, 429, 503…) as `refused`, with their code. */
+function countRefusals(metrics: Metrics, handler: RequestHandler): RequestHandler {
+  return async (req, res, url) => {
+    try {
+      await handler(req, res, url);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        metrics.recordRequest({ operation: null, headers: req.headers, outcome: 'refused', seconds: 0, codes: [error.code] });
+      }
+      throw error;
+    }
+  };
+}
 
 /** Whether a subgraph's `/health/ready` answers 200 within a second. */
 async function subgraphReady(graphqlUrl: string): Promise<boolean> {
@@ -124,6 +195,16 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   const breakers = new Map<string, CircuitBreaker>();
   const retryBudgets = new Map<string, RetryBudget>();
   const shedder = new LoadShedder(config.maxEventLoopLagMs);
+  const metrics = new Metrics('router');
+  const fetchDuration = metrics.histogram('subgraph_fetch_duration_seconds', 'Subgraph call latency, by subgraph and outcome.', [
+    'subgraph',
+    'outcome',
+  ]);
+  const fetchErrors = metrics.counter('subgraph_fetch_errors_total', 'Failed subgraph calls, by subgraph and code.', ['subgraph', 'code']);
+  registerRouterCollectors(metrics, stats, breakers, shedder);
+  const costBuckets = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
+  const estimatedCost = metrics.histogram('demand_estimated_cost', 'Estimated (requested) cost of answered operations.', [], costBuckets);
+  const actualCost = metrics.histogram('demand_actual_cost', 'Actual cost of answered operations, from the response.', [], costBuckets);
   const countRequests =
     (fetcher: ReturnType<typeof withTimeout>): ReturnType<typeof withTimeout> =>
     (url, init) => {
@@ -160,7 +241,17 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
         { url: override ?? url, fetcher: countRequests(withTimeout(timeoutMs)) },
         credentials.get(name) ?? subgraphSecretFor(config, name),
         name,
-        { timeoutMs, maxRetries: config.retry.maxRetries, retryBaseDelayMs: config.retry.baseDelayMs, breaker, retryBudget },
+        {
+          timeoutMs,
+          maxRetries: config.retry.maxRetries,
+          retryBaseDelayMs: config.retry.baseDelayMs,
+          breaker,
+          retryBudget,
+          observe: (outcome, seconds) => {
+            fetchDuration.observe({ subgraph: name, outcome }, seconds);
+            if (outcome !== 'ok') fetchErrors.inc({ subgraph: name, code: outcome === 'error' ? 'SUBGRAPH_ERROR' : outcome });
+          },
+        },
       );
       if (stats.subgraphs[name]) Object.assign(source.stats, stats.subgraphs[name]);
       stats.subgraphs[name] = source.stats;
@@ -218,7 +309,12 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
         counters: stats.demand,
         current: () => estimator,
         throttled,
+        observe: (requested, actual) => {
+          estimatedCost.observe(requested);
+          actualCost.observe(actual);
+        },
       }),
+      requestMetricsPlugin<RouterContext>(metrics, logger),
       ...(usage ? [usage.plugin(() => source.current.version)] : []),
     ],
     formatError: (formatted, error) => maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error')),
@@ -237,7 +333,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     [
       {
         path: '/graphql',
-        handler: async (req, res, url) => {
+        handler: countRefusals(metrics, async (req, res, url) => {
           // The deadline counts from arrival: time spent reading the body and planning is part of it.
           const deadline = performance.now() + config.requestTimeoutMs;
           if (shedder.shouldShed()) {
@@ -302,7 +398,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
             },
             context: async () => ({ caller, clientKey, deadline }),
           });
-        },
+        }),
       },
     ],
     (error) => logger.error({ err: error }, 'request failed'),
@@ -312,6 +408,14 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   const adminServer = createHttpServer(
     [
       { path: '/health/live', handler: (_req, res) => sendJson(res, 200, { status: 'live' }) },
+      {
+        path: '/metrics',
+        handler: async (_req, res) => {
+          const body = await metrics.render();
+          res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) });
+          res.end(body);
+        },
+      },
       {
         path: '/health/ready',
         handler: async (_req, res) => {
@@ -346,6 +450,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     httpServer,
     adminServer,
     breakers,
+    metrics,
     async listen() {
       shedder.start();
       const port = await listen(httpServer, config.port);

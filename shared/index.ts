@@ -53,6 +53,9 @@ export {
 } from './identity';
 export { hasBearerToken } from './internalAuth';
 export type { Logger } from './logger';
+export { onBatch, recordBatch } from './metrics/batches';
+export type { Outcome } from './metrics/Metrics';
+export { BoundedLabel, Metrics, requestMetricsPlugin } from './metrics/Metrics';
 export { createLogger } from './logger';
 export type { Money } from './money';
 export { minorDigitsOf, money } from './money';

@@ -74,6 +74,8 @@ export interface DemandControlOptions {
   current: () => { estimator: CostEstimator; version: string } | null;
   /** Remembers throttled operations, so that their immediate retries are refused before parsing. */
   throttled?: ThrottleMemory;
+  /** Sees each answered operation's estimated (requested) and actual cost (metrics). */
+  observe?: (requested: number, actual: number) => void;
 }
 
 class Lru<V> {
@@ -275,6 +277,7 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
               body.singleResult.data,
             );
           }
+          options.observe?.(state.requestedCost, actual);
           let available = state.available;
           if (options.budget && state.charged > 0) {
             const refund = Math.max(0, state.charged - actual);

@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 
 const counted = Symbol('statementCounter');
+const byDataSource = new WeakMap<DataSource, StatementCounter>();
 
 /**
  * Counts every SQL statement a DataSource sends, at the driver (mysql2 connections, better-sqlite3
@@ -28,8 +29,14 @@ export class StatementCounter {
     for (const listener of this.listeners) listener(sql);
   }
 
+  /** The counter attached to a DataSource, if any (for metrics). */
+  static of(dataSource: DataSource): StatementCounter | undefined {
+    return byDataSource.get(dataSource);
+  }
+
   /** Hooks the DataSource's driver. Call once, right after `initialize()`. */
   attach(dataSource: DataSource): this {
+    byDataSource.set(dataSource, this);
     const driver = dataSource.driver as unknown as Record<string, unknown>;
     if (dataSource.options.type === 'mysql') {
       this.attachMysqlPool(driver.pool as MysqlPool);

@@ -16,6 +16,8 @@ import { closeServer, createHttpServer, HttpError, listen, type Route, sendJson 
 import { DEFAULT_SERVER_LIMITS } from '../http/serverLimits';
 import { ROUTER_CREDENTIAL_HEADER, secretsMatch } from '../identity';
 import type { Logger } from '../logger';
+import { Metrics, requestMetricsPlugin } from '../metrics/Metrics';
+import { instrumentSubgraph } from '../metrics/subgraphMetrics';
 import { enforceAuthorization } from './enforceAuthorization';
 import type { SubgraphConfig } from './SubgraphConfig';
 
@@ -39,6 +41,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
 
 export interface SubgraphServer<TContext extends BaseContext> {
   apollo: ApolloServer<TContext>;
+  /** This subgraph's Prometheus metrics, served at `/metrics`. */
+  metrics: Metrics;
   httpServer: http.Server;
   createContext: (req: IncomingMessage) => TContext;
   /** Starts listening; resolves with the bound port. */
@@ -79,6 +83,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
 ): Promise<SubgraphServer<TContext>> {
   const { logger } = options;
   const limits = options.config.limits ?? DEFAULT_SERVER_LIMITS;
+  const metrics = new Metrics(options.name);
+  const detachMetrics = instrumentSubgraph(metrics, options.dataSource);
   const apollo = new ApolloServer<TContext>({
     schema: enforceAuthorization(
       buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
@@ -90,7 +96,11 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     includeStacktraceInErrorResponses: !options.config.production,
     logger,
     // Inline (ftv1) traces are for GraphOS usage reporting, which this project does not use: skip their cost.
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginInlineTraceDisabled(),
+      requestMetricsPlugin<TContext>(metrics, logger),
+    ],
     formatError: (formatted, error) => {
       const cause = unwrapResolverError(error);
       const path = formatted.path ? { path: formatted.path } : {};
@@ -128,6 +138,15 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       },
     },
     { path: '/health/live', handler: (_req, res) => sendJson(res, 200, { status: 'live' }) },
+    // Outside the credential check, like health: scrapers and probes reach the subgraph directly.
+    {
+      path: '/metrics',
+      handler: async (_req, res) => {
+        const body = await metrics.render();
+        res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      },
+    },
     {
       path: '/health/ready',
       handler: async (_req, res) => {
@@ -147,6 +166,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
 
   return {
     apollo,
+    metrics,
     httpServer,
     createContext: options.createContext,
     listen: (port) => listen(httpServer, port),
@@ -156,6 +176,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       if (limits.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, limits.drainDelayMs));
       await closeServer(httpServer, limits.shutdownGraceMs);
       await apollo.stop();
+      detachMetrics();
     },
   };
 }
