@@ -1,3 +1,4 @@
+import '../shared/telemetry/register';
 import { createLogger, runMain } from '../shared';
 import { createRouter } from './createRouter';
 import { readRouterConfig } from './RouterConfig';

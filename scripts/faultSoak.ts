@@ -338,7 +338,7 @@ async function main(): Promise<void> {
     durationS: options.durationS,
     clients: options.clients,
     faults: events.length,
-    faultsByKind: events.reduce<Record<string, number>>((counts, event) => ({ ...counts, [event]: (counts[event] ?? 0) + 1 }), {}),
+    faultsByKind: Object.fromEntries([...new Set(events)].map((kind) => [kind, events.filter((event) => event === kind).length])),
     attempts: attemptsTotal,
     acknowledged: acknowledged.length,
     storedOrders: orders.length,

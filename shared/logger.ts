@@ -1,17 +1,58 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
+import { traceFields } from './telemetry/traceFields';
 
 export type { Logger };
 
+export type LogFormat = 'json' | 'pretty';
+
+const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+
+/**
+ * One JSON log line as a person reads it: `12:00:01.234 INFO  [router] message key=value trace=…`, an
+ * error's stack on the lines after. For development (`LOG_FORMAT=pretty`); anything that parses logs
+ * wants the JSON.
+ */
+export function formatPretty(line: string): string {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line);
+  } catch {
+    return line.endsWith('\n') ? line : `${line}\n`;
+  }
+  const { time, level, msg, service, name, pid: _pid, hostname: _hostname, trace_id, span_id, trace_flags: _flags, err, ...rest } = record;
+  const clock = typeof time === 'string' ? time.slice(11, 23) : '';
+  const label = (LEVEL_NAMES[level as number] ?? String(level)).padEnd(5);
+  const fields = Object.entries(rest).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  if (trace_id) fields.push(`trace=${trace_id}/${span_id}`);
+  let text = `${clock} ${label} [${service ?? name}] ${msg ?? ''}${fields.length > 0 ? ` ${fields.join(' ')}` : ''}\n`;
+  if (err && typeof err === 'object') {
+    const { stack, message } = err as { stack?: string; message?: string };
+    text += `${String(stack ?? message ?? JSON.stringify(err)).replace(/^/gm, '    ')}\n`;
+  }
+  return text;
+}
+
+function destinationFor(format: LogFormat): DestinationStream | undefined {
+  if (format !== 'pretty') return undefined;
+  return { write: (line: string) => void process.stdout.write(formatPretty(line)) };
+}
+
 /**
  * A structured JSON logger for one process. Fields that could hold credentials are redacted wherever
- * they appear, so a careless `log.info({ headers })` cannot leak a token.
+ * they appear, so a careless `log.info({ headers })` cannot leak a token. Inside a span (OpenTelemetry on)
+ * every line carries `trace_id`, `span_id` and `trace_flags`. `LOG_FORMAT=pretty` prints readable lines.
  */
-export function createLogger(name: string, level = 'info'): Logger {
-  return pino({
+export function createLogger(
+  name: string,
+  level = 'info',
+  format: LogFormat = process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
+): Logger {
+  const options: pino.LoggerOptions = {
     name,
     level,
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
+    mixin: traceFields,
     redact: {
       paths: [
         'password',
@@ -25,5 +66,7 @@ export function createLogger(name: string, level = 'info'): Logger {
       ],
       censor: '[redacted]',
     },
-  });
+  };
+  const destination = destinationFor(format);
+  return destination ? pino(options, destination) : pino(options);
 }

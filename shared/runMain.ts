@@ -1,4 +1,5 @@
 import { createLogger, type Logger } from './logger';
+import { shutdownTelemetry } from './telemetry';
 
 export interface RunningProcess {
   logger: Logger;
@@ -18,16 +19,22 @@ export function runMain(name: string, main: () => Promise<RunningProcess>): void
         if (stopping) return;
         stopping = true;
         logger.info({ signal }, 'shutting down');
-        stop().then(
-          () => {
-            logger.info('stopped');
-            process.exit(0);
-          },
-          (error: unknown) => {
-            logger.error({ err: error }, 'shutdown failed');
-            process.exit(1);
-          },
-        );
+        stop()
+          .then(
+            () => {
+              logger.info('stopped');
+              return 0;
+            },
+            (error: unknown) => {
+              logger.error({ err: error }, 'shutdown failed');
+              return 1;
+            },
+          )
+          // The spans of the last requests are still buffered: flush them (bounded) before leaving.
+          .then(async (code) => {
+            await shutdownTelemetry();
+            process.exit(code);
+          });
       };
       process.on('SIGTERM', shutdown);
       process.on('SIGINT', shutdown);

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { In, type ObjectLiteral, type Repository } from 'typeorm';
 import type { PageRequest } from '../pagination';
+import { tracedBatch } from '../telemetry/tracedBatch';
 
 /**
  * Turns raw rows (database column names) into entities, converting values the way the driver does
@@ -60,6 +61,11 @@ export async function pagesByParent<T extends ObjectLiteral>(
   return result;
 }
 
+/** The entity a loader reads, for its span's name (`Order`; a stand-in repository may have no metadata). */
+function entityName(repository: { metadata?: { name?: string } }): string {
+  return repository.metadata?.name ?? 'Entity';
+}
+
 /** A key of a page loader: whose children, and which page of them. */
 export interface PageKey {
   parentId: number;
@@ -76,7 +82,7 @@ export function createPageLoader<T extends ObjectLiteral>(
   options: { parentProperty: keyof T & string; order: 'ASC' | 'DESC'; maxBatchSize: number },
 ): DataLoader<PageKey, T[], string> {
   return new DataLoader<PageKey, T[], string>(
-    async (keys) => {
+    tracedBatch(`${entityName(repository)}.${options.parentProperty}.page`, async (keys: readonly PageKey[]) => {
       const groups = new Map<string, { page: PageRequest; parentIds: number[] }>();
       for (const key of keys) {
         const groupKey = `${key.page.first}:${key.page.afterId}`;
@@ -90,7 +96,7 @@ export function createPageLoader<T extends ObjectLiteral>(
         for (const [parentId, rows] of pages) results.set(`${parentId}:${groupKey}`, rows);
       }
       return keys.map((key) => results.get(`${key.parentId}:${key.page.first}:${key.page.afterId}`) ?? []);
-    },
+    }),
     { maxBatchSize: options.maxBatchSize, cacheKeyFn: (key) => `${key.parentId}:${key.page.first}:${key.page.afterId}` },
   );
 }
@@ -104,7 +110,7 @@ export function createChildrenLoader<T extends ObjectLiteral>(
   options: { parentProperty: keyof T & string; maxBatchSize: number },
 ): DataLoader<number, T[]> {
   return new DataLoader<number, T[]>(
-    async (parentIds) => {
+    tracedBatch(`${entityName(repository)}.${options.parentProperty}`, async (parentIds: readonly number[]) => {
       const byParent = new Map<number, T[]>(parentIds.map((id) => [id, []]));
       const children = await repository.find({
         where: { [options.parentProperty]: In([...parentIds]) } as never,
@@ -112,7 +118,7 @@ export function createChildrenLoader<T extends ObjectLiteral>(
       });
       for (const child of children) byParent.get(Number(child[options.parentProperty]))?.push(child);
       return parentIds.map((id) => byParent.get(id) ?? []);
-    },
+    }),
     { maxBatchSize: options.maxBatchSize },
   );
 }

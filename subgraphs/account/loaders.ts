@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { type DataSource, In } from 'typeorm';
 import { createChildrenLoader } from '../../shared';
+import { tracedBatch } from '../../shared/telemetry';
 import { Address } from './entities/Address';
 import { User } from './entities/User';
 
@@ -19,11 +20,11 @@ export function createLoaders(dataSource: DataSource): AccountLoaders {
   return {
     addressesByUserId: createChildrenLoader(addresses, { parentProperty: 'userId', maxBatchSize: MAX_BATCH_SIZE }),
     userById: new DataLoader(
-      async (ids) => {
+      tracedBatch('User.id', async (ids: readonly number[]) => {
         const found = await users.findBy({ id: In([...ids]) });
         const byId = new Map(found.map((user) => [user.id, user]));
         return ids.map((id) => byId.get(id) ?? null);
-      },
+      }),
       { maxBatchSize: MAX_BATCH_SIZE },
     ),
   };

@@ -1,3 +1,4 @@
+import '../../shared/telemetry/register';
 import 'reflect-metadata';
 import { readSubgraphConfig, runSubgraph } from '../../shared';
 import { accountDatabase } from './database';

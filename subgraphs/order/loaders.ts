@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { type DataSource, In } from 'typeorm';
 import { createChildrenLoader, createPageLoader, type PageKey } from '../../shared';
+import { tracedBatch } from '../../shared/telemetry';
 import { Order } from './entities/Order';
 import { OrderItem } from './entities/OrderItem';
 
@@ -19,10 +20,10 @@ export function createLoaders(dataSource: DataSource): OrderLoaders {
   const items = dataSource.getRepository(OrderItem);
   return {
     orderById: new DataLoader(
-      async (ids) => {
+      tracedBatch('Order.id', async (ids: readonly number[]) => {
         const found = new Map((await orders.findBy({ id: In([...ids]) })).map((order) => [order.id, order]));
         return ids.map((id) => found.get(id) ?? null);
-      },
+      }),
       { maxBatchSize: MAX_BATCH_SIZE },
     ),
     itemsByOrderId: createChildrenLoader(items, { parentProperty: 'orderId', maxBatchSize: MAX_BATCH_SIZE }),

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import { type DataSource, In } from 'typeorm';
 import { createPageLoader, type PageKey } from '../../shared';
+import { tracedBatch } from '../../shared/telemetry';
 import { Category } from './entities/Category';
 import { Product } from './entities/Product';
 
@@ -25,9 +26,20 @@ export function createLoaders(dataSource: DataSource): ProductLoaders {
   const categories = dataSource.getRepository(Category);
   const options = { maxBatchSize: MAX_BATCH_SIZE };
   return {
-    productById: new DataLoader(async (ids) => byKey(ids, await products.findBy({ id: In([...ids]) }), (p) => p.id), options),
-    productBySku: new DataLoader(async (skus) => byKey(skus, await products.findBy({ sku: In([...skus]) }), (p) => p.sku), options),
-    categoryById: new DataLoader(async (ids) => byKey(ids, await categories.findBy({ id: In([...ids]) }), (c) => c.id), options),
+    productById: new DataLoader(
+      tracedBatch('Product.id', async (ids: readonly number[]) => byKey(ids, await products.findBy({ id: In([...ids]) }), (p) => p.id)),
+      options,
+    ),
+    productBySku: new DataLoader(
+      tracedBatch('Product.sku', async (skus: readonly string[]) =>
+        byKey(skus, await products.findBy({ sku: In([...skus]) }), (p) => p.sku),
+      ),
+      options,
+    ),
+    categoryById: new DataLoader(
+      tracedBatch('Category.id', async (ids: readonly number[]) => byKey(ids, await categories.findBy({ id: In([...ids]) }), (c) => c.id)),
+      options,
+    ),
     productsByCategory: createPageLoader(products, { parentProperty: 'categoryId', order: 'ASC', maxBatchSize: MAX_BATCH_SIZE }),
   };
 }

@@ -1,3 +1,4 @@
+import '../../shared/telemetry/register';
 import 'reflect-metadata';
 import { runSubgraph } from '../../shared';
 import { productDatabase } from './database';

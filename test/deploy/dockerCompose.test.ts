@@ -13,6 +13,7 @@ import { parse } from 'yaml';
 import { readRouterConfig, subgraphSecretFor } from '../../router/RouterConfig';
 import { readSubgraphConfig } from '../../shared';
 import { DATABASE_NAMES, DEFAULT_PORTS, DEFAULT_SUPERGRAPH_PATH, SUBGRAPH_NAMES, type SubgraphName } from '../../shared/defaults';
+import { readTelemetrySettings } from '../../shared/telemetry/config';
 import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
 import { readProductConfig } from '../../subgraphs/product/ProductConfig';
 
@@ -247,8 +248,9 @@ describe('docker-compose.yml', () => {
     expect(dependencyCondition('router', subgraph)).toBe('service_healthy');
   });
 
-  test('every service has a healthcheck', () => {
+  test('every service has a healthcheck (but the collector, whose distroless image has nothing to run one with)', () => {
     const unchecked = Object.entries(compose.services ?? {})
+      .filter(([name]) => name !== 'otel-collector')
       .filter(([, definition]) => {
         const test = definition.healthcheck?.test;
         const disabled = definition.healthcheck?.disable === true || (Array.isArray(test) && test[0] === 'NONE');
@@ -307,6 +309,52 @@ describe('docker-compose.yml', () => {
       expect(sql).toMatch(new RegExp(`CREATE\\s+DATABASE\\s+(IF\\s+NOT\\s+EXISTS\\s+)?\`?${database}\`?[\\s;]`, 'i'));
       expect(sql).toMatch(new RegExp(`GRANT\\s+ALL(\\s+PRIVILEGES)?\\s+ON\\s+\`?${database}\`?\\.\\*\\s+TO\\s+'${user}'@'%'`, 'i'));
     }
+  });
+
+  describe('observability: collector, Jaeger, Prometheus', () => {
+    const collector = parse(readFileSync(resolve(repoRoot, 'docker/otel-collector/config.yaml'), 'utf8')) as any;
+    const prometheus = parse(readFileSync(resolve(repoRoot, 'docker/prometheus/prometheus.yml'), 'utf8')) as any;
+    const mounted = (name: string, target: string) =>
+      (service(name).volumes ?? []).some((volume) => typeof volume === 'string' && volume.split(':')[1] === target);
+
+    test.each(appServices)('%s exports traces to the collector’s OTLP/HTTP receiver, and its telemetry settings accept that', (name) => {
+      const environment = environmentOf(name);
+      const endpoint = new URL(environment.OTEL_EXPORTER_OTLP_ENDPOINT);
+      const receiver = collector.receivers.otlp.protocols.http.endpoint as string;
+      expect({ host: endpoint.hostname, port: endpoint.port }).toEqual({ host: 'otel-collector', port: receiver.split(':')[1] });
+      expect(readTelemetrySettings(environment, name)).toMatchObject({ enabled: true, serviceName: name });
+      expect(environment.OTEL_TRACES_SAMPLER).toBe('parentbased_traceidratio');
+      const ratio = Number(environment.OTEL_TRACES_SAMPLER_ARG);
+      expect(ratio).toBeGreaterThan(0);
+      expect(ratio).toBeLessThanOrEqual(1);
+    });
+
+    test('the collector runs its config, receives OTLP and exports its traces pipeline to Jaeger’s OTLP port', () => {
+      expect(mounted('otel-collector', '/etc/otelcol-contrib/config.yaml')).toBe(true);
+      const pipeline = collector.service.pipelines.traces;
+      expect(pipeline.receivers).toEqual(['otlp']);
+      for (const exporter of pipeline.exporters) {
+        const target = new URL(`http://${collector.exporters[exporter].endpoint}`);
+        expect(target.hostname).toBe('jaeger');
+        expect(containerPorts('jaeger')).toContain(Number(target.port));
+      }
+      for (const processor of pipeline.processors) expect(collector.processors).toHaveProperty(processor);
+      expect(environmentOf('jaeger').COLLECTOR_OTLP_ENABLED).toBe('true');
+      expect(portMappings('jaeger')).toEqual(expect.arrayContaining([{ host: 16686, container: 16686 }]));
+    });
+
+    test('Prometheus scrapes /metrics of the router on its admin port and of each subgraph on its own port', () => {
+      expect(mounted('prometheus', '/etc/prometheus/prometheus.yml')).toBe(true);
+      const targets = (prometheus.scrape_configs as any[]).flatMap((job) =>
+        job.static_configs.flatMap((config: any) => config.targets.map((target: string) => `${target}${job.metrics_path ?? '/metrics'}`)),
+      );
+      expect(targets.sort()).toEqual(
+        [
+          `router:${DEFAULT_PORTS.routerAdmin}/metrics`,
+          ...SUBGRAPH_NAMES.map((subgraph) => `${subgraph}:${DEFAULT_PORTS[subgraph]}/metrics`),
+        ].sort(),
+      );
+    });
   });
 
   const dockerCompose = findOnPath('docker-compose');

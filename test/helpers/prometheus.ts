@@ -34,8 +34,10 @@ export function parsePrometheus(text: string): Sample[] {
       }
       if (consumed !== match[3].length) throw new Error(`malformed labels: ${line}`);
     }
-    const value = match[4] === '+Inf' ? Number.POSITIVE_INFINITY : match[4] === '-Inf' ? Number.NEGATIVE_INFINITY : Number(match[4]);
-    if (Number.isNaN(value) && match[4] !== 'NaN') throw new Error(`not a number: ${line}`);
+    // Prometheus reads floats as Go does: NaN and ±Inf in any case (prom-client writes `Nan`).
+    const raw = match[4].toLowerCase();
+    const value = raw === '+inf' || raw === 'inf' ? Number.POSITIVE_INFINITY : raw === '-inf' ? Number.NEGATIVE_INFINITY : Number(raw);
+    if (Number.isNaN(value) && raw !== 'nan') throw new Error(`not a number: ${line}`);
     const family = match[1].replace(/_(bucket|sum|count|total|created)$/, '');
     if (!types.has(match[1]) && !types.has(family)) throw new Error(`sample without a TYPE: ${line}`);
     samples.push({ name: match[1], labels, value });

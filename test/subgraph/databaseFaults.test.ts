@@ -1,5 +1,12 @@
 import net from 'node:net';
-import { developmentSubgraphSecret, openDataSource, ROUTER_CREDENTIAL_HEADER, type SubgraphServer } from '../../shared';
+import { QueryFailedError } from 'typeorm';
+import {
+  developmentSubgraphSecret,
+  isDatabaseUnavailable,
+  openDataSource,
+  ROUTER_CREDENTIAL_HEADER,
+  type SubgraphServer,
+} from '../../shared';
 import { createAccountSubgraph } from '../../subgraphs/account/server';
 import { insertUsers } from '../helpers/fixtures';
 import { silentLogger, testSubgraphConfig } from '../helpers/subgraphHarness';
@@ -51,6 +58,19 @@ async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<
   }
   return false;
 }
+
+describe('database errors that mean the server is unreachable', () => {
+  it('reads connection failures as unavailable (SERVICE_UNAVAILABLE), and nothing else', () => {
+    for (const code of ['ECONNREFUSED', 'PROTOCOL_CONNECTION_LOST', 'ETIMEDOUT', 'ER_SERVER_SHUTDOWN']) {
+      expect(isDatabaseUnavailable(new QueryFailedError('SELECT 1', [], Object.assign(new Error(code), { code })))).toBe(true);
+    }
+    expect(isDatabaseUnavailable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' }))).toBe(true);
+    for (const code of ['ER_DUP_ENTRY', 'ER_PARSE_ERROR', 'SQLITE_CONSTRAINT_UNIQUE']) {
+      expect(isDatabaseUnavailable(new QueryFailedError('INSERT', [], Object.assign(new Error(code), { code })))).toBe(false);
+    }
+    expect(isDatabaseUnavailable(new Error('something else'))).toBe(false);
+  });
+});
 
 describe(`a subgraph when its database goes away and comes back (${testDatabaseKind})`, () => {
   // SQLite is a file in the process: it cannot go away. This runs in the MySQL pass of the suite (CI runs both).

@@ -91,7 +91,13 @@ describe('request deadlines in a subgraph', () => {
   const fakeExchange = (headers: Record<string, string>) => {
     const listeners: (() => void)[] = [];
     const res = { writableFinished: false, once: (_event: string, listener: () => void) => listeners.push(listener) };
-    return { req: { headers } as never, res: res as never, hangUp: () => listeners.forEach((listener) => listener()) };
+    return {
+      req: { headers } as never,
+      res: res as never,
+      hangUp: () => {
+        for (const listener of listeners) listener();
+      },
+    };
   };
 
   it('reads the time left only when it is a positive whole number', () => {
