@@ -19,6 +19,7 @@ import {
 } from '../shared';
 import type { AuthConfig } from './auth/authenticate';
 import { type DemandControlConfig, readDemandControlConfig } from './demand/DemandControlConfig';
+import type { TrustedDocumentsMode } from './persisted/TrustedDocuments';
 import { readUsageDatabaseConfig } from './usage/UsageStore';
 
 /** Everything the router reads from its environment, parsed once at start-up. */
@@ -83,6 +84,11 @@ export interface RouterConfig {
   maxEventLoopLagMs: number;
   /** Slow-client bounds and shutdown timing (`HTTP_*_TIMEOUT_MS`, `SHUTDOWN_*`). */
   limits: ServerLimits;
+  /**
+   * Trusted documents (`PERSISTED_QUERIES`: off, allow, enforce; default allow): the lists client builds ship,
+   * one JSON manifest per client name and version in `PERSISTED_QUERIES_DIR` (default `persisted-queries/`).
+   */
+  trustedDocuments: { mode: TrustedDocumentsMode; dir: string };
   /** How bearer tokens are verified (`JWT_*`). */
   auth: AuthConfig;
   /**
@@ -220,6 +226,10 @@ export function readRouterConfig(env: Env): RouterConfig {
     },
     maxEventLoopLagMs: readInteger(env, 'ROUTER_MAX_EVENT_LOOP_LAG_MS', 500, { min: 0, max: 60_000 }),
     limits: readServerLimits(env),
+    trustedDocuments: {
+      mode: readEnum(env, 'PERSISTED_QUERIES', ['off', 'allow', 'enforce'] as const, 'allow'),
+      dir: path.resolve(readString(env, 'PERSISTED_QUERIES_DIR', projectPath('persisted-queries'))),
+    },
     auth: readAuthConfig(env, production),
     subgraphSecrets,
     demand: readDemandControlConfig(env),

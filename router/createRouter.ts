@@ -1,7 +1,7 @@
 import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import {
@@ -28,6 +28,7 @@ import { countTokens } from './demand/countTokens';
 import { DemandCode, type DemandContext, type DemandCounters, demandControlPlugin, refusal } from './demand/demandControlPlugin';
 import { CostEstimator } from './demand/estimateCost';
 import { ThrottleMemory } from './demand/ThrottleMemory';
+import { TrustedDocuments } from './persisted/TrustedDocuments';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import { CircuitBreaker } from './resilience/CircuitBreaker';
 import { LoadShedder } from './resilience/LoadShedder';
@@ -90,6 +91,25 @@ const PRODUCTION_LANDING_PAGE = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>GraphQL API</title></head>
 <body><h1>GraphQL API</h1><p>Send GraphQL operations to this URL with POST and <code>content-type: application/json</code>.</p></body></html>
 `;
+
+/**
+ * A response built for a signed-in caller is never shared: its cache scope is PRIVATE whatever the subgraphs'
+ * hints say (a CDN keeps only public responses), and responses vary by Authorization.
+ */
+function privateWhenSignedIn(): ApolloServerPlugin<RouterContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(context) {
+          if (context.contextValue.caller.userId) context.overallCachePolicy.restrict({ scope: 'PRIVATE' });
+        },
+        async willSendResponse(context) {
+          context.response.http.headers.set('vary', 'origin, authorization');
+        },
+      };
+    },
+  };
+}
 
 const CIRCUIT_STATES: Record<string, number> = { closed: 0, 'half-open': 1, open: 2 };
 
@@ -288,6 +308,8 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       version: loaded.version,
     };
   });
+  const trustedDocuments = TrustedDocuments.load(config.trustedDocuments.mode, config.trustedDocuments.dir);
+  if (trustedDocuments.mode !== 'off') logger.info({ mode: trustedDocuments.mode, lists: trustedDocuments.clients }, 'trusted documents');
   const apollo = new ApolloServer<RouterContext>({
     gateway: new AuthorizingGateway(gateway, (gatewaySdl) => source.versionOfGatewaySdl(gatewaySdl)?.prepared),
     logger,
@@ -297,7 +319,10 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     includeStacktraceInErrorResponses: !config.production,
     // No "Did you mean …?" in production: suggestions map the schema for anyone probing it.
     hideSchemaDetailsFromClientErrors: config.production,
+    // Automatic persisted queries would let any client register any document: off when only trusted ones may run.
+    ...(trustedDocuments.mode === 'enforce' ? { persistedQueries: false as const } : {}),
     plugins: [
+      privateWhenSignedIn(),
       // Production: no Sandbox and no scripts from a CDN; the router serves PRODUCTION_LANDING_PAGE itself.
       config.production
         ? ApolloServerPluginLandingPageDisabled()
@@ -378,6 +403,11 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
               }
             },
             batching: demand.batching,
+            resolveDocument: (operation, headers) =>
+              trustedDocuments.resolve(operation, {
+                name: headers.get('apollographql-client-name'),
+                version: headers.get('apollographql-client-version'),
+              }),
             inspect: (operation) => {
               const left = throttled.secondsLeft(
                 clientKey,

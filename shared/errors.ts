@@ -31,6 +31,10 @@ export enum ErrorCode {
    * its stock was given back. Place the order again with a new key.
    */
   CHECKOUT_EXPIRED = 'CHECKOUT_EXPIRED',
+  /** A persisted-query id the server does not know (or, with trusted documents enforced, not in this client's list). Send the full document (APQ), or update the client. */
+  PERSISTED_QUERY_NOT_FOUND = 'PERSISTED_QUERY_NOT_FOUND',
+  /** Trusted documents are enforced: only the operations of the client's own list run. Ship the operation in the client's list. */
+  PERSISTED_QUERY_REQUIRED = 'PERSISTED_QUERY_REQUIRED',
   /** No valid credentials: the operation needs a signed-in user, or the token was refused (HTTP 401). Sign in (again). */
   UNAUTHENTICATED = 'UNAUTHENTICATED',
   /** Signed in, but without the rights (scope, ownership) this field needs. Do not retry as is. */

@@ -53,10 +53,10 @@ export {
 } from './identity';
 export { hasBearerToken } from './internalAuth';
 export type { Logger } from './logger';
+export { createLogger } from './logger';
 export { onBatch, recordBatch } from './metrics/batches';
 export type { Outcome } from './metrics/Metrics';
 export { BoundedLabel, Metrics, requestMetricsPlugin } from './metrics/Metrics';
-export { createLogger } from './logger';
 export type { Money } from './money';
 export { minorDigitsOf, money } from './money';
 export type { Connection, PageRequest } from './pagination';
@@ -70,3 +70,4 @@ export { enforceAuthorization } from './subgraph/enforceAuthorization';
 export { runSubgraph } from './subgraph/runSubgraph';
 export type { SubgraphConfig } from './subgraph/SubgraphConfig';
 export { DEVELOPMENT_INTERNAL_API_TOKEN, readInternalApiToken, readSecret, readSubgraphConfig } from './subgraph/SubgraphConfig';
+export { shutdownTelemetry, tracedBatch } from './telemetry';

@@ -20,6 +20,12 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * returned HttpError is sent as it is (an early 429 for an operation its client was just refused).
    */
   inspect?: (operation: RawOperation) => GraphQLError | HttpError | null;
+  /**
+   * Resolves persisted documents before anything else looks at the operation: `{ query }` replaces the
+   * operation's document (and its `persistedQuery` extension is taken off), a GraphQLError refuses it, null
+   * leaves it as it is.
+   */
+  resolveDocument?: (operation: { query?: unknown; extensions?: unknown }, headers: HeaderMap) => { query: string } | GraphQLError | null;
 }
 
 /**
@@ -47,6 +53,7 @@ export const REQUEST_ERROR_CODES = new Set([
   'OPERATION_RESOLUTION_FAILURE',
   'PERSISTED_QUERY_NOT_FOUND',
   'PERSISTED_QUERY_NOT_SUPPORTED',
+  'PERSISTED_QUERY_REQUIRED',
 ]);
 
 /**
@@ -76,14 +83,47 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       );
     }
   }
+  let search = url.search;
+  if (options.resolveDocument) {
+    if (req.method === 'POST') {
+      for (const operation of Array.isArray(body) ? body : [body]) {
+        if (!operation || typeof operation !== 'object') continue;
+        const resolved = options.resolveDocument(operation as { query?: unknown; extensions?: unknown }, headers);
+        if (resolved instanceof Error) return sendRequestError(res, headers.get('accept'), resolved);
+        if (resolved) replaceDocument(operation as Record<string, unknown>, resolved.query);
+      }
+    } else {
+      const params = new URLSearchParams(url.search);
+      let extensions: unknown;
+      try {
+        extensions = params.has('extensions') ? JSON.parse(params.get('extensions') ?? '') : undefined;
+      } catch {
+        throw new HttpError(400, ErrorCode.BAD_REQUEST, 'The extensions parameter is not valid JSON.');
+      }
+      const operation: Record<string, unknown> = { query: params.get('query') ?? undefined, extensions };
+      const resolved = options.resolveDocument(operation, headers);
+      if (resolved instanceof Error) return sendRequestError(res, headers.get('accept'), resolved);
+      if (resolved) {
+        replaceDocument(operation, resolved.query);
+        params.set('query', resolved.query);
+        if (operation.extensions === undefined) params.delete('extensions');
+        else params.set('extensions', JSON.stringify(operation.extensions));
+        search = `?${params}`;
+      }
+    }
+  }
   if (options.inspect) {
-    const search = url.searchParams;
+    const searchParams = new URLSearchParams(search);
     const operations = Array.isArray(body)
       ? body
       : [
           req.method === 'POST'
             ? body
-            : { query: search.get('query'), operationName: search.get('operationName'), variables: search.get('variables') },
+            : {
+                query: searchParams.get('query'),
+                operationName: searchParams.get('operationName'),
+                variables: searchParams.get('variables'),
+              },
         ];
     for (const operation of operations) {
       const { query, operationName, variables } = (operation ?? {}) as Partial<RawOperation>;
@@ -96,10 +136,21 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
     }
   }
   const response = await options.server.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
     context: () => options.context(req),
   });
   await writeResponse(res, response);
+}
+
+/** Puts a persisted document in place of its id: the `persistedQuery` extension goes, the rest stays. */
+function replaceDocument(operation: Record<string, unknown>, query: string): void {
+  operation.query = query;
+  const extensions = operation.extensions as Record<string, unknown> | undefined;
+  if (extensions && typeof extensions === 'object') {
+    const { persistedQuery: _persisted, ...rest } = extensions;
+    if (Object.keys(rest).length > 0) operation.extensions = rest;
+    else delete operation.extensions;
+  }
 }
 
 /**

@@ -13,7 +13,7 @@ const OPTIONAL_FIELDS = [
   { subgraph: 'account', line: '  createdAt: DateTime!', query: '{ user(id: "1") { createdAt } }' },
   { subgraph: 'product', line: '  description: String!', query: '{ product(id: "1") { description } }' },
   { subgraph: 'product', line: '  slug: String!', query: '{ categories { slug } }' },
-  { subgraph: 'product', line: '  inStock: Boolean!', query: '{ product(id: "1") { inStock } }' },
+  { subgraph: 'product', line: '  inStock: Boolean! @cacheControl(maxAge: 10)', query: '{ product(id: "1") { inStock } }' },
 ];
 
 /** The supergraph with only the optional fields in `present` (the subgraphs themselves serve them all). */
@@ -23,7 +23,7 @@ function supergraphWith(present: Set<number>): string {
     OPTIONAL_FIELDS.forEach((field, index) => {
       if (field.subgraph === source.name && !present.has(index)) {
         // Drop the field and the description line right above it.
-        sdl = sdl.replace(new RegExp(`\\n  "[^"\\n]*"\\n${field.line.replace(/[!]/g, '\\!')}\\n`), '\n');
+        sdl = sdl.replace(new RegExp(`\\n  "[^"\\n]*"\\n${field.line.replace(/[!()\\[\]{}.*+?^$|]/g, '\\$&')}\\n`), '\n');
       }
     });
     return { ...source, sdl };
