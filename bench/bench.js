@@ -351,6 +351,13 @@ async function startRouter(router, urlOf, label, options, floorPlanFile) {
       ORDER_URL: urlOf('order'),
       // A client budget would refuse a load generator within a second (it is one client): off, as for any benchmark.
       BUDGET_MODE: 'off',
+      // BENCH_OURS_ENV="ROUTER_DEDUPLICATE_QUERIES=false …": settings to compare (before/after an optimization).
+      ...Object.fromEntries(
+        (process.env.BENCH_OURS_ENV ?? '')
+          .split(/\s+/)
+          .filter(Boolean)
+          .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+      ),
     });
     // BENCH_OURS_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, go to node before the script (profiling).
     const nodeArgs = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean);

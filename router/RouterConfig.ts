@@ -82,6 +82,11 @@ export interface RouterConfig {
    * 503 OVERLOADED with `Retry-After` instead of queueing (`ROUTER_MAX_EVENT_LOOP_LAG_MS`, default 500; 0 = off).
    */
   maxEventLoopLagMs: number;
+  /**
+   * Share one subgraph call between identical queries in flight at once for the same caller
+   * (`ROUTER_DEDUPLICATE_QUERIES`, default true). Mutations are never shared.
+   */
+  deduplicateQueries: boolean;
   /** Slow-client bounds and shutdown timing (`HTTP_*_TIMEOUT_MS`, `SHUTDOWN_*`). */
   limits: ServerLimits;
   /**
@@ -226,6 +231,7 @@ export function readRouterConfig(env: Env): RouterConfig {
     },
     maxEventLoopLagMs: readInteger(env, 'ROUTER_MAX_EVENT_LOOP_LAG_MS', 500, { min: 0, max: 60_000 }),
     limits: readServerLimits(env),
+    deduplicateQueries: readBoolean(env, 'ROUTER_DEDUPLICATE_QUERIES', true),
     trustedDocuments: {
       mode: readEnum(env, 'PERSISTED_QUERIES', ['off', 'allow', 'enforce'] as const, 'allow'),
       dir: path.resolve(readString(env, 'PERSISTED_QUERIES_DIR', projectPath('persisted-queries'))),

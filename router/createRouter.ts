@@ -18,6 +18,8 @@ import {
   type RequestHandler,
   requestMetricsPlugin,
   sendJson,
+  USER_ID_HEADER,
+  USER_SCOPES_HEADER,
 } from '../shared';
 import { AuthorizingGateway } from './AuthorizingGateway';
 import { AuthenticationFailed, createAuthenticator } from './auth/authenticate';
@@ -35,7 +37,7 @@ import { LoadShedder } from './resilience/LoadShedder';
 import { RetryBudget } from './resilience/RetryBudget';
 import { type SubgraphCallStats, SubgraphDataSource } from './SubgraphDataSource';
 import { SupergraphSource } from './SupergraphSource';
-import { createSubgraphFetcher } from './subgraphFetcher';
+import { createSubgraphFetcher, deduplicatingQueries } from './subgraphFetcher';
 import { UsageRecorder } from './usage/UsageRecorder';
 import { UsageStore } from './usage/UsageStore';
 
@@ -258,7 +260,12 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
         retryBudgets.set(name, retryBudget);
       }
       const source = new SubgraphDataSource(
-        { url: override ?? url, fetcher: countRequests(withTimeout(timeoutMs)) },
+        {
+          url: override ?? url,
+          fetcher: config.deduplicateQueries
+            ? deduplicatingQueries(countRequests(withTimeout(timeoutMs)), [USER_ID_HEADER, USER_SCOPES_HEADER])
+            : countRequests(withTimeout(timeoutMs)),
+        },
         credentials.get(name) ?? subgraphSecretFor(config, name),
         name,
         {

@@ -141,3 +141,31 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): {
     };
   return { fetcher, withTimeout, close: () => agent.close() };
 }
+
+/** A subgraph query as the gateway sends it: `{"query":"query …` (mutations start with `mutation`, and are never shared). */
+const QUERY_BODY = /^\{"query":"(query\b|\{)/;
+
+/**
+ * Shares one subgraph call between identical queries in flight at the same time: same subgraph URL, same
+ * document and variables, and the same caller identity (`x-user-id`, `x-user-scopes`), so one caller's answer
+ * never reaches another. Each waiter gets its own copy of the raw body to parse. Mutations always go out on
+ * their own. The share ends when the call settles: nothing is cached.
+ */
+export function deduplicatingQueries(fetcher: Fetcher, identityHeaders: readonly string[]): Fetcher & { shared: () => number } {
+  const inFlight = new Map<string, Promise<FetcherResponse>>();
+  let shared = 0;
+  const deduplicating = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
+    const body = typeof init.body === 'string' ? init.body : null;
+    if (!body || (init.method ?? 'GET') !== 'POST' || !QUERY_BODY.test(body)) return fetcher(url, init);
+    const key = `${url}\n${identityHeaders.map((name) => headerOf(init.headers, name) ?? '').join('\n')}\n${body}`;
+    const existing = inFlight.get(key);
+    if (existing) {
+      shared += 1;
+      return (await existing).clone();
+    }
+    const call = fetcher(url, init).finally(() => inFlight.delete(key));
+    inFlight.set(key, call);
+    return (await call).clone();
+  };
+  return Object.assign(deduplicating, { shared: () => shared });
+}
