@@ -16,8 +16,7 @@ import { setTelemetryShutdown, telemetryStarted } from './state';
 /** Probes and scrapers: no trace of their own. */
 const UNTRACED_PATHS = /^\/(health|metrics)(\/|\?|$)/;
 
-export function instrumentationsFor(serviceName: string): Instrumentation[] {
-  const router = serviceName === 'router';
+export function instrumentationsFor(_serviceName: string): Instrumentation[] {
   return [
     new HttpInstrumentation({
       ignoreIncomingRequestHook: (request: IncomingMessage) => UNTRACED_PATHS.test(request.url ?? ''),
@@ -29,11 +28,12 @@ export function instrumentationsFor(serviceName: string): Instrumentation[] {
       // Values in the document are masked (`allowValues` stays false); list items share one span.
       mergeItems: true,
       ignoreTrivialResolveSpans: true,
-      // Apollo Server wraps every resolver, so none looks trivial: resolver spans stop at the root fields and
-      // their children (deeper fields, and the loaders they call, belong to those). The router resolves
-      // nothing itself (the gateway executes its plan): only its parse and validate spans.
+      // No resolver spans: Apollo Server wraps every resolver, so the instrumentation would wrap and depth-check
+      // every field of every response (measured: 10 % sampling cost 17 % of throughput with them). A trace keeps
+      // the parse, validate and execute spans, and under them the DataLoader batch and SQL spans, which say which
+      // part of a request waited on what.
       depth: 2,
-      ignoreResolveSpans: router,
+      ignoreResolveSpans: true,
     }),
     new MySQL2Instrumentation({ maskStatement: true, maskStatementHook: (sql) => maskSqlLiterals(sql) }),
     new TypeormSqliteInstrumentation(),

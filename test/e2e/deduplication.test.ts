@@ -36,7 +36,7 @@ describe('in-flight deduplication of identical subgraph queries', () => {
     });
     open.push({ router, proxies: [account, product, order] });
     const ask = async (query: string, userId?: string, variables?: Record<string, unknown>) => {
-      const authorization = userId ? { authorization: `Bearer ${await stack.token(userId)}` } : {};
+      const authorization: Record<string, string> = userId ? { authorization: `Bearer ${await stack.token(userId)}` } : {};
       const response = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...authorization },
