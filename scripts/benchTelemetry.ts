@@ -22,6 +22,7 @@ import { Pool } from 'undici';
 import { signDevelopmentToken } from '../router/auth/developmentToken';
 import { readRouterConfig } from '../router/RouterConfig';
 import { projectPath, readDatabaseConfig, SUBGRAPH_NAMES } from '../shared';
+import { freePorts } from './lib/net';
 import { type SeedTargets, seed } from './seedData';
 
 const args = process.argv.slice(2);
@@ -40,22 +41,6 @@ const QUERY =
 interface Mode {
   name: string;
   env: Record<string, string>;
-}
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve) => {
-          const server = net.createServer();
-          server.listen(0, () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
 }
 
 /** An OTLP/HTTP endpoint that accepts and discards: counts requests and bytes. */

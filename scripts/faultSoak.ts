@@ -26,6 +26,7 @@ import {
   type SubgraphName,
 } from '../shared';
 import { reservationKeyOf } from '../subgraphs/order/placeOrder';
+import { startCuttableRelay } from './lib/net';
 import { seed } from './seedData';
 
 interface Options {
@@ -68,42 +69,6 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** A TCP relay to the database whose connections can be cut (and refused) for a while. */
-async function startRelay(host: string, port: number) {
-  const sockets = new Set<net.Socket>();
-  let down = false;
-  const server = net.createServer((client) => {
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(port, host);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    cut() {
-      down = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    restore() {
-      down = false;
-    },
-    close() {
-      for (const socket of sockets) socket.destroy();
-      server.close();
-    },
-  };
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
@@ -141,7 +106,7 @@ async function main(): Promise<void> {
   };
   const relay = options.embedded
     ? null
-    : await startRelay(
+    : await startCuttableRelay(
         parseMysqlUrl(options.mysqlUrl, 'DATABASE_URL', 'x').host,
         parseMysqlUrl(options.mysqlUrl, 'DATABASE_URL', 'x').port,
       );
@@ -328,7 +293,7 @@ async function main(): Promise<void> {
   const [{ n: heldReservations }] = await productDb.query("SELECT COUNT(*) AS n FROM stock_reservation WHERE status = 'reserved'");
 
   for (const child of processes.values()) child.kill('SIGTERM');
-  relay?.close();
+  void relay?.close();
   await productDb.destroy();
   await orderDb.destroy();
   fs.rmSync(dataDir, { recursive: true, force: true });

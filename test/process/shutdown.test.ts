@@ -1,28 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePorts } from '../../scripts/lib/net';
 import { projectPath } from '../../shared';
 import { type FaultyProxy, startFaultyProxy } from '../helpers/faultyProxy';
 import { insertCategory, insertProducts } from '../helpers/fixtures';
 import { type Stack, startStack } from '../helpers/stack';
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve) => {
-          const server = net.createServer();
-          server.listen(0, () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
 
 /**
  * The router as a real process, stopped with SIGTERM while clients keep it busy: readiness must fail first

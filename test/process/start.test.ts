@@ -5,25 +5,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { signDevelopmentToken } from '../../router/auth/developmentToken';
 import { readRouterConfig } from '../../router/RouterConfig';
+import { freePorts } from '../../scripts/lib/net';
 import { DATABASE_NAMES, parseMysqlUrl, projectPath } from '../../shared';
 import { dropMysqlDatabase } from '../helpers/testDatabase';
-
-/** Free TCP ports, found by letting the OS pick and closing again. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve) => {
-          const server = net.createServer();
-          server.listen(0, () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
 
 function acceptsConnections(port: number): Promise<boolean> {
   return new Promise((resolve) => {

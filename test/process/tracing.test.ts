@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { signDevelopmentToken } from '../../router/auth/developmentToken';
 import { readRouterConfig } from '../../router/RouterConfig';
+import { freePorts } from '../../scripts/lib/net';
 import { DATABASE_NAMES, parseMysqlUrl, projectPath, readDatabaseConfig, SUBGRAPH_NAMES } from '../../shared';
 import { dropMysqlDatabase } from '../helpers/testDatabase';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlpReceiver';
@@ -15,22 +15,6 @@ const SERVER = 2;
 const CLIENT = 3;
 /** A search term that reaches SQL as a bound value: it must never show up in a span. */
 const SEARCH = 'hoodie';
-
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<net.Server>((resolve) => {
-          const server = net.createServer();
-          server.listen(0, () => resolve(server));
-        }),
-    ),
-  );
-  const ports = servers.map((server) => (server.address() as net.AddressInfo).port);
-  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
-  return ports;
-}
 
 function newTraceparent(): { traceId: string; parentId: string; header: string } {
   const traceId = randomBytes(16).toString('hex');

@@ -1,5 +1,5 @@
-import net from 'node:net';
 import { QueryFailedError } from 'typeorm';
+import { startCuttableRelay } from '../../scripts/lib/net';
 import {
   developmentSubgraphSecret,
   isDatabaseUnavailable,
@@ -11,44 +11,6 @@ import { createAccountSubgraph } from '../../subgraphs/account/server';
 import { insertUsers } from '../helpers/fixtures';
 import { silentLogger, testSubgraphConfig } from '../helpers/subgraphHarness';
 import { dropMysqlDatabase, subgraphDatabases, testDatabaseConfig, testDatabaseKind } from '../helpers/testDatabase';
-
-/** A TCP relay to the database server whose connections the test can cut, and refuse, and let through again. */
-async function startCuttableRelay(host: string, port: number) {
-  const sockets = new Set<net.Socket>();
-  let down = false;
-  const server = net.createServer((client) => {
-    if (down) {
-      client.destroy();
-      return;
-    }
-    const upstream = net.connect(port, host);
-    for (const socket of [client, upstream]) {
-      sockets.add(socket);
-      socket.on('close', () => sockets.delete(socket));
-      socket.on('error', () => undefined);
-    }
-    client.pipe(upstream).pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    port: (server.address() as net.AddressInfo).port,
-    /** The database "goes away": every connection is cut and new ones are refused. */
-    cut() {
-      down = true;
-      for (const socket of sockets) socket.destroy();
-    },
-    restore() {
-      down = false;
-    },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
 
 async function until(check: () => Promise<boolean>, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
