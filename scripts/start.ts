@@ -21,7 +21,9 @@ const children: Child[] = [];
 let stopping = false;
 
 function startChild(name: string, script: string): Child {
-  const child = spawn(process.execPath, [projectPath('dist', script)], { env: process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Readable log lines on a terminal (LOG_FORMAT=json to see the JSON); JSON when the output goes to a file or a pipe.
+  const env = { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') };
+  const child = spawn(process.execPath, [projectPath('dist', script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
     readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
   }

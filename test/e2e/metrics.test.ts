@@ -80,6 +80,24 @@ describe('Prometheus metrics on every process', () => {
     expect(stack.statementCounts().product - statementsBefore).toBeGreaterThanOrEqual(3);
   });
 
+  it('observes DataLoader batch sizes in the subgraph that ran the batch', async () => {
+    const before = await scrape(subgraphMetrics('order'));
+    const { body } = await stack.graphql('{ user(id: "1") { orders(first: 10) { edges { node { items { quantity } } } } } }', { as: '1' });
+    expect(body.errors).toBeUndefined();
+    expect(body.data.user.orders.edges).toHaveLength(4);
+    const after = await scrape(subgraphMetrics('order'));
+    const batches = (samples: typeof after) => samples.filter((sample) => sample.name === 'dataloader_batch_size_count');
+    const grew = batches(after).filter((sample) => sample.value > sampleValue(before, sample.name, sample.labels));
+    expect(grew.length).toBeGreaterThanOrEqual(1);
+    // The items of the four orders came in one batch of four keys.
+    const items = grew.find((sample) => /OrderItem/.test(sample.labels.loader));
+    expect(items).toBeDefined();
+    const labels = items?.labels ?? {};
+    expect(sampleValue(after, 'dataloader_batch_size_sum', labels) - sampleValue(before, 'dataloader_batch_size_sum', labels)).toBe(4);
+    // Another subgraph's batches are not counted here.
+    expect(batches(after).every((sample) => !/^(User|Product|Address|Category)\./.test(sample.labels.loader))).toBe(true);
+  });
+
   it('counts errors by code: validation errors, refusals before GraphQL, and partial results', async () => {
     const before = await scrape(`${stack.adminUrl}/metrics`);
     await stack.graphql('{ product(id: "1") { nope } }');
