@@ -78,6 +78,8 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
       if (attempt > 0) this.stats.retries += 1;
       let code: SubgraphFailureCode | null;
       const started = performance.now();
+      // A call whose timeout the request's deadline shortened says nothing about the subgraph when it times out.
+      const cappedByDeadline = this.timeLeft(options) < this.policy.timeoutMs;
       try {
         const response = await super.process(options);
         this.policy.breaker.onSuccess();
@@ -85,10 +87,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
         return response;
       } catch (error) {
         code = subgraphFailureCode(error);
-        this.policy.observe?.(code ?? 'error', (performance.now() - started) / 1000);
         const serverError = (error as { extensions?: { response?: { status?: number } } }).extensions?.response?.status ?? 0;
-        if (code || serverError >= 500) this.policy.breaker.onFailure();
+        // The breaker first: nothing below may leave a half-open probe unanswered.
+        if (code === ErrorCode.SUBGRAPH_TIMEOUT && (cappedByDeadline || error instanceof DeadlinePassed)) this.policy.breaker.release();
+        else if (code || serverError >= 500) this.policy.breaker.onFailure();
         else this.policy.breaker.onSuccess();
+        this.policy.observe?.(code ?? 'error', (performance.now() - started) / 1000);
         if (!code) throw error;
         this.stats.failures[code] = (this.stats.failures[code] ?? 0) + 1;
       }

@@ -4,6 +4,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
+import { GraphQLError } from 'graphql';
 import {
   type Caller,
   closeServer,
@@ -410,11 +411,17 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
               }
             },
             batching: demand.batching,
-            resolveDocument: (operation, headers) =>
-              trustedDocuments.resolve(operation, {
+            resolveDocument: (operation, headers) => {
+              const resolved = trustedDocuments.resolve(operation, {
                 name: headers.get('apollographql-client-name'),
                 version: headers.get('apollographql-client-version'),
-              }),
+              });
+              if (resolved instanceof GraphQLError) {
+                const code = String(resolved.extensions.code);
+                metrics.recordRequest({ operation: null, headers: req.headers, outcome: 'refused', seconds: 0, codes: [code] });
+              }
+              return resolved;
+            },
             inspect: (operation) => {
               const left = throttled.secondsLeft(
                 clientKey,

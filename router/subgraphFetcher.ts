@@ -157,7 +157,11 @@ export function deduplicatingQueries(fetcher: Fetcher, identityHeaders: readonly
   const deduplicating = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
     const body = typeof init.body === 'string' ? init.body : null;
     if (!body || (init.method ?? 'GET') !== 'POST' || !QUERY_BODY.test(body)) return fetcher(url, init);
-    const key = `${url}\n${identityHeaders.map((name) => headerOf(init.headers, name) ?? '').join('\n')}\n${body}`;
+    // Callers share only with others whose time left is in the same second: a call carries its first caller's
+    // deadline (abort timer, x-request-time-left-ms), which must suit every waiter.
+    const timeLeft = Number(headerOf(init.headers, TIME_LEFT_HEADER));
+    const bucket = Number.isFinite(timeLeft) ? Math.ceil(timeLeft / 1000) : '';
+    const key = `${url}\n${bucket}\n${identityHeaders.map((name) => headerOf(init.headers, name) ?? '').join('\n')}\n${body}`;
     const existing = inFlight.get(key);
     if (existing) {
       shared += 1;

@@ -71,6 +71,11 @@ export class CircuitBreaker {
     this.record(false);
   }
 
+  /** Ends an acquired call without a verdict (it failed for reasons of the caller's, e.g. its own deadline). */
+  release(): void {
+    if (this.state === 'half-open') this.probing = false;
+  }
+
   onFailure(): void {
     if (this.state === 'half-open') {
       this.probing = false;

@@ -19,8 +19,13 @@ export class StatementCounter {
     return this;
   }
 
-  onStatement(listener: (sql: string) => void): void {
+  /** Adds a listener; returns the function that removes it. */
+  onStatement(listener: (sql: string) => void): () => void {
     this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index !== -1) this.listeners.splice(index, 1);
+    };
   }
 
   record(sql: string): void {

@@ -40,7 +40,7 @@ export function instrumentSubgraph(metrics: Metrics, dataSource: DataSource): ()
     },
   );
   const statements = metrics.counter('db_statements_total', 'SQL statements sent to the database.');
-  StatementCounter.of(dataSource)?.onStatement(() => statements.inc());
+  const stopCounting = StatementCounter.of(dataSource)?.onStatement(() => statements.inc());
   const entities = new Set(dataSource.entityMetadatas.map((metadata) => metadata.name));
   const batches = metrics.histogram(
     'dataloader_batch_size',
@@ -49,7 +49,11 @@ export function instrumentSubgraph(metrics: Metrics, dataSource: DataSource): ()
     [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
   );
   // Loader names start with their entity (`Order.userId`): count only this subgraph's own.
-  return onBatch((loader, size) => {
+  const stopBatches = onBatch((loader, size) => {
     if (entities.has(loader.split('.')[0])) batches.observe({ loader }, size);
   });
+  return () => {
+    stopCounting?.();
+    stopBatches();
+  };
 }

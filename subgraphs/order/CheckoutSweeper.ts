@@ -1,5 +1,5 @@
 import { type DataSource, LessThan } from 'typeorm';
-import type { Logger } from '../../shared';
+import { inTransaction, type Logger } from '../../shared';
 import { CheckoutIntent } from './entities/CheckoutIntent';
 import { moveIntent } from './placeOrder';
 import type { ProductApi } from './productApi';
@@ -95,8 +95,9 @@ export class CheckoutSweeper {
     });
     for (const intent of unconfirmed) {
       try {
-        await productApi.confirm(intent.reservationKey);
-        await moveIntent(dataSource.manager, intent.reservationKey, ['stored'], 'confirmed');
+        const key = intent.reservationKey;
+        await productApi.confirm(key);
+        await inTransaction(dataSource, (manager) => moveIntent(manager, key, ['stored'], 'confirmed'));
         result.confirmed += 1;
       } catch (error) {
         result.failed += 1;

@@ -119,11 +119,12 @@ export async function placeOrder(
   try {
     reserved = await productApi.reserve(reservationKey, input.items);
   } catch (error) {
-    if (error instanceof CheckoutRefused && error.code !== ErrorCode.IDEMPOTENCY_CONFLICT) {
-      // Refused as a whole: nothing was reserved, and the same key may be used again.
-      await dataSource.getRepository(CheckoutIntent).delete({ reservationKey, status: 'pending' });
+    if (error instanceof CheckoutRefused && error.code !== ErrorCode.IDEMPOTENCY_CONFLICT && !input.idempotencyKey) {
+      // Refused as a whole under a key of its own: nothing was reserved under it, and nobody else can use it.
+      await inTransaction(dataSource, (manager) => manager.delete(CheckoutIntent, { reservationKey, status: 'pending' }));
     }
-    // Otherwise (product down, timeout) the reservation may exist: the sweeper releases it if nobody finishes.
+    // Otherwise the reservation may exist (product down, a timeout, or a racing retry under the same idempotency key
+    // that reserved after this refusal): the intent stays pending, and the sweeper releases it if nobody finishes.
     throw error;
   }
   const priceOf = new Map(reserved.map((line) => [line.productId, line]));
@@ -202,21 +203,28 @@ function checkRetry(intent: CheckoutIntent, requestHash: string): void {
 async function openIntent(dataSource: DataSource, reservationKey: string, userId: number, requestHash: string): Promise<void> {
   const now = new Date();
   try {
-    await dataSource
-      .getRepository(CheckoutIntent)
-      .insert({ reservationKey, userId, requestHash, status: 'pending', createdAt: now, updatedAt: now });
+    // Through the transaction queue: on SQLite a lone statement would otherwise run inside another request's
+    // open transaction (one shared connection) and vanish with its rollback.
+    await inTransaction(dataSource, (manager) =>
+      manager.insert(CheckoutIntent, { reservationKey, userId, requestHash, status: 'pending', createdAt: now, updatedAt: now }),
+    );
   } catch (error) {
     if (!isDuplicateReservation(error)) throw error;
     checkRetry(await dataSource.getRepository(CheckoutIntent).findOneByOrFail({ reservationKey }), requestHash);
   }
 }
 
-/** Gives the stock back after a failed store; the sweeper retries if the product subgraph does not answer. */
-async function releaseAndAbandon(deps: { dataSource: DataSource; productApi: ProductApi; logger: Logger }, reservationKey: string) {
+/**
+ * Gives the stock back after a failed store, but only once this call has claimed the checkout (`pending →
+ * abandoning`): if a racing retry under the same key stored the order meanwhile, its stock must stay taken.
+ * The sweeper finishes the release if the product subgraph does not answer.
+ */
+export async function releaseAndAbandon(deps: { dataSource: DataSource; productApi: ProductApi; logger: Logger }, reservationKey: string) {
   try {
-    await moveIntent(deps.dataSource.manager, reservationKey, ['pending'], 'abandoning');
+    const claimed = await inTransaction(deps.dataSource, (manager) => moveIntent(manager, reservationKey, ['pending'], 'abandoning'));
+    if (!claimed) return;
     await deps.productApi.release(reservationKey);
-    await moveIntent(deps.dataSource.manager, reservationKey, ['abandoning'], 'abandoned');
+    await inTransaction(deps.dataSource, (manager) => moveIntent(manager, reservationKey, ['abandoning'], 'abandoned'));
   } catch (releaseError) {
     deps.logger.error({ err: releaseError, reservationKey }, 'could not release stock of an order that was not stored; the sweeper will');
   }
@@ -226,7 +234,7 @@ async function releaseAndAbandon(deps: { dataSource: DataSource; productApi: Pro
 async function confirm(deps: { dataSource: DataSource; productApi: ProductApi; logger: Logger }, reservationKey: string) {
   try {
     await deps.productApi.confirm(reservationKey);
-    await moveIntent(deps.dataSource.manager, reservationKey, ['stored'], 'confirmed');
+    await inTransaction(deps.dataSource, (manager) => moveIntent(manager, reservationKey, ['stored'], 'confirmed'));
   } catch (confirmError) {
     deps.logger.warn({ err: confirmError, reservationKey }, 'could not confirm a reservation; the sweeper will');
   }

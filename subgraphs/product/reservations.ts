@@ -149,7 +149,8 @@ export async function releaseStock(dataSource: DataSource, reservationKey: strin
     }
     if (reservation.status === 'released') return 'released';
     if (reservation.status === 'confirmed') throw new ReservationConflict(reservationKey, 'belongs to a stored order');
-    for (const line of reservation.lines) {
+    // In product id order, as reserveStock locks them: two transactions never wait on each other's rows.
+    for (const line of [...reservation.lines].sort((a, b) => a.productId - b.productId)) {
       await manager
         .createQueryBuilder()
         .update(Product)
@@ -165,7 +166,10 @@ export async function releaseStock(dataSource: DataSource, reservationKey: strin
 /** Marks a reservation as belonging to a stored order, so that nothing releases it. Idempotent. */
 export async function confirmReservation(dataSource: DataSource, reservationKey: string): Promise<'confirmed'> {
   const reservations = dataSource.getRepository(StockReservation);
-  const result = await reservations.update({ reservationKey, status: 'reserved' }, { status: 'confirmed', updatedAt: new Date() });
+  // Through the transaction queue (SQLite shares one connection with the transactions in flight).
+  const result = await inTransaction(dataSource, (manager) =>
+    manager.update(StockReservation, { reservationKey, status: 'reserved' }, { status: 'confirmed', updatedAt: new Date() }),
+  );
   if (result.affected === 1) return 'confirmed';
   const reservation = await reservations.findOneBy({ reservationKey });
   if (reservation?.status === 'confirmed') return 'confirmed';

@@ -1,7 +1,7 @@
 import { CheckoutIntent } from '../../subgraphs/order/entities/CheckoutIntent';
 import { Order } from '../../subgraphs/order/entities/Order';
 import { OrderItem } from '../../subgraphs/order/entities/OrderItem';
-import { hashItems, reservationKeyOf } from '../../subgraphs/order/placeOrder';
+import { hashItems, releaseAndAbandon, reservationKeyOf } from '../../subgraphs/order/placeOrder';
 import { createProductApi, type ProductApi } from '../../subgraphs/order/productApi';
 import { Product } from '../../subgraphs/product/entities/Product';
 import { StockReservation } from '../../subgraphs/product/entities/StockReservation';
@@ -95,6 +95,37 @@ describe('checkout crash repair', () => {
     // The client's retry gets that order.
     const retry = await stack.graphql(PLACE_ORDER, { as: '7', variables: { input: { items: ITEMS, idempotencyKey: 'stored-1' } } });
     expect(retry.body.data.placeOrder.id).toBe(String(order.id));
+  });
+
+  it('never gives back the stock of an order that a racing retry under the same key stored', async () => {
+    const key = reservationKeyOf(7, 'raced-1');
+    await writeIntent(key, 'stored', new Date());
+    await productApi.reserve(key, ITEMS);
+    // The losing attempt's store failed (its deadline passed): its clean-up must see the checkout is not its own.
+    await releaseAndAbandon({ dataSource: stack.databases.order.dataSource, productApi, logger: silentLogger }, key);
+    expect((await intent(key)).status).toBe('stored');
+    expect((await reservation(key))?.status).toBe('reserved');
+    expect(await stock()).toBe(7);
+  });
+
+  it('keeps a refused checkout under an idempotency key pending (a racing retry may still reserve), and the sweeper closes it', async () => {
+    const refused = await stack.graphql(PLACE_ORDER, {
+      as: '7',
+      variables: { input: { items: [{ productId: '1', quantity: 11 }], idempotencyKey: 'short-key-1' } },
+    });
+    expect(refused.body.errors?.[0].extensions?.code).toBe('INSUFFICIENT_STOCK');
+    const key = reservationKeyOf(7, 'short-key-1');
+    expect((await intent(key)).status).toBe('pending');
+    expect(await stack.subgraphs.order.sweeper.sweepOnce(new Date(Date.now() + 120_000))).toEqual({
+      abandoned: 1,
+      confirmed: 0,
+      failed: 0,
+    });
+    expect(await stock()).toBe(10);
+    // Without an idempotency key nobody else can use the key: nothing is left behind.
+    const before = await stack.databases.order.dataSource.getRepository(CheckoutIntent).count();
+    await stack.graphql(PLACE_ORDER, { as: '7', variables: { input: { items: [{ productId: '1', quantity: 11 }] } } });
+    expect(await stack.databases.order.dataSource.getRepository(CheckoutIntent).count()).toBe(before);
   });
 
   it('leaves young checkouts alone: they may still be running', async () => {

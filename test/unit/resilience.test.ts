@@ -61,6 +61,20 @@ describe('CircuitBreaker', () => {
   });
 });
 
+describe('CircuitBreaker probes ended without a verdict', () => {
+  it('frees the half-open probe when a call fails for its caller’s own reasons (its deadline), without opening or closing', () => {
+    let now = 0;
+    const circuit = new CircuitBreaker('order', { failureThreshold: 1, failureRatio: 0.5, windowMs: 1_000, cooldownMs: 100 }, () => now);
+    circuit.onFailure();
+    now = 100;
+    expect(circuit.tryAcquire()).toBe(true);
+    expect(circuit.tryAcquire()).toBe(false);
+    circuit.release();
+    expect(circuit.current).toBe('half-open');
+    expect(circuit.tryAcquire()).toBe(true);
+  });
+});
+
 describe('RetryBudget', () => {
   it('allows its reserve, then a share of new requests', () => {
     const budget = new RetryBudget(0.25, 2);
@@ -107,10 +121,10 @@ describe('request deadlines in a subgraph', () => {
   });
 
   it('refuses reads and new transactions once the deadline passed, never COMMIT, ROLLBACK or writes in a transaction', async () => {
-    const { req, res } = fakeExchange({ 'x-request-time-left-ms': '1' });
+    const { req, res } = fakeExchange({ 'x-request-time-left-ms': '200' });
     await withRequestDeadline(req, res, 30_000, async () => {
       expect(() => guardStatement('SELECT 1')).not.toThrow();
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await new Promise((resolve) => setTimeout(resolve, 250));
       expect(() => guardStatement('SELECT `user`.`id` FROM `user`')).toThrow(DeadlineExceeded);
       expect(() => guardStatement('  with ranked as (select 1) select * from ranked')).toThrow(DeadlineExceeded);
       expect(() => guardStatement('START TRANSACTION')).toThrow(DeadlineExceeded);
