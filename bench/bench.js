@@ -2,7 +2,7 @@
  * `npm run bench` (in bench/): our router beside stock @apollo/gateway, Hive Gateway and the floor (the same
  * subgraph requests made directly), on the same subgraphs, supergraph and load. See README.md.
  *
- *   npm run bench -- [--quick] [--canned] [--embedded] [--duration 10] [--rounds 3] [--connections 32]
+ *   npm run bench -- [--quick] [--distinct] [--canned] [--embedded] [--duration 10] [--rounds 3] [--connections 32]
  *                    [--warmup 5] [--routers ours,stock,hive,floor] [--operations productList,productDetail,myOrders,checkout]
  *                    [--no-build] [--reseed] [--out results]
  *   node bench.js --report results/<file>.json    (rewrites the .md and .svg from the .json)
@@ -16,7 +16,7 @@ const path = require('node:path');
 const autocannon = require('autocannon');
 const { Agent, request } = require('undici');
 const proc = require('./lib/proc');
-const { OPERATIONS, READER_USER, CHECKOUT_PRODUCTS, normalise } = require('./lib/operations');
+const { OPERATIONS, READER_USER, CHECKOUT_PRODUCTS, normalise, distinctVariants } = require('./lib/operations');
 const report = require('./lib/report');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -46,6 +46,7 @@ const SEED = { users: 10_000, products: 100_000, orders: 200_000 };
 function parseOptions(argv) {
   const options = {
     quick: false,
+    distinct: false,
     canned: false,
     embedded: false,
     build: true,
@@ -64,6 +65,9 @@ function parseOptions(argv) {
     switch (flag) {
       case '--quick':
         options.quick = true;
+        break;
+      case '--distinct':
+        options.distinct = true;
         break;
       case '--canned':
         options.canned = true;
@@ -216,6 +220,30 @@ function databaseEnv(options) {
 
 function baseEnv(extra) {
   return { PATH: process.env.PATH, HOME: process.env.HOME ?? os.homedir(), NODE_ENV: 'production', LOG_LEVEL: 'warn', ...extra };
+}
+
+/** Users with at least `minimum` orders in the bench's order database (for --distinct "my orders"), MySQL only. */
+async function usersWithOrders(options, count, minimum) {
+  const { readDatabaseConfig } = require(path.join(ROOT, 'dist', 'shared'));
+  const config = readDatabaseConfig(databaseEnv(options), 'order');
+  if (config.kind !== 'mysql') throw new Error('--distinct runs on MySQL');
+  const mysql = require(require.resolve('mysql2/promise', { paths: [ROOT] }));
+  const connection = await mysql.createConnection({
+    host: config.host,
+    port: config.port,
+    user: config.user,
+    password: config.password,
+    database: config.database,
+  });
+  try {
+    const [rows] = await connection.query('SELECT user_id FROM orders GROUP BY user_id HAVING COUNT(*) >= ? ORDER BY user_id LIMIT ?', [
+      minimum,
+      count,
+    ]);
+    return rows.map((row) => String(row.user_id));
+  } finally {
+    await connection.end();
+  }
 }
 
 /** Row counts of the bench databases, or null where a database or table is missing. */
@@ -642,11 +670,11 @@ async function measure({ router, op, seconds, connections, headers, reference, s
   let withErrors = 0;
   let checked = 0;
   let sampledMismatch = null;
-  const bodies = op.bodies;
+  let bodies = op.bodies;
   let next = 0;
   const verifyBody = (body) => {
     if (first === null) first = body;
-    else if (record && ++checked % 997 === 0 && op.compare === 'data' && normalise(body, op.compare) !== reference) {
+    else if (record && ++checked % 997 === 0 && op.compare === 'data' && bodies.length === 1 && normalise(body, op.compare) !== reference) {
       sampledMismatch ??= body.slice(0, 300);
     }
     if (body.includes('"errors"')) {
@@ -655,15 +683,22 @@ async function measure({ router, op, seconds, connections, headers, reference, s
     }
     return true;
   };
+  // Per-request identities (--distinct "my orders"): the headers rotate with the requests. The floor replays the
+  // recorded subgraph requests of the first request only (it has no plan for the others).
+  const floor = router.name === 'floor';
+  const identities = Array.isArray(headers) && !floor ? headers : null;
+  if (floor) bodies = [bodies[0]];
   const requestOptions =
-    bodies.length === 1
+    bodies.length === 1 && !identities
       ? { method: 'POST', body: bodies[0] }
       : {
           requests: [
             {
               method: 'POST',
               setupRequest: (req) => {
-                req.body = bodies[next++ % bodies.length];
+                const index = next++;
+                req.body = bodies[index % bodies.length];
+                if (identities) req.headers = { ...req.headers, ...identities[index % identities.length] };
                 return req;
               },
             },
@@ -682,7 +717,7 @@ async function measure({ router, op, seconds, connections, headers, reference, s
     duration: seconds,
     pipelining: 1,
     timeout: 30,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: { 'content-type': 'application/json', ...(identities ? {} : headers) },
     verifyBody,
     ...requestOptions,
   });
@@ -765,7 +800,12 @@ async function main() {
   const options = parseOptions(process.argv.slice(2));
   fs.mkdirSync(TMP, { recursive: true });
   fs.mkdirSync(options.out, { recursive: true });
-  const operations = OPERATIONS.filter((op) => options.operations.includes(op.name));
+  if (options.distinct && options.canned)
+    throw new Error('--distinct needs real subgraphs: the canned ones hold one recording per operation');
+  const distinctUsers = options.distinct ? await usersWithOrders(options, 63, 20) : [];
+  const operations = OPERATIONS.filter((op) => options.operations.includes(op.name)).map((op) =>
+    options.distinct ? distinctVariants(op, distinctUsers) : op,
+  );
   const startedAt = Date.now();
   const buildProblem = buildRoot(options);
   await ensureSeeded(options);
@@ -802,7 +842,12 @@ async function main() {
   const headers = {};
   for (const name of options.routers) {
     headers[name] = {};
-    for (const op of operations) headers[name][op.name] = await identityHeaders(name, op.user);
+    for (const op of operations) {
+      // --distinct: one set of identity headers per user the requests rotate over.
+      headers[name][op.name] = op.users
+        ? await Promise.all(op.users.map((user) => identityHeaders(name, user)))
+        : await identityHeaders(name, op.user);
+    }
   }
 
   const runs = [];
@@ -917,7 +962,12 @@ async function main() {
     runs,
     problems: pass.problems,
   };
-  const suffix = [options.canned ? 'canned' : null, options.embedded ? 'sqlite' : null, options.quick ? 'quick' : null].filter(Boolean);
+  const suffix = [
+    options.canned ? 'canned' : null,
+    options.embedded ? 'sqlite' : null,
+    options.distinct ? 'distinct' : null,
+    options.quick ? 'quick' : null,
+  ].filter(Boolean);
   const base = path.join(options.out, [date, commit, ...suffix].join('-'));
   fs.writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
   fs.writeFileSync(`${base}.md`, report.markdown(result));

@@ -130,6 +130,19 @@ const OPERATIONS = [
   },
 ];
 
+/** The fields and value types of a JSON value, lists reduced to their first item (responses of other requests). */
+function schemaOf(value) {
+  if (Array.isArray(value)) return value.length > 0 ? [schemaOf(value[0])] : [];
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, schemaOf(value[key])]),
+    );
+  }
+  return value === null ? 'null' : typeof value;
+}
+
 /** The fields and value types of a JSON value (arrays keep their length). */
 function shapeOf(value) {
   if (Array.isArray(value)) return value.map(shapeOf);
@@ -155,7 +168,26 @@ function normalise(text, compare) {
     return null;
   }
   if (!parsed || parsed.errors || !parsed.data) return null;
+  if (compare === 'schema') return JSON.stringify(schemaOf(parsed.data));
   return JSON.stringify(compare === 'shape' ? shapeOf(parsed.data) : parsed.data);
 }
 
-module.exports = { OPERATIONS, READER_USER, BUYER_USER, CHECKOUT_PRODUCTS, normalise };
+/**
+ * `--distinct`: reads as many clients send them instead of one request repeated. Product detail rotates over
+ * 256 products, "my orders" over 64 signed-in users, so a router cannot answer concurrent requests from one shared
+ * subgraph call (in-flight deduplication meets real traffic, not its best case). Responses then differ by
+ * request: they are compared by shape. Not with `--canned`, whose recordings hold one request per operation.
+ */
+function distinctVariants(op, users) {
+  if (op.name === 'productDetail') {
+    const bodies = Array.from({ length: 256 }, (_, i) => body(PRODUCT_DETAIL, 'ProductDetail', { id: String(4242 + i * 37) }));
+    return { ...op, bodies, compare: 'schema' };
+  }
+  if (op.name === 'myOrders') {
+    // The reader first (the reference response is its), then users with at least 20 orders.
+    return { ...op, users: [READER_USER, ...users.filter((user) => user !== READER_USER)], compare: 'schema' };
+  }
+  return op;
+}
+
+module.exports = { OPERATIONS, READER_USER, BUYER_USER, CHECKOUT_PRODUCTS, normalise, distinctVariants };
