@@ -4,7 +4,6 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { GraphQLError } from 'graphql';
 import {
   type Caller,
   closeServer,
@@ -16,6 +15,7 @@ import {
   listen,
   Metrics,
   maskUnexpectedError,
+  metricsRoute,
   type RequestHandler,
   requestMetricsPlugin,
   sendJson,
@@ -411,17 +411,20 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
               }
             },
             batching: demand.batching,
-            resolveDocument: (operation, headers) => {
-              const resolved = trustedDocuments.resolve(operation, {
+            resolveDocument: (operation, headers) =>
+              trustedDocuments.resolve(operation, {
                 name: headers.get('apollographql-client-name'),
                 version: headers.get('apollographql-client-version'),
-              });
-              if (resolved instanceof GraphQLError) {
-                const code = String(resolved.extensions.code);
-                metrics.recordRequest({ operation: null, headers: req.headers, outcome: 'refused', seconds: 0, codes: [code] });
-              }
-              return resolved;
-            },
+              }),
+            // Refusals answered before Apollo Server (trusted documents, the token limit) count like the HTTP ones.
+            onRequestError: (error) =>
+              metrics.recordRequest({
+                operation: null,
+                headers: req.headers,
+                outcome: 'refused',
+                seconds: 0,
+                codes: [String(error.extensions.code)],
+              }),
             inspect: (operation) => {
               const left = throttled.secondsLeft(
                 clientKey,
@@ -452,14 +455,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   const adminServer = createHttpServer(
     [
       { path: '/health/live', handler: (_req, res) => sendJson(res, 200, { status: 'live' }) },
-      {
-        path: '/metrics',
-        handler: async (_req, res) => {
-          const body = await metrics.render();
-          res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) });
-          res.end(body);
-        },
-      },
+      metricsRoute(metrics),
       {
         path: '/health/ready',
         handler: async (_req, res) => {

@@ -151,10 +151,9 @@ const QUERY_BODY = /^\{"query":"(query\b|\{)/;
  * never reaches another. Each waiter gets its own copy of the raw body to parse. Mutations always go out on
  * their own. The share ends when the call settles: nothing is cached.
  */
-export function deduplicatingQueries(fetcher: Fetcher, identityHeaders: readonly string[]): Fetcher & { shared: () => number } {
+export function deduplicatingQueries(fetcher: Fetcher, identityHeaders: readonly string[]): Fetcher {
   const inFlight = new Map<string, Promise<FetcherResponse>>();
-  let shared = 0;
-  const deduplicating = async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
+  return async (url: string, init: FetcherRequestInit = {}): Promise<FetcherResponse> => {
     const body = typeof init.body === 'string' ? init.body : null;
     if (!body || (init.method ?? 'GET') !== 'POST' || !QUERY_BODY.test(body)) return fetcher(url, init);
     // Callers share only with others whose time left is in the same second: a call carries its first caller's
@@ -163,13 +162,9 @@ export function deduplicatingQueries(fetcher: Fetcher, identityHeaders: readonly
     const bucket = Number.isFinite(timeLeft) ? Math.ceil(timeLeft / 1000) : '';
     const key = `${url}\n${bucket}\n${identityHeaders.map((name) => headerOf(init.headers, name) ?? '').join('\n')}\n${body}`;
     const existing = inFlight.get(key);
-    if (existing) {
-      shared += 1;
-      return (await existing).clone();
-    }
+    if (existing) return (await existing).clone();
     const call = fetcher(url, init).finally(() => inFlight.delete(key));
     inFlight.set(key, call);
     return (await call).clone();
   };
-  return Object.assign(deduplicating, { shared: () => shared });
 }

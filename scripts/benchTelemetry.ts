@@ -12,7 +12,6 @@
  * `bench_tel_*`, seeded small first).
  */
 import 'reflect-metadata';
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -21,8 +20,9 @@ import path from 'node:path';
 import { Pool } from 'undici';
 import { signDevelopmentToken } from '../router/auth/developmentToken';
 import { readRouterConfig } from '../router/RouterConfig';
-import { projectPath, readDatabaseConfig, SUBGRAPH_NAMES } from '../shared';
-import { freePorts } from './lib/net';
+import { readDatabaseConfig, SUBGRAPH_NAMES } from '../shared';
+import { localSupergraphEnv } from './lib/net';
+import { startSupergraphProcess } from './lib/startProcess';
 import { type SeedTargets, seed } from './seedData';
 
 const args = process.argv.slice(2);
@@ -66,49 +66,17 @@ async function startSink(): Promise<{ url: string; requests: number; bytes: numb
 }
 
 async function startSupergraph(baseEnv: Record<string, string>, modeEnv: Record<string, string>) {
-  const [router, admin, account, product, order] = await freePorts(5);
+  const local = await localSupergraphEnv();
   const env: Record<string, string> = {
     ...baseEnv,
-    ROUTER_PORT: String(router),
-    ROUTER_ADMIN_PORT: String(admin),
-    ACCOUNT_PORT: String(account),
-    PRODUCT_PORT: String(product),
-    ORDER_PORT: String(order),
-    ACCOUNT_URL: `http://127.0.0.1:${account}/graphql`,
-    PRODUCT_URL: `http://127.0.0.1:${product}/graphql`,
-    ORDER_URL: `http://127.0.0.1:${order}/graphql`,
-    PRODUCT_INTERNAL_URL: `http://127.0.0.1:${product}`,
+    ...local.env,
     LOG_LEVEL: 'warn',
     // One client floods: its budget must not be what is measured.
     BUDGET_MODE: 'off',
     ...modeEnv,
   };
-  const child: ChildProcess = spawn(process.execPath, [projectPath('dist', 'scripts', 'start.js')], {
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => {
-    output = (output + chunk).slice(-20_000);
-  });
-  child.stderr?.on('data', (chunk) => {
-    output = (output + chunk).slice(-20_000);
-  });
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  const deadline = Date.now() + 90_000;
-  while (!output.includes('Supergraph ready')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the supergraph did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    url: `http://127.0.0.1:${router}`,
-    async stop() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
+  const supergraph = await startSupergraphProcess(env, 90_000);
+  return { url: `http://127.0.0.1:${local.ports.router}`, stop: () => supergraph.stop(20_000) };
 }
 
 interface Result {

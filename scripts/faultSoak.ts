@@ -11,7 +11,6 @@ import 'reflect-metadata';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { signDevelopmentToken } from '../router/auth/developmentToken';
@@ -26,7 +25,7 @@ import {
   type SubgraphName,
 } from '../shared';
 import { reservationKeyOf } from '../subgraphs/order/placeOrder';
-import { startCuttableRelay } from './lib/net';
+import { localSupergraphEnv, startCuttableRelay } from './lib/net';
 import { seed } from './seedData';
 
 interface Options {
@@ -61,26 +60,12 @@ function parseArguments(args: string[]): Options {
   return options;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<void> {
   const options = parseArguments(process.argv.slice(2));
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'supergraph-soak-'));
-  const ports = {
-    router: await freePort(),
-    admin: await freePort(),
-    account: await freePort(),
-    product: await freePort(),
-    order: await freePort(),
-  };
+  const { ports, env: portsEnv } = await localSupergraphEnv();
   const baseEnv: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     DATA_DIR: dataDir,
@@ -88,15 +73,7 @@ async function main(): Promise<void> {
     USAGE_RECORDING: 'false',
     DATABASE_NAME_PREFIX: 'soak_',
     DATABASE_CONNECT_TIMEOUT_MS: '1000',
-    ROUTER_PORT: String(ports.router),
-    ROUTER_ADMIN_PORT: String(ports.admin),
-    ACCOUNT_PORT: String(ports.account),
-    PRODUCT_PORT: String(ports.product),
-    ORDER_PORT: String(ports.order),
-    ACCOUNT_URL: `http://127.0.0.1:${ports.account}/graphql`,
-    PRODUCT_URL: `http://127.0.0.1:${ports.product}/graphql`,
-    ORDER_URL: `http://127.0.0.1:${ports.order}/graphql`,
-    PRODUCT_INTERNAL_URL: `http://127.0.0.1:${ports.product}`,
+    ...portsEnv,
     // Crash repair on a soak's time scale: a checkout still pending after 5 s is taken as crashed.
     CHECKOUT_ABANDON_AFTER_MS: '5000',
     CHECKOUT_CONFIRM_AFTER_MS: '1000',

@@ -56,7 +56,7 @@ export type { Logger } from './logger';
 export { createLogger } from './logger';
 export { onBatch, recordBatch } from './metrics/batches';
 export type { Outcome } from './metrics/Metrics';
-export { BoundedLabel, Metrics, requestMetricsPlugin } from './metrics/Metrics';
+export { BoundedLabel, Metrics, metricsRoute, requestMetricsPlugin } from './metrics/Metrics';
 export type { Money } from './money';
 export { minorDigitsOf, money } from './money';
 export type { Connection, PageRequest } from './pagination';

@@ -8,8 +8,6 @@ export class LoadShedder {
   private timer: NodeJS.Timeout | null = null;
   /** Delay of each sampling tick in the window, in ms. */
   private readonly recent: number[] = [];
-  /** Requests refused so far (for metrics and tests). */
-  shed = 0;
 
   constructor(
     private readonly maxLagMs: number,
@@ -37,11 +35,9 @@ export class LoadShedder {
     return Math.max(0, ...this.recent);
   }
 
-  /** Whether to refuse a new request now (counts it when so). */
+  /** Whether to refuse a new request now. */
   shouldShed(): boolean {
-    if (this.maxLagMs <= 0 || this.lagMs <= this.maxLagMs) return false;
-    this.shed += 1;
-    return true;
+    return this.maxLagMs > 0 && this.lagMs > this.maxLagMs;
   }
 
   stop(): void {

@@ -56,3 +56,34 @@ export async function startCuttableRelay(host: string, port: number) {
       }),
   };
 }
+
+/** The ports of a local supergraph: the router's public and admin ports, and each subgraph's. */
+export interface SupergraphPorts {
+  router: number;
+  admin: number;
+  account: number;
+  product: number;
+  order: number;
+}
+
+/**
+ * Free ports for the four processes, and the variables that give each its port and point the router (and the
+ * order subgraph's product API client) at the others on 127.0.0.1.
+ */
+export async function localSupergraphEnv(): Promise<{ ports: SupergraphPorts; env: Record<string, string> }> {
+  const [router, admin, account, product, order] = await freePorts(5);
+  return {
+    ports: { router, admin, account, product, order },
+    env: {
+      ROUTER_PORT: String(router),
+      ROUTER_ADMIN_PORT: String(admin),
+      ACCOUNT_PORT: String(account),
+      PRODUCT_PORT: String(product),
+      ORDER_PORT: String(order),
+      ACCOUNT_URL: `http://127.0.0.1:${account}/graphql`,
+      PRODUCT_URL: `http://127.0.0.1:${product}/graphql`,
+      ORDER_URL: `http://127.0.0.1:${order}/graphql`,
+      PRODUCT_INTERNAL_URL: `http://127.0.0.1:${product}`,
+    },
+  };
+}

@@ -26,6 +26,8 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
    * leaves it as it is.
    */
   resolveDocument?: (operation: { query?: unknown; extensions?: unknown }, headers: HeaderMap) => { query: string } | GraphQLError | null;
+  /** Sees every request error answered here, before Apollo Server ran (`inspect` and `resolveDocument` refusals), for metrics. */
+  onRequestError?: (error: GraphQLError) => void;
 }
 
 /**
@@ -83,13 +85,17 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       );
     }
   }
+  const refuse = (error: GraphQLError): void => {
+    options.onRequestError?.(error);
+    sendRequestError(res, headers.get('accept'), error);
+  };
   let search = url.search;
   if (options.resolveDocument) {
     if (req.method === 'POST') {
       for (const operation of Array.isArray(body) ? body : [body]) {
         if (!operation || typeof operation !== 'object') continue;
         const resolved = options.resolveDocument(operation as { query?: unknown; extensions?: unknown }, headers);
-        if (resolved instanceof Error) return sendRequestError(res, headers.get('accept'), resolved);
+        if (resolved instanceof Error) return refuse(resolved);
         if (resolved) replaceDocument(operation as Record<string, unknown>, resolved.query);
       }
     } else {
@@ -102,7 +108,7 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       }
       const operation: Record<string, unknown> = { query: params.get('query') ?? undefined, extensions };
       const resolved = options.resolveDocument(operation, headers);
-      if (resolved instanceof Error) return sendRequestError(res, headers.get('accept'), resolved);
+      if (resolved instanceof Error) return refuse(resolved);
       if (resolved) {
         replaceDocument(operation, resolved.query);
         params.set('query', resolved.query);
@@ -130,7 +136,7 @@ export async function handleGraphQLRequest<TContext extends BaseContext>(
       const refused = typeof query === 'string' ? options.inspect({ query, operationName, variables }) : null;
       if (refused instanceof HttpError) throw refused;
       if (refused) {
-        sendRequestError(res, headers.get('accept'), refused);
+        refuse(refused);
         return;
       }
     }

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import client from 'prom-client';
+import type { Route } from '../http/http';
 import type { Logger } from '../logger';
 
 /** Latency buckets in seconds: from a cached 2 ms answer to a 10 s timeout. */
@@ -95,6 +96,18 @@ export class Metrics {
     for (const code of request.codes) this.errors.inc({ code });
     return { operation, clientName, clientVersion };
   }
+}
+
+/** `/metrics`: the registry in Prometheus text (the router serves it on its admin port, a subgraph on its own). */
+export function metricsRoute(metrics: Metrics): Route {
+  return {
+    path: '/metrics',
+    handler: async (_req, res) => {
+      const body = await metrics.render();
+      res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+    },
+  };
 }
 
 function header(value: string | string[] | undefined): string | undefined {

@@ -13,10 +13,9 @@ import { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from '../defaults';
 import { ErrorCode, maskUnexpectedError } from '../errors';
 import { handleGraphQLRequest } from '../http/graphqlHttp';
 import { closeServer, createHttpServer, HttpError, listen, type Route, sendJson } from '../http/http';
-import { DEFAULT_SERVER_LIMITS } from '../http/serverLimits';
 import { ROUTER_CREDENTIAL_HEADER, secretsMatch } from '../identity';
 import type { Logger } from '../logger';
-import { Metrics, requestMetricsPlugin } from '../metrics/Metrics';
+import { Metrics, metricsRoute, requestMetricsPlugin } from '../metrics/Metrics';
 import { instrumentSubgraph } from '../metrics/subgraphMetrics';
 import { enforceAuthorization } from './enforceAuthorization';
 import type { SubgraphConfig } from './SubgraphConfig';
@@ -82,7 +81,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer<TContext>> {
   const { logger } = options;
-  const limits = options.config.limits ?? DEFAULT_SERVER_LIMITS;
+  const { limits } = options.config;
   const metrics = new Metrics(options.name);
   const detachMetrics = instrumentSubgraph(metrics, options.dataSource);
   const apollo = new ApolloServer<TContext>({
@@ -139,14 +138,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     },
     { path: '/health/live', handler: (_req, res) => sendJson(res, 200, { status: 'live' }) },
     // Outside the credential check, like health: scrapers and probes reach the subgraph directly.
-    {
-      path: '/metrics',
-      handler: async (_req, res) => {
-        const body = await metrics.render();
-        res.writeHead(200, { 'content-type': metrics.contentType, 'content-length': Buffer.byteLength(body) });
-        res.end(body);
-      },
-    },
+    metricsRoute(metrics),
     {
       path: '/health/ready',
       handler: async (_req, res) => {

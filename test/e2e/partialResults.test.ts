@@ -1,31 +1,10 @@
-import http from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { signDevelopmentToken } from '../../router/auth/developmentToken';
 import type { Router } from '../../router/createRouter';
 import { readRouterConfig } from '../../router/RouterConfig';
+import { startFaultyProxy } from '../helpers/faultyProxy';
 import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';
-
-/** A stand-in for a broken order subgraph: `hang` never answers, `unavailable` answers 503. */
-async function brokenSubgraph(mode: 'hang' | 'unavailable'): Promise<{ url: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server = http.createServer((_req, res) => {
-    if (mode === 'unavailable') {
-      res.writeHead(503, { 'content-type': 'text/plain' });
-      res.end('down for maintenance at http://10.0.0.7:4003');
-    }
-  });
-  server.on('connection', (socket) => sockets.add(socket));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
-    async close() {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 describe('partial results when a subgraph fails', () => {
   let stack: Stack;
@@ -84,7 +63,7 @@ describe('partial results when a subgraph fails', () => {
   }
 
   it('answers SUBGRAPH_TIMEOUT where a hanging subgraph part was, with the rest of the data', async () => {
-    const hanging = await brokenSubgraph('hang');
+    const hanging = await startFaultyProxy(stack.subgraphUrls.order, () => 'hang');
     const { router, ask } = await routerWith(hanging.url);
     try {
       expectPartial(await ask(), 'SUBGRAPH_TIMEOUT');
@@ -95,7 +74,7 @@ describe('partial results when a subgraph fails', () => {
   });
 
   it('answers SUBGRAPH_UNAVAILABLE for a subgraph that answers 503', async () => {
-    const down = await brokenSubgraph('unavailable');
+    const down = await startFaultyProxy(stack.subgraphUrls.order, () => 'unavailable');
     const { router, ask } = await routerWith(down.url);
     try {
       expectPartial(await ask(), 'SUBGRAPH_UNAVAILABLE');
@@ -106,7 +85,7 @@ describe('partial results when a subgraph fails', () => {
   });
 
   it('answers SUBGRAPH_UNAVAILABLE for a subgraph that is gone', async () => {
-    const gone = await brokenSubgraph('unavailable');
+    const gone = await startFaultyProxy(stack.subgraphUrls.order, () => 'unavailable');
     const url = gone.url;
     await gone.close();
     const { router, ask } = await routerWith(url);

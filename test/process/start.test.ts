@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { signDevelopmentToken } from '../../router/auth/developmentToken';
 import { readRouterConfig } from '../../router/RouterConfig';
-import { freePorts } from '../../scripts/lib/net';
-import { DATABASE_NAMES, parseMysqlUrl, projectPath } from '../../shared';
+import { localSupergraphEnv, type SupergraphPorts } from '../../scripts/lib/net';
+import { type StartedSupergraph, startSupergraphProcess } from '../../scripts/lib/startProcess';
+import { DATABASE_NAMES, parseMysqlUrl } from '../../shared';
 import { dropMysqlDatabase } from '../helpers/testDatabase';
 
 function acceptsConnections(port: number): Promise<boolean> {
@@ -25,28 +25,14 @@ function acceptsConnections(port: number): Promise<boolean> {
  * show, start-up, first-run seeding and shutdown on SIGTERM.
  */
 describe('npm start, as real processes', () => {
-  let child: ChildProcess;
-  let output = '';
-  let exit: Promise<number | null>;
-  let ports: { router: number; admin: number; account: number; product: number; order: number };
+  let supergraph: StartedSupergraph;
+  let ports: SupergraphPorts;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'supergraph-start-'));
 
   beforeAll(async () => {
-    const [router, admin, account, product, order] = await freePorts(5);
-    ports = { router, admin, account, product, order };
-    const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
-      DATA_DIR: dataDir,
-      ROUTER_PORT: String(router),
-      ROUTER_ADMIN_PORT: String(admin),
-      ACCOUNT_PORT: String(account),
-      PRODUCT_PORT: String(product),
-      ORDER_PORT: String(order),
-      ACCOUNT_URL: `http://127.0.0.1:${account}/graphql`,
-      PRODUCT_URL: `http://127.0.0.1:${product}/graphql`,
-      ORDER_URL: `http://127.0.0.1:${order}/graphql`,
-      PRODUCT_INTERNAL_URL: `http://127.0.0.1:${product}`,
-    };
+    const local = await localSupergraphEnv();
+    ports = local.ports;
+    const env: Record<string, string> = { ...(process.env as Record<string, string>), DATA_DIR: dataDir, ...local.env };
     delete env.DATABASE_URL;
     if (process.env.TEST_DATABASE_URL) {
       env.DATABASE_URL = process.env.TEST_DATABASE_URL;
@@ -56,29 +42,17 @@ describe('npm start, as real processes', () => {
         await dropMysqlDatabase(parseMysqlUrl(env.DATABASE_URL, 'TEST_DATABASE_URL', `${env.DATABASE_NAME_PREFIX}${name}`));
       }
     }
-    child = spawn(process.execPath, [projectPath('dist', 'scripts', 'start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    exit = new Promise((resolve) => child.on('exit', resolve));
-    const deadline = Date.now() + 90_000;
-    while (!output.includes('Supergraph ready')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not get ready:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    supergraph = await startSupergraphProcess(env, 90_000);
   }, 120_000);
 
   afterAll(() => {
-    if (child.exitCode === null) child.kill('SIGKILL');
+    if (supergraph && supergraph.child.exitCode === null) supergraph.child.kill('SIGKILL');
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('prints the URLs and answers the cross-subgraph query with data it seeded', async () => {
-    expect(output).toContain(`http://localhost:${ports.router}/graphql`);
-    if (!process.env.TEST_DATABASE_URL) expect(output).toContain('first run: seeding the embedded databases');
+    expect(supergraph.output()).toContain(`http://localhost:${ports.router}/graphql`);
+    if (!process.env.TEST_DATABASE_URL) expect(supergraph.output()).toContain('first run: seeding the embedded databases');
     const token = await signDevelopmentToken(readRouterConfig({}).auth, { userId: '1' });
     const response = await fetch(`http://127.0.0.1:${ports.router}/graphql`, {
       method: 'POST',
@@ -98,18 +72,19 @@ describe('npm start, as real processes', () => {
   });
 
   it('stops all four processes cleanly on SIGTERM and frees their ports', async () => {
-    child.kill('SIGTERM');
-    const code = await exit;
+    supergraph.child.kill('SIGTERM');
+    const code = await supergraph.exited;
     expect({
       code,
-      output: output
+      output: supergraph
+        .output()
         .split('\n')
         .filter((line) => line.includes('[start]'))
         .slice(-3),
     }).toMatchObject({ code: 0 });
-    expect(output).toContain('all processes stopped');
+    expect(supergraph.output()).toContain('all processes stopped');
     for (const name of ['account', 'product', 'order', 'router']) {
-      expect(output).toMatch(new RegExp(`\\[${name}\\] .*"msg":"stopped"`));
+      expect(supergraph.output()).toMatch(new RegExp(`\\[${name}\\] .*"msg":"stopped"`));
     }
     for (const port of Object.values(ports)) expect(await acceptsConnections(port)).toBe(false);
   }, 30_000);

@@ -1,12 +1,12 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { signDevelopmentToken } from '../../router/auth/developmentToken';
 import { readRouterConfig } from '../../router/RouterConfig';
-import { freePorts } from '../../scripts/lib/net';
-import { DATABASE_NAMES, parseMysqlUrl, projectPath, readDatabaseConfig, SUBGRAPH_NAMES } from '../../shared';
+import { localSupergraphEnv } from '../../scripts/lib/net';
+import { type StartedSupergraph, startSupergraphProcess } from '../../scripts/lib/startProcess';
+import { DATABASE_NAMES, parseMysqlUrl, readDatabaseConfig, SUBGRAPH_NAMES } from '../../shared';
 import { dropMysqlDatabase } from '../helpers/testDatabase';
 import { type OtlpReceiver, type ReceivedSpan, startOtlpReceiver } from './otlpReceiver';
 
@@ -47,10 +47,8 @@ function descendsFrom(span: ReceivedSpan, ancestor: ReceivedSpan, byId: Map<stri
  * only real processes show what an operator sees.
  */
 describe('tracing, as real processes', () => {
-  let child: ChildProcess;
+  let supergraph: StartedSupergraph;
   let receiver: OtlpReceiver;
-  let output = '';
-  let exit: Promise<number | null>;
   let routerPort: number;
   let token: string;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'supergraph-tracing-'));
@@ -59,7 +57,7 @@ describe('tracing, as real processes', () => {
   /** Log lines of one process (`npm start` prefixes each with `[name]`), parsed. */
   function logLines(name: string): Record<string, unknown>[] {
     const lines: Record<string, unknown>[] = [];
-    for (const line of output.split('\n')) {
+    for (const line of supergraph.output().split('\n')) {
       const match = /^\[(\w+)\] (\{.*\})$/.exec(line);
       if (match?.[1] !== name) continue;
       try {
@@ -96,29 +94,18 @@ describe('tracing, as real processes', () => {
 
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
-    const [router, admin, account, product, order] = await freePorts(5);
-    routerPort = router;
+    const local = await localSupergraphEnv();
+    routerPort = local.ports.router;
     const env: Record<string, string> = {
       ...(process.env as Record<string, string>),
       DATA_DIR: dataDir,
-      ROUTER_PORT: String(router),
-      ROUTER_ADMIN_PORT: String(admin),
-      ACCOUNT_PORT: String(account),
-      PRODUCT_PORT: String(product),
-      ORDER_PORT: String(order),
-      ACCOUNT_URL: `http://127.0.0.1:${account}/graphql`,
-      PRODUCT_URL: `http://127.0.0.1:${product}/graphql`,
-      ORDER_URL: `http://127.0.0.1:${order}/graphql`,
-      PRODUCT_INTERNAL_URL: `http://127.0.0.1:${product}`,
+      ...local.env,
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '100',
       OTEL_TRACES_SAMPLER: 'parentbased_always_on',
-      // Every request logs one router line inside its span (a measured, let-through token limit).
-      MAX_TOKENS: '1',
-      MAX_TOKENS_MODE: 'measure',
     };
     for (const name of Object.keys(env)) {
       if (
@@ -145,28 +132,11 @@ describe('tracing, as real processes', () => {
       await seed(targets as any, { scale: 'small' });
     }
     token = await signDevelopmentToken(readRouterConfig({}).auth, { userId: '1' });
-    child = spawn(process.execPath, [projectPath('dist', 'scripts', 'start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (chunk) => {
-      output += chunk;
-    });
-    child.stderr?.on('data', (chunk) => {
-      output += chunk;
-    });
-    exit = new Promise((resolve) => child.on('exit', resolve));
-    const deadline = Date.now() + 60_000;
-    while (!output.includes('Supergraph ready')) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`npm start did not get ready:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    supergraph = await startSupergraphProcess(env, 60_000);
   }, 90_000);
 
   afterAll(async () => {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exit;
-      clearTimeout(timer);
-    }
+    await supergraph?.stop();
     await receiver?.close();
     fs.rmSync(dataDir, { recursive: true, force: true });
   }, 30_000);
