@@ -802,13 +802,14 @@ async function main() {
   fs.mkdirSync(options.out, { recursive: true });
   if (options.distinct && options.canned)
     throw new Error('--distinct needs real subgraphs: the canned ones hold one recording per operation');
+  const startedAt = Date.now();
+  const buildProblem = buildRoot(options);
+  await ensureSeeded(options);
+  // After the build and the seed: a fresh clone has neither the compiled helpers nor the users yet.
   const distinctUsers = options.distinct ? await usersWithOrders(options, 63, 20) : [];
   const operations = OPERATIONS.filter((op) => options.operations.includes(op.name)).map((op) =>
     options.distinct ? distinctVariants(op, distinctUsers) : op,
   );
-  const startedAt = Date.now();
-  const buildProblem = buildRoot(options);
-  await ensureSeeded(options);
 
   log(`starting the subgraphs on ${options.embedded ? 'SQLite' : 'MySQL'} (ports ${PORTS.account}-${PORTS.order})`);
   const subgraphs = await startSubgraphs(options);

@@ -87,6 +87,11 @@ export interface RouterConfig {
    * (`ROUTER_DEDUPLICATE_QUERIES`, default true). Mutations are never shared.
    */
   deduplicateQueries: boolean;
+  /**
+   * Shape responses with the router's faster `computeResponse` (`router/resultShaping.ts`) instead of the
+   * gateway's (`ROUTER_FAST_RESULT_SHAPING`, default true; the same responses, checked by tests). Process-wide.
+   */
+  fastResultShaping: boolean;
   /** Slow-client bounds and shutdown timing (`HTTP_*_TIMEOUT_MS`, `SHUTDOWN_*`). */
   limits: ServerLimits;
   /**
@@ -232,6 +237,7 @@ export function readRouterConfig(env: Env): RouterConfig {
     maxEventLoopLagMs: readInteger(env, 'ROUTER_MAX_EVENT_LOOP_LAG_MS', 500, { min: 0, max: 60_000 }),
     limits: readServerLimits(env),
     deduplicateQueries: readBoolean(env, 'ROUTER_DEDUPLICATE_QUERIES', true),
+    fastResultShaping: readBoolean(env, 'ROUTER_FAST_RESULT_SHAPING', true),
     trustedDocuments: {
       mode: readEnum(env, 'PERSISTED_QUERIES', ['off', 'allow', 'enforce'] as const, 'allow'),
       dir: path.resolve(readString(env, 'PERSISTED_QUERIES_DIR', projectPath('persisted-queries'))),

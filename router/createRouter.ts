@@ -36,6 +36,7 @@ import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import { CircuitBreaker } from './resilience/CircuitBreaker';
 import { LoadShedder } from './resilience/LoadShedder';
 import { RetryBudget } from './resilience/RetryBudget';
+import { installFastResultShaping } from './resultShaping';
 import { type SubgraphCallStats, SubgraphDataSource } from './SubgraphDataSource';
 import { SupergraphSource } from './SupergraphSource';
 import { createSubgraphFetcher, deduplicatingQueries } from './subgraphFetcher';
@@ -203,6 +204,7 @@ export function subgraphsOf(supergraphSdl: string): { name: string; url: string 
  */
 export async function createRouter(options: { config: RouterConfig; logger: Logger }): Promise<Router> {
   const { config, logger } = options;
+  if (config.fastResultShaping) installFastResultShaping();
   const source = await SupergraphSource.open(
     { path: config.supergraphPath, url: config.supergraphUrl, pollIntervalMs: config.supergraphPollIntervalMs },
     logger,
