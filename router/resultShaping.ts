@@ -168,7 +168,9 @@ function typeConditionApplies(run: Run, step: FragmentStep, typename: string, pa
   let applies = step.applies.get(typename);
   if (applies === undefined) {
     const type = run.schema.type(typename);
-    applies = !!type && isSubtype(condition, type as OutputType);
+    // Only the schema's own type names are remembered: a reused operation must not grow with made-up ones.
+    if (!type) return false;
+    applies = isSubtype(condition, type as OutputType);
     step.applies.set(typename, applies);
   }
   return applies;
@@ -176,6 +178,8 @@ function typeConditionApplies(run: Run, step: FragmentStep, typename: string, pa
 
 /** The completed value, or NOT_FAST_PATH thrown wherever the gateway would report an error or fail an assertion. */
 function completeValue(run: Run, outputValue: unknown, type: OutputType, inputValue: unknown, selectionSet: SelectionSet | null): unknown {
+  // The gateway asserts this (a hole in a list; JSON never has one).
+  if (inputValue === undefined) throw NOT_FAST_PATH;
   if (outputValue === null || (outputValue !== undefined && !selectionSet)) return outputValue;
   if (isNonNullType(type)) {
     const completed = completeValue(run, outputValue, type.ofType as OutputType, inputValue, selectionSet);

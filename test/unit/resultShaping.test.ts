@@ -20,6 +20,7 @@ const SCHEMA = buildSchema(`
     matrix: [[Int]]
     flags: [Boolean!]
     ratio: Float
+    stamps: [DateTime]
   }
   union SearchResult = Product | User
   type User implements Node { id: ID! name: String email: String! orders(first: Int): [Order!]! }
@@ -98,7 +99,10 @@ function wellFormed(next: () => number, query: string): Record<string, unknown> 
     status: pick(['PENDING', 'PAID', 'SHIPPED']),
     placedAt: '2026-11-28T00:00:00Z',
     total: pick([{ priceCents: 1200, currency: 'EUR' }, null]),
-    items: Array.from({ length: Math.floor(next() * 5) }, () => ({ quantity: 1 + Math.floor(next() * 3), product: pick([product(), null]) })),
+    items: Array.from({ length: Math.floor(next() * 5) }, () => ({
+      quantity: 1 + Math.floor(next() * 3),
+      product: pick([product(), null]),
+    })),
   });
   const user = () => ({
     __typename: 'User',
@@ -121,8 +125,12 @@ function wellFormed(next: () => number, query: string): Record<string, unknown> 
 function corrupt(next: () => number, data: unknown): void {
   const paths: { parent: Record<string, unknown> | unknown[]; key: string | number }[] = [];
   const walk = (value: unknown) => {
-    if (Array.isArray(value)) value.forEach((item, index) => paths.push({ parent: value, key: index }) && walk(item));
-    else if (value && typeof value === 'object') {
+    if (Array.isArray(value)) {
+      for (let index = 0; index < value.length; index++) {
+        paths.push({ parent: value, key: index });
+        walk(value[index]);
+      }
+    } else if (value && typeof value === 'object') {
       for (const [key, item] of Object.entries(value)) {
         paths.push({ parent: value as Record<string, unknown>, key });
         walk(item);
@@ -219,6 +227,14 @@ describe('fast result shaping', () => {
         },
       }),
     );
+  });
+
+  it('leaves a hole in a list (which JSON never has) to the gateway, which refuses it', () => {
+    const fast = fastComputeResponse(gatewayComputeResponse);
+    // A custom scalar accepts any value, so only the hole itself can send it back.
+    const args = argumentsFor({ query: '{ stamps }' }, { stamps: ['2026-11-28T00:00:00Z', undefined] });
+    expect(outcome(fast, args)).toBe(outcome(gatewayComputeResponse, args));
+    expect(outcome(fast, args)).toMatch(/^threw Should not pass undefined/);
   });
 
   it('leaves out skipped fields and answers introspection through the gateway’s callback', () => {
