@@ -88,10 +88,11 @@ export interface RouterConfig {
    */
   deduplicateQueries: boolean;
   /**
-   * Shape responses with the router's faster `computeResponse` (`router/resultShaping.ts`) instead of the
-   * gateway's (`ROUTER_FAST_RESULT_SHAPING`, default true; the same responses, checked by tests). Process-wide.
+   * The router's faster versions of gateway internals on every request (`ROUTER_GATEWAY_FAST_PATHS`, default
+   * true): response shaping (`router/resultShaping.ts`) and reuse of the operation built for a document
+   * (`router/operationReuse.ts`). The same responses; tests compare them with the gateway's. Process-wide.
    */
-  fastResultShaping: boolean;
+  gatewayFastPaths: boolean;
   /** Slow-client bounds and shutdown timing (`HTTP_*_TIMEOUT_MS`, `SHUTDOWN_*`). */
   limits: ServerLimits;
   /**
@@ -237,7 +238,7 @@ export function readRouterConfig(env: Env): RouterConfig {
     maxEventLoopLagMs: readInteger(env, 'ROUTER_MAX_EVENT_LOOP_LAG_MS', 500, { min: 0, max: 60_000 }),
     limits: readServerLimits(env),
     deduplicateQueries: readBoolean(env, 'ROUTER_DEDUPLICATE_QUERIES', true),
-    fastResultShaping: readBoolean(env, 'ROUTER_FAST_RESULT_SHAPING', true),
+    gatewayFastPaths: readBoolean(env, 'ROUTER_GATEWAY_FAST_PATHS', true),
     trustedDocuments: {
       mode: readEnum(env, 'PERSISTED_QUERIES', ['off', 'allow', 'enforce'] as const, 'allow'),
       dir: path.resolve(readString(env, 'PERSISTED_QUERIES_DIR', projectPath('persisted-queries'))),

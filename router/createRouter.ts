@@ -31,6 +31,7 @@ import { countTokens } from './demand/countTokens';
 import { DemandCode, type DemandContext, type DemandCounters, demandControlPlugin, refusal } from './demand/demandControlPlugin';
 import { CostEstimator } from './demand/estimateCost';
 import { ThrottleMemory } from './demand/ThrottleMemory';
+import { installOperationReuse } from './operationReuse';
 import { TrustedDocuments } from './persisted/TrustedDocuments';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import { CircuitBreaker } from './resilience/CircuitBreaker';
@@ -204,7 +205,10 @@ export function subgraphsOf(supergraphSdl: string): { name: string; url: string 
  */
 export async function createRouter(options: { config: RouterConfig; logger: Logger }): Promise<Router> {
   const { config, logger } = options;
-  if (config.fastResultShaping) installFastResultShaping();
+  if (config.gatewayFastPaths) {
+    installFastResultShaping();
+    installOperationReuse();
+  }
   const source = await SupergraphSource.open(
     { path: config.supergraphPath, url: config.supergraphUrl, pollIntervalMs: config.supergraphPollIntervalMs },
     logger,
