@@ -53,12 +53,26 @@ export interface EstimatorOptions {
 export class TooManyNodes extends Error {}
 
 /** A field occurrence's share of the actual cost that does not depend on the items it returned. */
-interface FieldInfo {
+interface CostFieldStep {
+  kind: 'field';
   key: string;
   argumentsCost: number;
   weight: number;
   named: GraphQLCompositeType | null;
+  selectionSet: SelectionSetNode | null;
 }
+
+/** A fragment (inline or spread) of a selection set, with its type condition resolved. */
+interface CostFragmentStep {
+  kind: 'fragment';
+  /** The spread fragment's name (cycles are cut on it); null for an inline fragment. */
+  spread: string | null;
+  condition: GraphQLCompositeType;
+  objectTypeName: string | null;
+  selectionSet: SelectionSetNode;
+}
+
+type CostStep = CostFieldStep | CostFragmentStep;
 
 /** Variables that do not fit their declared types: a request error, found before anything is estimated. */
 export class InvalidVariables extends Error {
@@ -209,47 +223,67 @@ export class CostEstimator {
       }
       return true;
     };
-    // What a field occurrence costs apart from its items, worked out once per (selection, parent type) in this
-    // call, not once per list item: a 20-order response with 80 lines would otherwise redo it 100 times.
-    const fieldInfos = new Map<FieldNode, Map<string, FieldInfo | null>>();
-    const infoOf = (selection: FieldNode, parent: GraphQLCompositeType): FieldInfo | null => {
-      let byParent = fieldInfos.get(selection);
+    // What each selection of a selection set costs apart from its items, worked out once per (selection set,
+    // parent type) in this call, not once per list item: a 20-order response with 80 lines would otherwise
+    // redo it 100 times. Skipped selections and fields the type does not have are left out here.
+    const compiled = new Map<SelectionSetNode, Map<string, CostStep[]>>();
+    const stepsOf = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType): CostStep[] => {
+      let byParent = compiled.get(selectionSet);
       if (!byParent) {
         byParent = new Map();
-        fieldInfos.set(selection, byParent);
+        compiled.set(selectionSet, byParent);
       }
-      let info = byParent.get(parent.name);
-      if (info === undefined) {
-        const field = fieldOf(parent, selection.name.value);
-        if (!field) info = null;
-        else {
+      let steps = byParent.get(parent.name);
+      if (steps) return steps;
+      steps = [];
+      for (const selection of selectionSet.selections) {
+        if (selection.directives?.length && !included(selection)) continue;
+        if (selection.kind === Kind.FIELD) {
+          const field = fieldOf(parent, selection.name.value);
+          if (!field) continue;
           const coordinate = `${parent.name}.${field.name}`;
           const named = getNamedType(field.type);
-          info = {
+          steps.push({
+            kind: 'field',
             key: selection.alias?.value ?? selection.name.value,
             argumentsCost: this.argumentsCost(field, coordinate, argumentValues(field, selection, variables)),
             weight: this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (isCompositeType(named) ? 1 : 0),
             named: isCompositeType(named) ? named : null,
-          };
+            selectionSet: selection.selectionSet ?? null,
+          });
+          continue;
         }
-        byParent.set(parent.name, info);
+        const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : selection;
+        if (!fragment) continue;
+        const conditionName = fragment.typeCondition?.name.value;
+        const condition = conditionName ? this.schema.getType(conditionName) : parent;
+        if (!condition || !isCompositeType(condition)) continue;
+        steps.push({
+          kind: 'fragment',
+          spread: selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : null,
+          condition,
+          // An object type condition is checked against the response's __typename, when there is one.
+          objectTypeName: isObjectType(condition) ? condition.name : null,
+          selectionSet: fragment.selectionSet,
+        });
       }
-      return info;
+      byParent.set(parent.name, steps);
+      return steps;
     };
-    const itemCost = (selection: FieldNode, info: FieldInfo, item: unknown, seen: Set<string>): number => {
+    const itemCost = (step: CostFieldStep, item: unknown, seen: ReadonlySet<string>): number => {
       if (item === null || item === undefined) return 0;
       if (Array.isArray(item)) {
         let cost = 0;
-        for (const inner of item) cost += itemCost(selection, info, inner, seen);
+        for (const inner of item) cost += itemCost(step, inner, seen);
         return cost;
       }
-      let cost = info.weight;
-      if (selection.selectionSet && info.named && typeof item === 'object') {
+      let cost = step.weight;
+      if (step.selectionSet && step.named && typeof item === 'object') {
         const typename = (item as Record<string, unknown>).__typename;
         const runtime = typeof typename === 'string' ? this.schema.getType(typename) : null;
         cost += objectCost(
-          selection.selectionSet,
-          runtime && isCompositeType(runtime) ? runtime : info.named,
+          step.selectionSet,
+          runtime && isCompositeType(runtime) ? runtime : step.named,
           item as Record<string, unknown>,
           seen,
         );
@@ -260,33 +294,21 @@ export class CostEstimator {
       selectionSet: SelectionSetNode,
       parent: GraphQLCompositeType,
       value: Record<string, unknown>,
-      seen: Set<string>,
+      seen: ReadonlySet<string>,
     ): number => {
       let cost = 0;
-      for (const selection of selectionSet.selections) {
-        if (selection.directives?.length && !included(selection)) continue;
-        if (selection.kind !== Kind.FIELD) {
-          const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : selection;
-          if (!fragment || (selection.kind === Kind.FRAGMENT_SPREAD && seen.has(selection.name.value))) continue;
-          const conditionName = fragment.typeCondition?.name.value;
-          const condition = conditionName ? this.schema.getType(conditionName) : parent;
-          const typename = value.__typename;
-          // Without __typename in the response a type condition cannot be checked: count it (an upper bound).
-          if (
-            !condition ||
-            !isCompositeType(condition) ||
-            (typeof typename === 'string' && isObjectType(condition) && condition.name !== typename)
-          )
-            continue;
-          const next = selection.kind === Kind.FRAGMENT_SPREAD ? new Set([...seen, selection.name.value]) : seen;
-          cost += objectCost(fragment.selectionSet, condition, value, next);
+      for (const step of stepsOf(selectionSet, parent)) {
+        if (step.kind === 'field') {
+          const fieldValue = value[step.key];
+          if (fieldValue !== undefined) cost += step.argumentsCost + itemCost(step, fieldValue, seen);
           continue;
         }
-        const info = infoOf(selection, parent);
-        if (!info) continue;
-        const fieldValue = value[info.key];
-        if (fieldValue === undefined) continue;
-        cost += info.argumentsCost + itemCost(selection, info, fieldValue, seen);
+        if (step.spread !== null && seen.has(step.spread)) continue;
+        // Without __typename in the response a type condition cannot be checked: count it (an upper bound).
+        const typename = value.__typename;
+        if (step.objectTypeName !== null && typeof typename === 'string' && step.objectTypeName !== typename) continue;
+        const next = step.spread !== null ? new Set([...seen, step.spread]) : seen;
+        cost += objectCost(step.selectionSet, step.condition, value, next);
       }
       return cost;
     };
