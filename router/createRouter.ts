@@ -432,11 +432,15 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
                 codes: [String(error.extensions.code)],
               }),
             inspect: (operation) => {
-              const left = throttled.secondsLeft(
-                clientKey,
-                ThrottleMemory.operationKey(operation.query, operation.operationName, operation.variables),
-              );
-              if (left > 0 && demand.budget.mode === 'enforce') {
+              // Only refusals in enforce mode are remembered: otherwise there is nothing to look up (or hash).
+              const left =
+                demand.budget.mode === 'enforce' && !throttled.empty
+                  ? throttled.secondsLeft(
+                      clientKey,
+                      ThrottleMemory.operationKey(operation.query, operation.operationName, operation.variables),
+                    )
+                  : 0;
+              if (left > 0) {
                 stats.demand.refused.THROTTLED = (stats.demand.refused.THROTTLED ?? 0) + 1;
                 return new HttpError(
                   429,

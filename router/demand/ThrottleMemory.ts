@@ -15,6 +15,11 @@ export class ThrottleMemory {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** Whether nothing is remembered (then no operation key needs computing). */
+  get empty(): boolean {
+    return this.until.size === 0;
+  }
+
   static operationKey(query: string, operationName: unknown, variables: unknown): string {
     return createHash('sha256')
       .update(query)
