@@ -3,13 +3,19 @@ import type { Logger } from '../../shared';
 import { coordinatesOf } from './coordinatesOf';
 import type { UsageRow, UsageStore } from './UsageStore';
 
+const DAY_MS = 86_400_000;
+
 /**
  * Counts which schema coordinates each operation uses, per day and client, in memory, and writes the
  * counts to the usage store every `flushIntervalMs`, off the request's hot path: a request only adds to a
  * Map (the coordinates of a document are computed once per supergraph version and document).
  */
 export class UsageRecorder {
-  private counts = new Map<string, UsageRow>();
+  /** Rows by `day, client, operation`, then by coordinate: a request builds one key, not one per coordinate. */
+  private counts = new Map<string, Map<string, UsageRow>>();
+  /** The UTC day of `dayEndsAt - 1` (a request does not format a date). */
+  private day = '';
+  private dayEndsAt = 0;
   private readonly coordinates = new Map<string, string[]>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
@@ -25,21 +31,34 @@ export class UsageRecorder {
     this.timer.unref();
   }
 
-  record(coordinates: readonly string[], client: string, operation: string, now = new Date()): void {
-    const day = now.toISOString().slice(0, 10);
-    for (const coordinate of coordinates) {
-      const key = `${day}\u0000${client}\u0000${operation}\u0000${coordinate}`;
-      const row = this.counts.get(key);
-      if (row) row.count += 1;
-      else this.counts.set(key, { day, client, operation, coordinate, count: 1 });
+  record(coordinates: readonly string[], client: string, operation: string, now: Date | number = Date.now()): void {
+    const day = this.dayOf(typeof now === 'number' ? now : now.getTime());
+    const groupKey = `${day}\u0000${client}\u0000${operation}`;
+    let group = this.counts.get(groupKey);
+    if (!group) {
+      group = new Map();
+      this.counts.set(groupKey, group);
     }
+    for (const coordinate of coordinates) {
+      const row = group.get(coordinate);
+      if (row) row.count += 1;
+      else group.set(coordinate, { day, client, operation, coordinate, count: 1 });
+    }
+  }
+
+  private dayOf(ms: number): string {
+    if (ms >= this.dayEndsAt || ms < this.dayEndsAt - DAY_MS) {
+      this.day = new Date(ms).toISOString().slice(0, 10);
+      this.dayEndsAt = (Math.floor(ms / DAY_MS) + 1) * DAY_MS;
+    }
+    return this.day;
   }
 
   /** Writes what was counted since the last flush. A failed write is logged and its counts dropped. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
       if (this.counts.size === 0) return;
-      const rows = [...this.counts.values()];
+      const rows = [...this.counts.values()].flatMap((group) => [...group.values()]);
       this.counts = new Map();
       try {
         await this.store.add(rows);
