@@ -1,4 +1,5 @@
 import {
+  type DirectiveNode,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -55,8 +56,14 @@ export class TooManyNodes extends Error {}
 /** A field occurrence's share of the actual cost that does not depend on the items it returned. */
 interface CostFieldStep {
   kind: 'field';
+  /** `@skip`/`@include` and any other directives of the selection, checked per request; null without any. */
+  directives: readonly DirectiveNode[] | null;
   key: string;
-  argumentsCost: number;
+  field: GraphQLField<unknown, unknown>;
+  node: FieldNode;
+  coordinate: string;
+  /** The cost of its arguments, or null when they use variables (worked out per request). */
+  argumentsCost: number | null;
   weight: number;
   named: GraphQLCompositeType | null;
   selectionSet: SelectionSetNode | null;
@@ -65,6 +72,7 @@ interface CostFieldStep {
 /** A fragment (inline or spread) of a selection set, with its type condition resolved. */
 interface CostFragmentStep {
   kind: 'fragment';
+  directives: readonly DirectiveNode[] | null;
   /** The spread fragment's name (cycles are cut on it); null for an inline fragment. */
   spread: string | null;
   condition: GraphQLCompositeType;
@@ -97,6 +105,9 @@ export class CostEstimator {
     private readonly schema: GraphQLSchema,
     private readonly options: EstimatorOptions,
   ) {}
+
+  /** Actual-cost steps per parsed document (see actualCostSteps). */
+  private readonly actualSteps = new WeakMap<DocumentNode, Map<SelectionSetNode, Map<string, CostStep[]>>>();
 
   analyze(document: DocumentNode, operationName: string | null | undefined, rawVariables: Record<string, unknown>): OperationAnalysis {
     const operation = selectOperation(document, operationName);
@@ -210,11 +221,9 @@ export class CostEstimator {
     const rootType = operation && this.schema.getRootType(operation.operation);
     if (!operation || !rootType || data === null || typeof data !== 'object')
       return operation?.operation === 'mutation' ? MUTATION_BASE_COST : 0;
-    const fragments = new Map(
-      document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
-    );
-    const included = (selection: SelectionSetNode['selections'][number]): boolean => {
-      for (const directive of selection.directives ?? []) {
+    const stepsOf = this.actualCostSteps(document);
+    const included = (directives: readonly DirectiveNode[]): boolean => {
+      for (const directive of directives) {
         const argument = directive.arguments?.find((arg) => arg.name.value === 'if')?.value;
         const flag =
           argument?.kind === Kind.VARIABLE ? variables[argument.name.value] : argument?.kind === Kind.BOOLEAN ? argument.value : undefined;
@@ -223,52 +232,16 @@ export class CostEstimator {
       }
       return true;
     };
-    // What each selection of a selection set costs apart from its items, worked out once per (selection set,
-    // parent type) in this call, not once per list item: a 20-order response with 80 lines would otherwise
-    // redo it 100 times. Skipped selections and fields the type does not have are left out here.
-    const compiled = new Map<SelectionSetNode, Map<string, CostStep[]>>();
-    const stepsOf = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType): CostStep[] => {
-      let byParent = compiled.get(selectionSet);
-      if (!byParent) {
-        byParent = new Map();
-        compiled.set(selectionSet, byParent);
+    // Arguments given through variables cost what this request's values make them: once per field occurrence.
+    const variableArgumentsCost = new Map<CostFieldStep, number>();
+    const argumentsCostOf = (step: CostFieldStep): number => {
+      if (step.argumentsCost !== null) return step.argumentsCost;
+      let cost = variableArgumentsCost.get(step);
+      if (cost === undefined) {
+        cost = this.argumentsCost(step.field, step.coordinate, argumentValues(step.field, step.node, variables));
+        variableArgumentsCost.set(step, cost);
       }
-      let steps = byParent.get(parent.name);
-      if (steps) return steps;
-      steps = [];
-      for (const selection of selectionSet.selections) {
-        if (selection.directives?.length && !included(selection)) continue;
-        if (selection.kind === Kind.FIELD) {
-          const field = fieldOf(parent, selection.name.value);
-          if (!field) continue;
-          const coordinate = `${parent.name}.${field.name}`;
-          const named = getNamedType(field.type);
-          steps.push({
-            kind: 'field',
-            key: selection.alias?.value ?? selection.name.value,
-            argumentsCost: this.argumentsCost(field, coordinate, argumentValues(field, selection, variables)),
-            weight: this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (isCompositeType(named) ? 1 : 0),
-            named: isCompositeType(named) ? named : null,
-            selectionSet: selection.selectionSet ?? null,
-          });
-          continue;
-        }
-        const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : selection;
-        if (!fragment) continue;
-        const conditionName = fragment.typeCondition?.name.value;
-        const condition = conditionName ? this.schema.getType(conditionName) : parent;
-        if (!condition || !isCompositeType(condition)) continue;
-        steps.push({
-          kind: 'fragment',
-          spread: selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : null,
-          condition,
-          // An object type condition is checked against the response's __typename, when there is one.
-          objectTypeName: isObjectType(condition) ? condition.name : null,
-          selectionSet: fragment.selectionSet,
-        });
-      }
-      byParent.set(parent.name, steps);
-      return steps;
+      return cost;
     };
     const itemCost = (step: CostFieldStep, item: unknown, seen: ReadonlySet<string>): number => {
       if (item === null || item === undefined) return 0;
@@ -298,9 +271,10 @@ export class CostEstimator {
     ): number => {
       let cost = 0;
       for (const step of stepsOf(selectionSet, parent)) {
+        if (step.directives !== null && !included(step.directives)) continue;
         if (step.kind === 'field') {
           const fieldValue = value[step.key];
-          if (fieldValue !== undefined) cost += step.argumentsCost + itemCost(step, fieldValue, seen);
+          if (fieldValue !== undefined) cost += argumentsCostOf(step) + itemCost(step, fieldValue, seen);
           continue;
         }
         if (step.spread !== null && seen.has(step.spread)) continue;
@@ -316,6 +290,75 @@ export class CostEstimator {
       (operation.operation === 'mutation' ? MUTATION_BASE_COST : 0) +
       objectCost(operation.selectionSet, rootType, data as Record<string, unknown>, new Set())
     );
+  }
+
+  /**
+   * What each selection of a document costs apart from its items and variables, per (selection set, parent
+   * type), worked out once per document and kept while Apollo Server keeps the parsed document: a response
+   * with 20 orders and 80 lines would otherwise redo it 100 times, and every request would redo it once.
+   */
+  private actualCostSteps(document: DocumentNode): (selectionSet: SelectionSetNode, parent: GraphQLCompositeType) => CostStep[] {
+    let known = this.actualSteps.get(document);
+    if (!known) {
+      known = new Map();
+      this.actualSteps.set(document, known);
+    }
+    const bySelectionSet = known;
+    let fragments: Map<string, FragmentDefinitionNode> | null = null;
+    return (selectionSet, parent) => {
+      let byParent = bySelectionSet.get(selectionSet);
+      if (!byParent) {
+        byParent = new Map();
+        bySelectionSet.set(selectionSet, byParent);
+      }
+      let steps = byParent.get(parent.name);
+      if (steps) return steps;
+      fragments ??= new Map(
+        document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
+      );
+      steps = [];
+      for (const selection of selectionSet.selections) {
+        const directives = selection.directives?.length ? selection.directives : null;
+        if (selection.kind === Kind.FIELD) {
+          const field = fieldOf(parent, selection.name.value);
+          if (!field) continue;
+          const coordinate = `${parent.name}.${field.name}`;
+          const named = getNamedType(field.type);
+          const variablesUsed = new Set<string>();
+          for (const argument of selection.arguments ?? []) collectVariables(argument.value, variablesUsed);
+          steps.push({
+            kind: 'field',
+            directives,
+            key: selection.alias?.value ?? selection.name.value,
+            field,
+            node: selection,
+            coordinate,
+            // Without variables in its arguments a field costs the same in every request.
+            argumentsCost: variablesUsed.size === 0 ? this.argumentsCost(field, coordinate, argumentValues(field, selection, {})) : null,
+            weight: this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (isCompositeType(named) ? 1 : 0),
+            named: isCompositeType(named) ? named : null,
+            selectionSet: selection.selectionSet ?? null,
+          });
+          continue;
+        }
+        const fragment = selection.kind === Kind.FRAGMENT_SPREAD ? fragments.get(selection.name.value) : selection;
+        if (!fragment) continue;
+        const conditionName = fragment.typeCondition?.name.value;
+        const condition = conditionName ? this.schema.getType(conditionName) : parent;
+        if (!condition || !isCompositeType(condition)) continue;
+        steps.push({
+          kind: 'fragment',
+          directives,
+          spread: selection.kind === Kind.FRAGMENT_SPREAD ? selection.name.value : null,
+          condition,
+          // An object type condition is checked against the response's __typename, when there is one.
+          objectTypeName: isObjectType(condition) ? condition.name : null,
+          selectionSet: fragment.selectionSet,
+        });
+      }
+      byParent.set(parent.name, steps);
+      return steps;
+    };
   }
 
   /** Cost of one field: list size × (its weight + its selection's cost) + the weights of the arguments it was given. */

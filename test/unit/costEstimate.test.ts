@@ -166,6 +166,24 @@ describe('actual cost, from what the response holds', () => {
     expect(estimate(query).cost).toBe(1 + 10 * (1 + 1 + 2) + 1 + 50);
   });
 
+  it('prices one parsed document again for each request’s variables (arguments and @include)', () => {
+    const withVariables = parse('mutation($in: BuyInput!) { buy(input: $in) { id } }');
+    const data = { buy: { id: '1' } };
+    const literal = (input: string) => estimator.actualCost(parse(`mutation { buy(input: ${input}) { id } }`), undefined, {}, data);
+    expect(estimator.actualCost(withVariables, undefined, { in: { itemId: '1', note: 'n' } }, data)).toBe(
+      literal('{ itemId: "1", note: "n" }'),
+    );
+    expect(estimator.actualCost(withVariables, undefined, { in: { itemId: '1' } }, data)).toBe(literal('{ itemId: "1" }'));
+    expect(literal('{ itemId: "1", note: "n" }')).not.toBe(literal('{ itemId: "1" }'));
+
+    const toggled = parse('query($with: Boolean!) { shop @include(if: $with) { name } report { total } }');
+    const both = { shop: { name: 's' }, report: { total: 1 } };
+    const fresh = (query: string) => estimator.actualCost(parse(query), undefined, {}, both);
+    expect(estimator.actualCost(toggled, undefined, { with: true }, both)).toBe(fresh('{ shop { name } report { total } }'));
+    expect(estimator.actualCost(toggled, undefined, { with: false }, both)).toBe(fresh('{ report { total } }'));
+    expect(estimator.actualCost(toggled, undefined, { with: true }, both)).toBeGreaterThan(fresh('{ report { total } }'));
+  });
+
   it('adds the mutation base and the argument weights', () => {
     const query = 'mutation { buy(input: { itemId: "1", note: "n" }) { id } }';
     expect(estimator.actualCost(parse(query), undefined, {}, { buy: { id: '1' } })).toBe(18);
