@@ -286,7 +286,7 @@ async function insertRows(manager: EntityManager, entity: EntityTarget<object>, 
 // Generating: each record from its own id
 
 /** mulberry32: a tiny, fast, well-distributed 32-bit PRNG; returns floats in [0, 1). */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;

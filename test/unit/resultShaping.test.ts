@@ -1,6 +1,7 @@
 import { buildSchema, operationFromDocument } from '@apollo/federation-internals';
 import { parse } from 'graphql';
 import { fastComputeResponse } from '../../router/resultShaping';
+import { mulberry32 as random } from '../../scripts/seedData';
 
 // The gateway's own implementation: the reference the fast one must match response for response.
 const shaping = require('@apollo/gateway/dist/resultShaping') as typeof import('@apollo/gateway/dist/resultShaping');
@@ -66,18 +67,6 @@ const OPERATIONS: { query: string; variables?: Record<string, unknown> }[] = [
     query: `query Lists { matrix flags ratio products(first: 3) { id name priceCents currency tags rating } }`,
   },
 ];
-
-/** A deterministic pseudo-random generator (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Well-formed subgraph data for an operation: every selected field under its response name, values of the right type. */
 function wellFormed(next: () => number, query: string): Record<string, unknown> {
