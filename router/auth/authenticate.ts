@@ -37,7 +37,10 @@ function scopesOf(payload: JWTPayload): Set<string> {
 
 /** Most verified tokens remembered (about 1 KB each with their caller). */
 const VERIFIED_TOKENS_MAX = 10_000;
-/** A verified token is trusted again without checking its signature for at most this long (a key removed from the JWKS stops working within it). */
+/**
+ * A verified token is trusted again without checking its signature for at most this long (wall clock). It adds
+ * at most this much to how long a key removed from the JWKS keeps working, on top of the JWKS cache's own 10 min.
+ */
 const VERIFIED_TOKEN_TTL_MS = 60_000;
 
 interface VerifiedToken {
