@@ -26,7 +26,11 @@ export class ThrottleMemory {
       .update('\u0000')
       .update(typeof operationName === 'string' ? operationName : '')
       .update('\u0000')
-      .update(variables === undefined || variables === null ? '' : typeof variables === 'string' ? variables : JSON.stringify(variables))
+      .update(
+        variables === undefined || variables === null
+          ? ''
+          : JSON.stringify(typeof variables === 'string' ? parsedOrText(variables) : variables),
+      )
       .digest('base64url');
   }
 
@@ -48,5 +52,17 @@ export class ThrottleMemory {
       return 0;
     }
     return Math.ceil(left / 1000);
+  }
+}
+
+/**
+ * A GET's variables as the request carried them (`variables=` text): parsed, so that `{"a": 1}` and `{"a":1}`
+ * make the same key as the parsed object the request pipeline sees. Text that is not JSON stays as it is.
+ */
+function parsedOrText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
   }
 }

@@ -19,6 +19,15 @@ describe('ThrottleMemory', () => {
     expect(memory.secondsLeft('key:attacker', heavy)).toBe(0);
   });
 
+  it('gives a GET’s variables text, however spaced, the key of the parsed variables', () => {
+    const query = '{ products(first: 100) { edges { cursor } } }';
+    const parsed = ThrottleMemory.operationKey(query, null, { a: 1, b: [2] });
+    expect(ThrottleMemory.operationKey(query, null, '{"a":1,"b":[2]}')).toBe(parsed);
+    expect(ThrottleMemory.operationKey(query, null, '{ "a": 1, "b": [ 2 ] }')).toBe(parsed);
+    expect(ThrottleMemory.operationKey(query, null, '{"a":2,"b":[2]}')).not.toBe(parsed);
+    expect(ThrottleMemory.operationKey(query, null, 'not json')).not.toBe(parsed);
+  });
+
   it('keeps a bounded number of entries', () => {
     const memory = new ThrottleMemory(2, () => 0);
     memory.remember('a', 'x', 10);
