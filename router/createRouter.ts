@@ -31,13 +31,12 @@ import { countTokens } from './demand/countTokens';
 import { DemandCode, type DemandContext, type DemandCounters, demandControlPlugin, refusal } from './demand/demandControlPlugin';
 import { CostEstimator } from './demand/estimateCost';
 import { ThrottleMemory } from './demand/ThrottleMemory';
-import { installOperationReuse } from './operationReuse';
+import { installGatewayFastPaths } from './gatewayFastPaths';
 import { TrustedDocuments } from './persisted/TrustedDocuments';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import { CircuitBreaker } from './resilience/CircuitBreaker';
 import { LoadShedder } from './resilience/LoadShedder';
 import { RetryBudget } from './resilience/RetryBudget';
-import { installFastResultShaping } from './resultShaping';
 import { type SubgraphCallStats, SubgraphDataSource } from './SubgraphDataSource';
 import { SupergraphSource } from './SupergraphSource';
 import { createSubgraphFetcher, deduplicatingQueries } from './subgraphFetcher';
@@ -205,10 +204,7 @@ export function subgraphsOf(supergraphSdl: string): { name: string; url: string 
  */
 export async function createRouter(options: { config: RouterConfig; logger: Logger }): Promise<Router> {
   const { config, logger } = options;
-  if (config.gatewayFastPaths) {
-    installFastResultShaping();
-    installOperationReuse();
-  }
+  if (config.gatewayFastPaths) installGatewayFastPaths();
   const source = await SupergraphSource.open(
     { path: config.supergraphPath, url: config.supergraphUrl, pollIntervalMs: config.supergraphPollIntervalMs },
     logger,

@@ -52,17 +52,3 @@ function sameDefinitions(a: readonly DefinitionNode[], b: readonly DefinitionNod
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
 }
-
-let installed: OperationFromDocument | null = null;
-
-/**
- * Puts `reusingOperations` in federation-internals' operations module, whose export the package index reads
- * on every call (`@apollo/federation-internals` 2.14.x pinned with the gateway). Process-wide and idempotent.
- */
-export function installOperationReuse(): void {
-  // The module object itself (an `import` would hand over a copy of its exports).
-  const operations = require('@apollo/federation-internals/dist/operations') as Operations;
-  if (installed && operations.operationFromDocument === installed) return;
-  installed = reusingOperations(operations.operationFromDocument);
-  (operations as { operationFromDocument: OperationFromDocument }).operationFromDocument = installed;
-}

@@ -268,18 +268,3 @@ export function fastComputeResponse(original: ComputeResponse): ComputeResponse 
     }
   };
 }
-
-let installed: ComputeResponse | null = null;
-
-/**
- * Puts the fast `computeResponse` in the gateway's module, where its `executeQueryPlan` looks it up on every
- * request. Process-wide and idempotent. `@apollo/gateway` is pinned to 2.14.x; the router's tests compare
- * both implementations' responses, so an upgrade that changes the module's shape fails them.
- */
-export function installFastResultShaping(): void {
-  // The module object itself (an `import` would hand over a copy of its exports).
-  const shaping = require('@apollo/gateway/dist/resultShaping') as Shaping;
-  if (installed && shaping.computeResponse === installed) return;
-  installed = fastComputeResponse(shaping.computeResponse);
-  (shaping as { computeResponse: ComputeResponse }).computeResponse = installed;
-}

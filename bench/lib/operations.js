@@ -130,27 +130,20 @@ const OPERATIONS = [
   },
 ];
 
-/** The fields and value types of a JSON value, lists reduced to their first item (responses of other requests). */
-function schemaOf(value) {
-  if (Array.isArray(value)) return value.length > 0 ? [schemaOf(value[0])] : [];
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, schemaOf(value[key])]),
-    );
+/**
+ * The fields and value types of a JSON value. Arrays keep their length, or with `firstItemOnly` are reduced to
+ * their first item (the schema of responses to other requests, whose lists differ in length).
+ */
+function shapeOf(value, firstItemOnly = false) {
+  if (Array.isArray(value)) {
+    if (!firstItemOnly) return value.map((item) => shapeOf(item));
+    return value.length > 0 ? [shapeOf(value[0], true)] : [];
   }
-  return value === null ? 'null' : typeof value;
-}
-
-/** The fields and value types of a JSON value (arrays keep their length). */
-function shapeOf(value) {
-  if (Array.isArray(value)) return value.map(shapeOf);
   if (value && typeof value === 'object') {
     return Object.fromEntries(
       Object.keys(value)
         .sort()
-        .map((key) => [key, shapeOf(value[key])]),
+        .map((key) => [key, shapeOf(value[key], firstItemOnly)]),
     );
   }
   return value === null ? 'null' : typeof value;
@@ -168,7 +161,7 @@ function normalise(text, compare) {
     return null;
   }
   if (!parsed || parsed.errors || !parsed.data) return null;
-  if (compare === 'schema') return JSON.stringify(schemaOf(parsed.data));
+  if (compare === 'schema') return JSON.stringify(shapeOf(parsed.data, true));
   return JSON.stringify(compare === 'shape' ? shapeOf(parsed.data) : parsed.data);
 }
 

@@ -2,7 +2,7 @@ import { signDevelopmentToken } from '../../router/auth/developmentToken';
 import type { Router } from '../../router/createRouter';
 import { readRouterConfig } from '../../router/RouterConfig';
 import { startFaultyProxy } from '../helpers/faultyProxy';
-import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
+import { insertOneOrderOfOneProduct } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';
 
@@ -12,17 +12,7 @@ describe('partial results when a subgraph fails', () => {
 
   beforeAll(async () => {
     stack = await startStack('partial');
-    await insertUsers(stack.databases.account.dataSource, [{ id: 1, name: 'Ada' }]);
-    await insertCategory(stack.databases.product.dataSource, 1, 'Tools');
-    await insertProducts(stack.databases.product.dataSource, [{ id: 1, name: 'Saw', priceCents: 100, stock: 1, categoryId: 1 }]);
-    await insertOrders(stack.databases.order.dataSource, {
-      firstOrderId: 1,
-      userId: 1,
-      count: 1,
-      itemsPerOrder: 1,
-      productIds: [1],
-      unitPriceCents: () => 100,
-    });
+    await insertOneOrderOfOneProduct(stack.databases, 1);
   });
   afterAll(() => stack.stop());
 

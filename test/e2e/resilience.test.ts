@@ -3,7 +3,7 @@ import type { Router } from '../../router/createRouter';
 import type { RouterConfig } from '../../router/RouterConfig';
 import { DEFAULT_SERVER_LIMITS, TIME_LEFT_HEADER } from '../../shared';
 import { type FaultyProxy, startFaultyProxy } from '../helpers/faultyProxy';
-import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
+import { insertOneOrderOfOneProduct } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';
 
@@ -17,17 +17,7 @@ describe('surviving subgraph faults', () => {
 
   beforeAll(async () => {
     stack = await startStack('faults');
-    await insertUsers(stack.databases.account.dataSource, [{ id: 1, name: 'Ada' }]);
-    await insertCategory(stack.databases.product.dataSource, 1, 'Tools');
-    await insertProducts(stack.databases.product.dataSource, [{ id: 1, name: 'Saw', priceCents: 100, stock: 50, categoryId: 1 }]);
-    await insertOrders(stack.databases.order.dataSource, {
-      firstOrderId: 1,
-      userId: 1,
-      count: 1,
-      itemsPerOrder: 1,
-      productIds: [1],
-      unitPriceCents: () => 100,
-    });
+    await insertOneOrderOfOneProduct(stack.databases, 50);
     token = await stack.token('1');
   });
   afterEach(async () => {

@@ -94,3 +94,24 @@ export async function insertOrders(
   }
   return orders.map((order) => order.id);
 }
+
+/**
+ * The smallest data that crosses all three subgraphs: user 1 (Ada), product 1 (Saw, 100 cents, `stock` in
+ * stock, category 1 Tools) and order 1 of user 1 with one line of product 1.
+ */
+export async function insertOneOrderOfOneProduct(
+  databases: { account: { dataSource: DataSource }; product: { dataSource: DataSource }; order: { dataSource: DataSource } },
+  stock: number,
+): Promise<void> {
+  await insertUsers(databases.account.dataSource, [{ id: 1, name: 'Ada' }]);
+  await insertCategory(databases.product.dataSource, 1, 'Tools');
+  await insertProducts(databases.product.dataSource, [{ id: 1, name: 'Saw', priceCents: 100, stock, categoryId: 1 }]);
+  await insertOrders(databases.order.dataSource, {
+    firstOrderId: 1,
+    userId: 1,
+    count: 1,
+    itemsPerOrder: 1,
+    productIds: [1],
+    unitPriceCents: () => 100,
+  });
+}

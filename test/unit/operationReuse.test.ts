@@ -1,6 +1,7 @@
 import * as federation from '@apollo/federation-internals';
 import { parse } from 'graphql';
-import { installOperationReuse, reusingOperations } from '../../router/operationReuse';
+import { installGatewayFastPaths } from '../../router/gatewayFastPaths';
+import { reusingOperations } from '../../router/operationReuse';
 
 const SCHEMA_SDL = `
   type Query { me: User }
@@ -56,8 +57,8 @@ describe('reusing the operation built for a document', () => {
   });
 
   it('once installed, reaches callers of the package index (as the gateway calls it)', () => {
-    installOperationReuse();
-    installOperationReuse();
+    installGatewayFastPaths();
+    installGatewayFastPaths();
     const schema = federation.buildSchema(SCHEMA_SDL);
     const parsed = parse(QUERY);
     const viaIndex = require('@apollo/federation-internals') as typeof federation;
