@@ -2,7 +2,7 @@
 #
 # One image for all four processes; docker-compose.yml picks the process with `command`:
 #   node dist/router/main.js | node dist/subgraphs/{account,product,order}/main.js
-# Configuration comes from the environment only (README, configuration table).
+# Configuration comes from the environment only (docs/configuration.md).
 
 # Shared by the two install stages. better-sqlite3 is a native addon: npm fetches a prebuilt binary when one
 # matches, and builds it from source with this toolchain when none does (or the download is blocked).

@@ -1,6 +1,6 @@
 /**
- * The defaults that DESIGN.md promises users. Config modules, docker-compose.yml's test and the README
- * all read them from here, so they cannot drift apart.
+ * The defaults that DESIGN.md promises users. Config modules and docker-compose.yml's test read them from
+ * here, and docs/configuration.md is checked against the config modules, so they cannot drift apart.
  */
 export const DEFAULT_PORTS = {
   router: 4000,
