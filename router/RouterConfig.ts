@@ -17,7 +17,7 @@ import {
   readUrl,
   type ServerLimits,
 } from '../shared';
-import type { AuthConfig } from './auth/authenticate';
+import type { AuthConfig } from './auth/createAuthenticator';
 import { type DemandControlConfig, readDemandControlConfig } from './demand/DemandControlConfig';
 import type { TrustedDocumentsMode } from './persisted/TrustedDocuments';
 import { readUsageDatabaseConfig } from './usage/UsageStore';
@@ -26,7 +26,7 @@ import { readUsageDatabaseConfig } from './usage/UsageStore';
 export interface RouterConfig {
   /** Public GraphQL port (`/graphql`). Default 4000. */
   port: number;
-  /** Admin port for `/health/*` (and later `/metrics`), never exposed publicly. Default 8088. */
+  /** Admin port for `/health/*` and `/metrics`, never exposed publicly. Default 8088. */
   adminPort: number;
   /** The composed supergraph the router serves, reloaded when it changes. Default `schema/supergraph.graphql`. */
   supergraphPath: string;
@@ -89,8 +89,9 @@ export interface RouterConfig {
   deduplicateQueries: boolean;
   /**
    * The router's faster versions of gateway internals on every request (`ROUTER_GATEWAY_FAST_PATHS`, default
-   * true): response shaping (`router/resultShaping.ts`) and reuse of the operation built for a document
-   * (`router/operationReuse.ts`). The same responses; tests compare them with the gateway's. Process-wide.
+   * true): response shaping (`gateway/fastPaths/resultShaping.ts`) and reuse of the operation built for a
+   * document (`gateway/fastPaths/operationReuse.ts`). The same responses; tests compare them with the gateway's.
+   * Process-wide.
    */
   gatewayFastPaths: boolean;
   /** Slow-client bounds and shutdown timing (`HTTP_*_TIMEOUT_MS`, `SHUTDOWN_*`). */

@@ -22,24 +22,24 @@ import {
   USER_ID_HEADER,
   USER_SCOPES_HEADER,
 } from '../shared';
-import { AuthorizingGateway } from './AuthorizingGateway';
-import { AuthenticationFailed, createAuthenticator } from './auth/authenticate';
-import { type BudgetStore, InMemoryBudgetStore, RedisBudgetStore } from './demand/budget';
+import { AuthenticationFailed, createAuthenticator } from './auth/createAuthenticator';
+import { type BudgetStore, InMemoryBudgetStore, RedisBudgetStore } from './demand/BudgetStore';
+import { CostEstimator } from './demand/CostEstimator';
 import { CostModel } from './demand/CostModel';
-import { clientKeyOf } from './demand/clientKey';
+import { clientKeyOf } from './demand/clientKeyOf';
 import { countTokens } from './demand/countTokens';
 import { DemandCode, type DemandContext, type DemandCounters, demandControlPlugin, refusal } from './demand/demandControlPlugin';
-import { CostEstimator } from './demand/estimateCost';
 import { ThrottleMemory } from './demand/ThrottleMemory';
-import { installGatewayFastPaths } from './gatewayFastPaths';
+import { AuthorizingGateway } from './gateway/AuthorizingGateway';
+import { createSubgraphFetcher, deduplicatingQueries } from './gateway/createSubgraphFetcher';
+import { installGatewayFastPaths } from './gateway/fastPaths/installGatewayFastPaths';
+import { type SubgraphCallStats, SubgraphDataSource } from './gateway/SubgraphDataSource';
 import { TrustedDocuments } from './persisted/TrustedDocuments';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import { CircuitBreaker } from './resilience/CircuitBreaker';
 import { LoadShedder } from './resilience/LoadShedder';
 import { RetryBudget } from './resilience/RetryBudget';
-import { type SubgraphCallStats, SubgraphDataSource } from './SubgraphDataSource';
-import { SupergraphSource } from './SupergraphSource';
-import { createSubgraphFetcher, deduplicatingQueries } from './subgraphFetcher';
+import { SupergraphSource } from './supergraph/SupergraphSource';
 import { UsageRecorder } from './usage/UsageRecorder';
 import { UsageStore } from './usage/UsageStore';
 

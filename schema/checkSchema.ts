@@ -12,7 +12,7 @@ import {
   type TypeNode,
 } from 'graphql';
 import { CostModel } from '../router/demand/CostModel';
-import { prepareSupergraph } from '../router/supergraph';
+import { prepareSupergraph } from '../router/supergraph/prepareSupergraph';
 import type { CoordinateUse, UsageStore } from '../router/usage/UsageStore';
 import { requirementOf } from '../shared';
 import { type CompositionProblem, composeSupergraph, type SubgraphSource } from './composeSupergraph';

@@ -18,9 +18,9 @@ import net from 'node:net';
 import { parse } from 'graphql';
 import mysql from 'mysql2/promise';
 import { Agent, request } from 'undici';
+import { CostEstimator } from '../router/demand/CostEstimator';
 import { CostModel } from '../router/demand/CostModel';
-import { CostEstimator } from '../router/demand/estimateCost';
-import { prepareSupergraph } from '../router/supergraph';
+import { prepareSupergraph } from '../router/supergraph/prepareSupergraph';
 import { parseMysqlUrl, projectPath } from '../shared';
 import { seed } from './seedData';
 

@@ -18,7 +18,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'undici';
-import { signDevelopmentToken } from '../router/auth/developmentToken';
+import { signDevelopmentToken } from '../router/auth/signDevelopmentToken';
 import { readRouterConfig } from '../router/RouterConfig';
 import { readDatabaseConfig, SUBGRAPH_NAMES } from '../shared';
 import { localSupergraphEnv } from './lib/net';

@@ -1,5 +1,5 @@
 import { type ConstDirectiveNode, type DocumentNode, Kind, type ValueNode } from 'graphql';
-import { linkedFeatures } from '../supergraph';
+import { linkedFeatures } from '../supergraph/prepareSupergraph';
 
 /** `@listSize` on a field, as the cost specification defines it. */
 export interface ListSize {

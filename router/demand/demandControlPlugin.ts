@@ -1,9 +1,9 @@
 import { type ApolloServerPlugin, type GraphQLRequestContext, HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Logger } from '../../shared';
-import type { BudgetStore } from './budget';
+import type { BudgetStore } from './BudgetStore';
+import { type CostEstimator, InvalidVariables, type OperationAnalysis, TooManyNodes } from './CostEstimator';
 import type { DemandControlConfig, Limit, LimitMode } from './DemandControlConfig';
-import { type CostEstimator, InvalidVariables, type OperationAnalysis, TooManyNodes } from './estimateCost';
 import { ThrottleMemory } from './ThrottleMemory';
 
 /** Refusal codes of demand control: stable, listed in the README. */

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
-import { signDevelopmentToken } from '../../router/auth/developmentToken';
+import { signDevelopmentToken } from '../../router/auth/signDevelopmentToken';
 import type { Router } from '../../router/createRouter';
 import { type DemandControlConfig, readDemandControlConfig } from '../../router/demand/DemandControlConfig';
 import { readRouterConfig } from '../../router/RouterConfig';

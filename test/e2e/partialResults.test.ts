@@ -1,4 +1,4 @@
-import { signDevelopmentToken } from '../../router/auth/developmentToken';
+import { signDevelopmentToken } from '../../router/auth/signDevelopmentToken';
 import type { Router } from '../../router/createRouter';
 import { readRouterConfig } from '../../router/RouterConfig';
 import { startFaultyProxy } from '../helpers/faultyProxy';

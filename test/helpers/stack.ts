@@ -1,4 +1,4 @@
-import { signDevelopmentToken } from '../../router/auth/developmentToken';
+import { signDevelopmentToken } from '../../router/auth/signDevelopmentToken';
 import { createRouter, type Router } from '../../router/createRouter';
 import { type RouterConfig, readRouterConfig } from '../../router/RouterConfig';
 import { createLogger, developmentSubgraphSecret, type SubgraphServer } from '../../shared';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { signDevelopmentToken } from '../../router/auth/developmentToken';
+import { signDevelopmentToken } from '../../router/auth/signDevelopmentToken';
 import { readRouterConfig } from '../../router/RouterConfig';
 import { localSupergraphEnv, type SupergraphPorts } from '../../scripts/lib/net';
 import { type StartedSupergraph, startSupergraphProcess } from '../../scripts/lib/startProcess';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { signDevelopmentToken } from '../../router/auth/developmentToken';
+import { signDevelopmentToken } from '../../router/auth/signDevelopmentToken';
 import { readRouterConfig } from '../../router/RouterConfig';
 import { localSupergraphEnv } from '../../scripts/lib/net';
 import { type StartedSupergraph, startSupergraphProcess } from '../../scripts/lib/startProcess';

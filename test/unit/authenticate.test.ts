@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
-import { type AuthConfig, AuthenticationFailed, createAuthenticator } from '../../router/auth/authenticate';
-import { signDevelopmentToken } from '../../router/auth/developmentToken';
+import { type AuthConfig, AuthenticationFailed, createAuthenticator } from '../../router/auth/createAuthenticator';
+import { signDevelopmentToken } from '../../router/auth/signDevelopmentToken';
 
 const AUTH: AuthConfig = {
   secret: 'a-test-secret-that-is-long-enough-for-hs256',

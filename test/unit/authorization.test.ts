@@ -1,7 +1,7 @@
 import { composeServices } from '@apollo/composition';
 import { buildASTSchema, GraphQLError, parse, print } from 'graphql';
-import { AuthorizationPolicy } from '../../router/authorization';
-import { prepareSupergraph, SupergraphRefused } from '../../router/supergraph';
+import { AuthorizationPolicy } from '../../router/authorization/AuthorizationPolicy';
+import { prepareSupergraph, SupergraphRefused } from '../../router/supergraph/prepareSupergraph';
 import type { Caller } from '../../shared';
 
 const SUBGRAPH = /* GraphQL */ `

@@ -1,7 +1,7 @@
 import * as federation from '@apollo/federation-internals';
 import { parse } from 'graphql';
-import { installGatewayFastPaths } from '../../router/gatewayFastPaths';
-import { reusingOperations } from '../../router/operationReuse';
+import { installGatewayFastPaths } from '../../router/gateway/fastPaths/installGatewayFastPaths';
+import { reusingOperations } from '../../router/gateway/fastPaths/operationReuse';
 
 const SCHEMA_SDL = `
   type Query { me: User }

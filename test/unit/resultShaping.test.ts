@@ -1,6 +1,6 @@
 import { buildSchema, operationFromDocument } from '@apollo/federation-internals';
 import { parse } from 'graphql';
-import { fastComputeResponse } from '../../router/resultShaping';
+import { fastComputeResponse } from '../../router/gateway/fastPaths/resultShaping';
 import { mulberry32 as random } from '../../scripts/seedData';
 
 // The gateway's own implementation: the reference the fast one must match response for response.

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import type { Logger } from '../shared';
-import { type PreparedSupergraph, prepareSupergraph } from './supergraph';
+import type { Logger } from '../../shared';
+import { type PreparedSupergraph, prepareSupergraph } from './prepareSupergraph';
 
 /** One supergraph the router has served or serves. */
 export interface SupergraphVersion {

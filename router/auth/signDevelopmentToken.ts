@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import type { AuthConfig } from './authenticate';
+import type { AuthConfig } from './createAuthenticator';
 
 export interface TokenClaims {
   userId: string;

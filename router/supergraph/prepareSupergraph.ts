@@ -1,6 +1,6 @@
 import { type ConstDirectiveNode, type DocumentNode, Kind, parse, print, visit } from 'graphql';
 
-/** Features linked `for: SECURITY` that this router enforces itself (see authorization.ts). */
+/** Features linked `for: SECURITY` that this router enforces itself (see `authorization/AuthorizationPolicy.ts`). */
 export const ENFORCED_SECURITY_FEATURES = new Set(['https://specs.apollo.dev/authenticated', 'https://specs.apollo.dev/requiresScopes']);
 /** Features linked `for: EXECUTION` that the gateway itself executes. */
 export const GATEWAY_EXECUTION_FEATURES = new Set(['https://specs.apollo.dev/join']);

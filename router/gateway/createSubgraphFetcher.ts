@@ -1,6 +1,6 @@
 import type { Fetcher, FetcherHeaders, FetcherRequestInit, FetcherResponse } from '@apollo/utils.fetcher';
 import { Agent, type Dispatcher } from 'undici';
-import { TIME_LEFT_HEADER } from '../shared';
+import { TIME_LEFT_HEADER } from '../../shared';
 
 export interface SubgraphFetcherOptions {
   /**

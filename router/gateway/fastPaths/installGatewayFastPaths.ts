@@ -22,9 +22,9 @@ function replaceExport<T>(modulePath: string, name: string, wrap: (original: T) 
  * The router's faster versions of two gateway internals, process-wide (`ROUTER_GATEWAY_FAST_PATHS`):
  *
  * - `computeResponse` of `@apollo/gateway`'s result shaping, which its `executeQueryPlan` calls on every
- *   request (`router/resultShaping.ts`);
+ *   request (`resultShaping.ts` beside this file);
  * - `operationFromDocument` of federation-internals' operations module, which the package index reads on every
- *   call (`router/operationReuse.ts`).
+ *   call (`operationReuse.ts` beside this file).
  *
  * Both packages are pinned at the same 2.14.x; the tests compare each replacement with the original it wraps,
  * so an upgrade that changes either fails them.

@@ -1,7 +1,7 @@
 import type { ApolloGateway } from '@apollo/gateway';
-import type { Caller } from '../shared';
-import { AuthorizationPolicy } from './authorization';
-import type { PreparedSupergraph } from './supergraph';
+import type { Caller } from '../../shared';
+import { AuthorizationPolicy } from '../authorization/AuthorizationPolicy';
+import type { PreparedSupergraph } from '../supergraph/prepareSupergraph';
 
 type Executor = NonNullable<Awaited<ReturnType<ApolloGateway['load']>>['executor']>;
 type RequestContext = Parameters<Executor>[0];
