@@ -1,7 +1,7 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError, Kind, parse } from 'graphql';
 import { ErrorCode, ROUTER_CREDENTIAL_HEADER, TIME_LEFT_HEADER, USER_ID_HEADER, USER_SCOPES_HEADER } from '../../shared';
-import type { RouterContext } from '../createRouter';
+import type { RouterContext } from '../RouterContext';
 import type { CircuitBreaker } from '../resilience/CircuitBreaker';
 import { backoffDelay, type RetryBudget } from '../resilience/RetryBudget';
 

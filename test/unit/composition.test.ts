@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { subgraphsOf } from '../../router/createRouter';
+import { subgraphsOf } from '../../router/supergraph/subgraphsOf';
 import { composeSupergraph, readSubgraphSources } from '../../schema/composeSupergraph';
 import { projectPath } from '../../shared';
 

@@ -1,0 +1,80 @@
+import type { IncomingMessage } from 'node:http';
+import type { ApolloServerPlugin } from '@apollo/server';
+import type { DocumentNode, GraphQLSchema } from 'graphql';
+import type { Caller, Logger } from '../../shared';
+import { type BudgetStore, InMemoryBudgetStore, RedisBudgetStore } from './BudgetStore';
+import { CostEstimator } from './CostEstimator';
+import { CostModel } from './CostModel';
+import { clientKeyOf } from './clientKeyOf';
+import type { DemandControlConfig } from './DemandControlConfig';
+import { type DemandContext, type DemandCounters, demandControlPlugin } from './demandControlPlugin';
+import { EarlyRefusals } from './EarlyRefusals';
+import { ThrottleMemory } from './ThrottleMemory';
+
+export interface DemandControlOptions {
+  config: DemandControlConfig;
+  /** The router's body limit (`ROUTER_MAX_BODY_BYTES`). */
+  maxBodyBytes: number;
+  /** Where refusals and measured excesses are counted, by code. */
+  counters: DemandCounters;
+  logger: Logger;
+  /** Sees each answered operation's estimated (requested) and actual cost (metrics). */
+  observe: (requested: number, actual: number) => void;
+}
+
+/**
+ * Demand control, put together: the client budgets (in process, or in Redis for several replicas), the memory
+ * of throttled operations, the cost estimator of the supergraph being served, the Apollo Server plugin that
+ * checks limits and budgets after parsing, and the refusals that come before it.
+ */
+export class DemandControl {
+  readonly early: EarlyRefusals;
+  /** Whether a request may carry a JSON array of operations (`BATCHING`, default false). */
+  readonly batching: boolean;
+  readonly plugin: ApolloServerPlugin<DemandContext>;
+  private readonly budget: BudgetStore | null;
+  private estimator: { estimator: CostEstimator; version: string } | null = null;
+
+  constructor(private readonly options: DemandControlOptions) {
+    const { config, counters, logger } = options;
+    this.batching = config.batching;
+    this.budget =
+      config.budget.mode === 'off'
+        ? null
+        : config.redisUrl
+          ? new RedisBudgetStore(config.redisUrl, config.budget, logger)
+          : new InMemoryBudgetStore(config.budget);
+    const throttled = new ThrottleMemory();
+    this.early = new EarlyRefusals(config, options.maxBodyBytes, counters, throttled, logger);
+    this.plugin = demandControlPlugin({
+      config,
+      budget: this.budget,
+      logger,
+      counters,
+      current: () => this.estimator,
+      throttled,
+      observe: options.observe,
+    });
+  }
+
+  /**
+   * Builds the estimator for a newly loaded supergraph (its full document, with `@cost` and `@listSize`) on
+   * every load and hot reload: estimates are cached per supergraph version.
+   */
+  useSupergraph(supergraph: DocumentNode, apiSchema: GraphQLSchema, version: string): void {
+    const costModel = new CostModel(supergraph);
+    this.estimator = {
+      estimator: new CostEstimator(costModel, apiSchema, { defaultListSize: this.options.config.defaultListSize }),
+      version,
+    };
+  }
+
+  /** Whose budget a request spends (see clientKeyOf). */
+  clientKeyOf(req: IncomingMessage, caller: Caller): string {
+    return clientKeyOf(req, caller, this.options.config);
+  }
+
+  async close(): Promise<void> {
+    await this.budget?.close();
+  }
+}

@@ -1,0 +1,88 @@
+import type { ServiceEndpointDefinition } from '@apollo/gateway';
+import type { Fetcher } from '@apollo/utils.fetcher';
+import { type Logger, USER_ID_HEADER, USER_SCOPES_HEADER } from '../../shared';
+import type { RouterStats } from '../metrics/RouterStats';
+import { type RouterConfig, subgraphSecretFor } from '../RouterConfig';
+import { CircuitBreaker } from '../resilience/CircuitBreaker';
+import { RetryBudget } from '../resilience/RetryBudget';
+import { deduplicatingQueries } from './createSubgraphFetcher';
+import { type SubgraphCallPolicy, SubgraphDataSource } from './SubgraphDataSource';
+
+export interface SubgraphServicesOptions {
+  config: RouterConfig;
+  /** The router's pool, with calls abandoned after the given timeout (`createSubgraphFetcher().withTimeout`). */
+  withTimeout: (timeoutMs: number) => Fetcher;
+  /** Each subgraph's credential, resolved at start-up (production refuses to start without one per subgraph). */
+  credentials: ReadonlyMap<string, string>;
+  /** Where the calls, retries, failures and short circuits of each subgraph are counted. */
+  stats: Pick<RouterStats, 'subgraphRequests' | 'subgraphs'>;
+  logger: Logger;
+  /** Sees every call attempt of every subgraph (metrics). */
+  observe: (subgraph: string, ...outcome: Parameters<NonNullable<SubgraphCallPolicy['observe']>>) => void;
+}
+
+/**
+ * The gateway's `buildService`: one SubgraphDataSource per subgraph the supergraph names, reached at its
+ * `<NAME>_URL` override or the supergraph's URL, with its timeout, retry budget and circuit breaker. Breakers,
+ * retry budgets and counters are kept per name across supergraph reloads: a reload must not reset a failing
+ * subgraph's circuit.
+ */
+export class SubgraphServices {
+  private readonly circuitBreakers = new Map<string, CircuitBreaker>();
+  private readonly retryBudgets = new Map<string, RetryBudget>();
+  private readonly urls = new Map<string, string>();
+
+  constructor(private readonly options: SubgraphServicesOptions) {}
+
+  /** Each subgraph's circuit breaker, by subgraph name. */
+  get breakers(): ReadonlyMap<string, CircuitBreaker> {
+    return this.circuitBreakers;
+  }
+
+  /** The URL the router calls subgraph `name` at (after overrides); undefined before the gateway built it. */
+  urlOf(name: string): string | undefined {
+    return this.urls.get(name);
+  }
+
+  build({ name, url }: ServiceEndpointDefinition): SubgraphDataSource {
+    const { config, stats, logger } = this.options;
+    const override = config.subgraphUrls[name.toUpperCase()];
+    const timeoutMs = config.subgraphTimeouts[name.toUpperCase()] ?? config.subgraphTimeoutMs;
+    let breaker = this.circuitBreakers.get(name);
+    if (!breaker) {
+      breaker = new CircuitBreaker(name, config.breaker, Date.now, (state) => logger.warn({ subgraph: name, state }, 'circuit breaker'));
+      this.circuitBreakers.set(name, breaker);
+    }
+    let retryBudget = this.retryBudgets.get(name);
+    if (!retryBudget) {
+      retryBudget = new RetryBudget(config.retry.budgetPercent / 100);
+      this.retryBudgets.set(name, retryBudget);
+    }
+    const timed = this.options.withTimeout(timeoutMs);
+    const counted: Fetcher = (fetchUrl, init) => {
+      stats.subgraphRequests += 1;
+      return timed(fetchUrl, init);
+    };
+    const source = new SubgraphDataSource(
+      {
+        url: override ?? url,
+        fetcher: config.deduplicateQueries ? deduplicatingQueries(counted, [USER_ID_HEADER, USER_SCOPES_HEADER]) : counted,
+      },
+      this.options.credentials.get(name) ?? subgraphSecretFor(config, name),
+      name,
+      {
+        timeoutMs,
+        maxRetries: config.retry.maxRetries,
+        retryBaseDelayMs: config.retry.baseDelayMs,
+        breaker,
+        retryBudget,
+        observe: (outcome, seconds) => this.options.observe(name, outcome, seconds),
+      },
+    );
+    if (stats.subgraphs[name]) Object.assign(source.stats, stats.subgraphs[name]);
+    stats.subgraphs[name] = source.stats;
+    const target = override ?? url;
+    if (target !== undefined) this.urls.set(name, target);
+    return source;
+  }
+}

@@ -1,0 +1,53 @@
+import { ErrorCode, HttpError, type Metrics, metricsRoute, type Route, sendJson } from '../../shared';
+import type { SubgraphServices } from '../gateway/SubgraphServices';
+import type { SupergraphSource } from '../supergraph/SupergraphSource';
+import { subgraphsOf } from '../supergraph/subgraphsOf';
+
+export interface AdminRoutesOptions {
+  metrics: Metrics;
+  source: SupergraphSource;
+  subgraphs: Pick<SubgraphServices, 'urlOf' | 'breakers'>;
+  /** False once the router is stopping: readiness fails first, so a load balancer stops sending. */
+  ready: () => boolean;
+}
+
+/** Whether a subgraph's `/health/ready` answers 200 within a second. */
+async function subgraphReady(graphqlUrl: string): Promise<boolean> {
+  try {
+    const response = await fetch(new URL('/health/ready', graphqlUrl), { signal: AbortSignal.timeout(1_000) });
+    await response.arrayBuffer();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}
+
+/** The admin port's routes, never exposed publicly: `/health/live`, `/metrics` and `/health/ready`. */
+export function adminRoutes(options: AdminRoutesOptions): Route[] {
+  const { source, subgraphs } = options;
+  return [
+    { path: '/health/live', handler: (_req, res) => sendJson(res, 200, { status: 'live' }) },
+    metricsRoute(options.metrics),
+    {
+      path: '/health/ready',
+      handler: async (_req, res) => {
+        if (!options.ready()) throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The router is shutting down.');
+        const { version, loadedAt, sdl } = source.current;
+        // Ready as long as a supergraph is loaded: one dead subgraph must not take every replica out of the
+        // load balancer (the others' data is still served). The body says how each subgraph is doing.
+        const states = await Promise.all(
+          subgraphsOf(sdl).map(async ({ name, url }) => ({
+            name,
+            reachable: await subgraphReady(subgraphs.urlOf(name) ?? url),
+            circuit: subgraphs.breakers.get(name)?.current ?? 'closed',
+          })),
+        );
+        sendJson(res, 200, {
+          status: 'ready',
+          supergraph: { version, loadedAt: loadedAt.toISOString(), lastReloadError: source.lastError },
+          subgraphs: states,
+        });
+      },
+    },
+  ];
+}
