@@ -11,9 +11,7 @@ import {
   parse,
   type TypeNode,
 } from 'graphql';
-import { CostModel } from '../router/demand/CostModel';
-import { prepareSupergraph } from '../router/supergraph/prepareSupergraph';
-import type { CoordinateUse, UsageStore } from '../router/usage/UsageStore';
+import { type CoordinateUse, CostModel, prepareSupergraph, type UsageStore } from '../router';
 import { requirementOf } from '../shared';
 import { type CompositionProblem, composeSupergraph, type SubgraphSource } from './composeSupergraph';
 

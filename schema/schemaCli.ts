@@ -12,7 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { readUsageDatabaseConfig, UsageStore } from '../router/usage/UsageStore';
+import { readUsageDatabaseConfig, UsageStore } from '../router';
 import { projectPath, SUBGRAPH_NAMES } from '../shared';
 import { type CheckReport, checkSubgraph } from './checkSchema';
 import { composeSupergraph, readSubgraphSources } from './composeSupergraph';

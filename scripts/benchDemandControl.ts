@@ -18,9 +18,7 @@ import net from 'node:net';
 import { parse } from 'graphql';
 import mysql from 'mysql2/promise';
 import { Agent, request } from 'undici';
-import { CostEstimator } from '../router/demand/CostEstimator';
-import { CostModel } from '../router/demand/CostModel';
-import { prepareSupergraph } from '../router/supergraph/prepareSupergraph';
+import { CostEstimator, CostModel, prepareSupergraph } from '../router';
 import { parseMysqlUrl, projectPath } from '../shared';
 import { seed } from './seedData';
 

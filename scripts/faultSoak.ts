@@ -13,8 +13,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { signDevelopmentToken } from '../router/auth/signDevelopmentToken';
-import { readRouterConfig } from '../router/RouterConfig';
+import { readRouterConfig, signDevelopmentToken } from '../router';
 import {
   type DatabaseConfig,
   openDataSource,

@@ -8,7 +8,7 @@ import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
-import { routerDatabase } from '../router/usage/database';
+import { routerDatabase } from '../router';
 import { type DatabaseConfig, type DriverKind, openDataSource, parseMysqlUrl } from '../shared';
 import { accountDatabase } from '../subgraphs/account/database';
 import { orderDatabase } from '../subgraphs/order/database';

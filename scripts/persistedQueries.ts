@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { buildManifest } from '../router/persisted/TrustedDocuments';
+import { buildManifest } from '../router';
 
 const USAGE = 'usage: npm run persisted-queries -- --client <name> --version <version> [--out <file>] <operations.graphql>…';
 

@@ -3,8 +3,7 @@
  * router (with its JWT_SECRET, JWT_ISSUER and JWT_AUDIENCE from this environment) accepts.
  */
 
-import { signDevelopmentToken } from '../router/auth/signDevelopmentToken';
-import { readRouterConfig } from '../router/RouterConfig';
+import { readRouterConfig, signDevelopmentToken } from '../router';
 
 const USAGE = `usage: npm run token -- --user <id> [--scopes catalog:write,...] [--ttl 3600]
 

@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, readFileSync } from 'node:fs';
 import { delimiter, join, resolve } from 'node:path';
 import { parse } from 'yaml';
-import { readRouterConfig, subgraphSecretFor } from '../../router/RouterConfig';
+import { readRouterConfig, subgraphSecretFor } from '../../router';
 import { readSubgraphConfig } from '../../shared';
 import { DATABASE_NAMES, DEFAULT_PORTS, DEFAULT_SUPERGRAPH_PATH, SUBGRAPH_NAMES, type SubgraphName } from '../../shared/defaults';
 import { readTelemetrySettings } from '../../shared/telemetry/config';

@@ -1,5 +1,4 @@
-import type { Router } from '../../router/createRouter';
-import type { RouterConfig } from '../../router/RouterConfig';
+import { type Router, type RouterConfig } from '../../router';
 import { type FaultyProxy, startFaultyProxy } from '../helpers/faultyProxy';
 import { insertCategory, insertProducts, insertUsers } from '../helpers/fixtures';
 import { type Stack, startStack } from '../helpers/stack';

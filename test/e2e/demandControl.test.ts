@@ -1,9 +1,6 @@
 import { randomInt } from 'node:crypto';
 import Redis from 'ioredis';
-import { signDevelopmentToken } from '../../router/auth/signDevelopmentToken';
-import type { Router } from '../../router/createRouter';
-import { type DemandControlConfig, readDemandControlConfig } from '../../router/demand/DemandControlConfig';
-import { readRouterConfig } from '../../router/RouterConfig';
+import { type DemandControlConfig, type Router, readDemandControlConfig, readRouterConfig, signDevelopmentToken } from '../../router';
 import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';

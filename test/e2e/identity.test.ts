@@ -1,8 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT } from 'jose';
-import { createRouter, type Router } from '../../router/createRouter';
-import { readRouterConfig } from '../../router/RouterConfig';
+import { createRouter, type Router, readRouterConfig } from '../../router';
 import { createLogger, ROUTER_CREDENTIAL_HEADER } from '../../shared';
 import { Address } from '../../subgraphs/account/entities/Address';
 import { Order } from '../../subgraphs/order/entities/Order';

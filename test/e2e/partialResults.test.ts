@@ -1,6 +1,4 @@
-import { signDevelopmentToken } from '../../router/auth/signDevelopmentToken';
-import type { Router } from '../../router/createRouter';
-import { readRouterConfig } from '../../router/RouterConfig';
+import { type Router, readRouterConfig, signDevelopmentToken } from '../../router';
 import { startFaultyProxy } from '../helpers/faultyProxy';
 import { insertOneOrderOfOneProduct } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';

@@ -1,6 +1,5 @@
 import net from 'node:net';
-import type { Router } from '../../router/createRouter';
-import type { RouterConfig } from '../../router/RouterConfig';
+import { type Router, type RouterConfig } from '../../router';
 import { DEFAULT_SERVER_LIMITS, TIME_LEFT_HEADER } from '../../shared';
 import { type FaultyProxy, startFaultyProxy } from '../helpers/faultyProxy';
 import { insertOneOrderOfOneProduct } from '../helpers/fixtures';

@@ -1,8 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { Router } from '../../router/createRouter';
-import { buildManifest, documentId, TrustedDocuments } from '../../router/persisted/TrustedDocuments';
+import { buildManifest, documentId, type Router, TrustedDocuments } from '../../router';
 import { insertCategory, insertProducts } from '../helpers/fixtures';
 import { type Stack, startStack } from '../helpers/stack';
 

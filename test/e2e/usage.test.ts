@@ -1,9 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readRouterConfig } from '../../router/RouterConfig';
-import { coordinatesOf } from '../../router/usage/coordinatesOf';
-import { UsageStore } from '../../router/usage/UsageStore';
+import { coordinatesOf, readRouterConfig, UsageStore } from '../../router';
 import { insertCategory, insertProducts } from '../helpers/fixtures';
 import { type Stack, startStack } from '../helpers/stack';
 

@@ -1,6 +1,4 @@
-import { signDevelopmentToken } from '../../router/auth/signDevelopmentToken';
-import { createRouter, type Router } from '../../router/createRouter';
-import { type RouterConfig, readRouterConfig } from '../../router/RouterConfig';
+import { createRouter, type Router, type RouterConfig, readRouterConfig, signDevelopmentToken } from '../../router';
 import { createLogger, developmentSubgraphSecret, type SubgraphServer } from '../../shared';
 import { createAccountSubgraph } from '../../subgraphs/account/server';
 import type { CheckoutSweeper } from '../../subgraphs/order/CheckoutSweeper';

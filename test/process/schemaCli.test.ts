@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { UsageStore } from '../../router/usage/UsageStore';
+import { UsageStore } from '../../router';
 import { projectPath, SUBGRAPH_NAMES } from '../../shared';
 
 const run = promisify(execFile);

@@ -1,6 +1,5 @@
 import { SignJWT } from 'jose';
-import { type AuthConfig, AuthenticationFailed, createAuthenticator } from '../../router/auth/createAuthenticator';
-import { signDevelopmentToken } from '../../router/auth/signDevelopmentToken';
+import { type AuthConfig, AuthenticationFailed, createAuthenticator, signDevelopmentToken } from '../../router';
 
 const AUTH: AuthConfig = {
   secret: 'a-test-secret-that-is-long-enough-for-hs256',

@@ -1,7 +1,6 @@
 import { composeServices } from '@apollo/composition';
 import { buildASTSchema, GraphQLError, parse, print } from 'graphql';
-import { AuthorizationPolicy } from '../../router/authorization/AuthorizationPolicy';
-import { prepareSupergraph, SupergraphRefused } from '../../router/supergraph/prepareSupergraph';
+import { AuthorizationPolicy, prepareSupergraph, SupergraphRefused } from '../../router';
 import type { Caller } from '../../shared';
 
 const SUBGRAPH = /* GraphQL */ `

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { subgraphsOf } from '../../router/supergraph/subgraphsOf';
+import { subgraphsOf } from '../../router';
 import { composeSupergraph, readSubgraphSources } from '../../schema/composeSupergraph';
 import { projectPath } from '../../shared';
 

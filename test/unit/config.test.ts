@@ -1,4 +1,4 @@
-import { DEVELOPMENT_JWT_SECRET, readRouterConfig, subgraphSecretFor } from '../../router/RouterConfig';
+import { DEVELOPMENT_JWT_SECRET, readRouterConfig, subgraphSecretFor } from '../../router';
 import { ConfigError, DEFAULT_PORTS, developmentSubgraphSecret, readDatabaseConfig, readSubgraphConfig } from '../../shared';
 import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
 import { readProductConfig } from '../../subgraphs/product/ProductConfig';

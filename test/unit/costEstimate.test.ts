@@ -1,7 +1,6 @@
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { CostEstimator, InvalidVariables } from '../../router/demand/CostEstimator';
-import { CostModel } from '../../router/demand/CostModel';
+import { CostEstimator, CostModel, InvalidVariables } from '../../router';
 
 const SUBGRAPH = /* GraphQL */ `
   extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])

@@ -1,5 +1,4 @@
-import { CircuitBreaker } from '../../router/resilience/CircuitBreaker';
-import { backoffDelay, RetryBudget } from '../../router/resilience/RetryBudget';
+import { backoffDelay, CircuitBreaker, RetryBudget } from '../../router';
 import { checkDeadline, DeadlineExceeded, guardStatement, timeLeftOf, withRequestDeadline } from '../../shared';
 
 describe('CircuitBreaker', () => {

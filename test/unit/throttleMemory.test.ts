@@ -1,4 +1,4 @@
-import { ThrottleMemory } from '../../router/demand/ThrottleMemory';
+import { ThrottleMemory } from '../../router';
 
 describe('ThrottleMemory', () => {
   it('refuses the same operation of the same client until its Retry-After has passed, and nothing else', () => {

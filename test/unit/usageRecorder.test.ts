@@ -1,5 +1,4 @@
-import { UsageRecorder } from '../../router/usage/UsageRecorder';
-import type { UsageRow, UsageStore } from '../../router/usage/UsageStore';
+import { UsageRecorder, type UsageRow, type UsageStore } from '../../router';
 import type { Logger } from '../../shared';
 
 /** An in-memory stand-in for the usage store: this tests the recorder's counting, not the database. */
