@@ -1,4 +1,5 @@
 import { type ConstDirectiveNode, Kind, type ValueNode } from 'graphql';
+import { ErrorCode } from './errorRegistry';
 
 /**
  * What a caller must have to read a field declared with `@authenticated` / `@requiresScopes`: signed in,
@@ -15,18 +16,18 @@ export interface Caller {
   scopes: ReadonlySet<string>;
 }
 
-export type DenialCode = 'UNAUTHENTICATED' | 'FORBIDDEN';
+export type DenialCode = typeof ErrorCode.UNAUTHENTICATED | typeof ErrorCode.FORBIDDEN;
 
 /** Why `caller` may not read a field with `requirement`, or null when they may. */
 export function denialFor(requirement: Requirement, caller: Caller): DenialCode | null {
   const scopesMet = requirement.scopes.every((anyOf) => anyOf.some((allOf) => allOf.every((scope) => caller.scopes.has(scope))));
-  if (caller.userId === null && (requirement.authenticated || !scopesMet)) return 'UNAUTHENTICATED';
-  return scopesMet ? null : 'FORBIDDEN';
+  if (caller.userId === null && (requirement.authenticated || !scopesMet)) return ErrorCode.UNAUTHENTICATED;
+  return scopesMet ? null : ErrorCode.FORBIDDEN;
 }
 
 /** The message for a denial, naming the schema coordinate so a developer knows what to ask for. */
 export function denialMessage(code: DenialCode, coordinate: string): string {
-  return code === 'UNAUTHENTICATED' ? `Sign in to read ${coordinate}.` : `You are not allowed to read ${coordinate}.`;
+  return code === ErrorCode.UNAUTHENTICATED ? `Sign in to read ${coordinate}.` : `You are not allowed to read ${coordinate}.`;
 }
 
 function scopesArgument(value: ValueNode | undefined): string[][] {

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { AppError, ErrorCode } from './errors';
+import { ErrorCode } from './errorRegistry';
+import { AppError } from './errors';
 
 /**
  * The time the router still waits for a subgraph's answer, in ms, sent with every subgraph request. The

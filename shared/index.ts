@@ -27,10 +27,11 @@ export {
 } from './defaults';
 export type { Env } from './env';
 export { ConfigError, readBoolean, readEnum, readInteger, readOptionalString, readPort, readString, readUrl, redactUrl } from './env';
+export type { ErrorCodeDefinition, ErrorKind, ErrorSender } from './errorRegistry';
+export { ERROR_REGISTRY, ErrorCode, isErrorCode, REQUEST_ERROR_CODES } from './errorRegistry';
 export {
   AppError,
   BadUserInput,
-  ErrorCode,
   InvalidCursor,
   maskUnexpectedError,
   PageSizeExceeded,
@@ -38,7 +39,7 @@ export {
   Unauthenticated,
 } from './errors';
 export type { RawOperation } from './http/graphqlHttp';
-export { handleGraphQLRequest, REQUEST_ERROR_CODES } from './http/graphqlHttp';
+export { handleGraphQLRequest } from './http/graphqlHttp';
 export type { RequestHandler, Route } from './http/http';
 export { closeServer, createHttpServer, HttpError, listen, readBody, sendHttpError, sendJson } from './http/http';
 export type { ServerLimits } from './http/serverLimits';

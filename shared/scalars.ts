@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { ErrorCode } from './errorRegistry';
 
 /** `DateTime`: ISO 8601 in UTC with milliseconds on output; any ISO 8601 instant on input. */
 export const dateTimeScalar = new GraphQLScalarType({
@@ -21,7 +22,7 @@ function parseInstant(value: unknown): Date {
   const date = typeof value === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(value) ? new Date(value) : new Date(Number.NaN);
   if (Number.isNaN(date.getTime())) {
     throw new GraphQLError(`DateTime must be an ISO 8601 string such as 2026-11-27T09:30:00Z, got ${JSON.stringify(value)}`, {
-      extensions: { code: 'BAD_USER_INPUT' },
+      extensions: { code: ErrorCode.BAD_USER_INPUT },
     });
   }
   return date;

@@ -2,7 +2,7 @@ import type { GraphQLError } from 'graphql';
 import { ErrorCode, HttpError, type Logger, type RawOperation } from '../../shared';
 import { countTokens } from './countTokens';
 import type { DemandControlConfig } from './DemandControlConfig';
-import { DemandCode, type DemandCounters, refusal } from './demandControlPlugin';
+import { type DemandCounters, refusal } from './demandControlPlugin';
 import { ThrottleMemory } from './ThrottleMemory';
 
 /** Largest body read in measure mode: bodies above the limit are logged, and still capped far above it. */
@@ -55,7 +55,7 @@ export class EarlyRefusals {
     const { maxTokens, revealLimits } = this.config;
     const tokens = countTokens(query);
     if (tokens <= maxTokens.max) return null;
-    const code = DemandCode.MAX_TOKENS_EXCEEDED;
+    const code = ErrorCode.MAX_TOKENS_EXCEEDED;
     if (maxTokens.mode === 'measure') {
       this.counters.measuredOver[code] = (this.counters.measuredOver[code] ?? 0) + 1;
       this.logger.warn({ tokens, limit: maxTokens.max }, 'over the token limit in measure mode: let through');

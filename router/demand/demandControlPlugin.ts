@@ -1,21 +1,10 @@
 import { type ApolloServerPlugin, type GraphQLRequestContext, HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { Logger } from '../../shared';
+import { ErrorCode, type Logger } from '../../shared';
 import type { BudgetStore } from './BudgetStore';
 import { type CostEstimator, InvalidVariables, type OperationAnalysis, TooManyNodes } from './CostEstimator';
 import type { DemandControlConfig, Limit, LimitMode } from './DemandControlConfig';
 import { ThrottleMemory } from './ThrottleMemory';
-
-/** Refusal codes of demand control: stable, listed in the README. */
-export const DemandCode = {
-  COST_ESTIMATED_TOO_EXPENSIVE: 'COST_ESTIMATED_TOO_EXPENSIVE',
-  MAX_DEPTH_EXCEEDED: 'MAX_DEPTH_EXCEEDED',
-  MAX_ALIASES_EXCEEDED: 'MAX_ALIASES_EXCEEDED',
-  MAX_ROOT_FIELDS_EXCEEDED: 'MAX_ROOT_FIELDS_EXCEEDED',
-  MAX_TOKENS_EXCEEDED: 'MAX_TOKENS_EXCEEDED',
-  PAGE_SIZE_EXCEEDED: 'PAGE_SIZE_EXCEEDED',
-  THROTTLED: 'THROTTLED',
-} as const;
 
 /** What demand control keeps for one request, between planning and the response. */
 export interface DemandState {
@@ -40,7 +29,7 @@ export interface DemandCounters {
 }
 
 /** What a refusal says when the limits are not to be revealed. */
-const DISCREET_MESSAGES: Record<string, string> = {
+const DISCREET_MESSAGES: Partial<Record<ErrorCode, string>> = {
   COST_ESTIMATED_TOO_EXPENSIVE: 'The operation is too expensive: ask for less (smaller pages, fewer nested lists).',
   MAX_DEPTH_EXCEEDED: 'The operation is nested too deeply.',
   MAX_ALIASES_EXCEEDED: 'The operation uses too many aliases.',
@@ -53,7 +42,7 @@ const DISCREET_MESSAGES: Record<string, string> = {
  * value and the limit; without, a message that names neither.
  */
 export function refusal(
-  code: string,
+  code: ErrorCode,
   message: string,
   details: Record<string, unknown>,
   reveal: boolean,
@@ -151,34 +140,34 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
             const message = context.operationName
               ? `Unknown operation named "${context.operationName}".`
               : 'Must provide operation name if query contains multiple operations.';
-            throw refusal('OPERATION_RESOLUTION_FAILURE', message, {}, false);
+            throw refusal(ErrorCode.OPERATION_RESOLUTION_FAILURE, message, {}, false);
           }
           let analysis: OperationAnalysis;
           try {
             analysis = analyze(context);
           } catch (error) {
-            if (error instanceof InvalidVariables) throw refusal('BAD_USER_INPUT', error.message, {}, false);
+            if (error instanceof InvalidVariables) throw refusal(ErrorCode.BAD_USER_INPUT, error.message, {}, false);
             if (!(error instanceof TooManyNodes)) throw error;
-            throw refusal(DemandCode.COST_ESTIMATED_TOO_EXPENSIVE, 'The operation has too many selections to estimate.', {}, false);
+            throw refusal(ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE, 'The operation has too many selections to estimate.', {}, false);
           }
           const reveal = config.revealLimits;
-          const shapeLimits: [number, Limit, string, (measured: number, limit: number) => string][] = [
+          const shapeLimits: [number, Limit, ErrorCode, (measured: number, limit: number) => string][] = [
             [
               analysis.depth,
               config.maxDepth,
-              DemandCode.MAX_DEPTH_EXCEEDED,
+              ErrorCode.MAX_DEPTH_EXCEEDED,
               (m, l) => `The operation is ${m} levels deep; the limit is ${l}.`,
             ],
             [
               analysis.aliases,
               config.maxAliases,
-              DemandCode.MAX_ALIASES_EXCEEDED,
+              ErrorCode.MAX_ALIASES_EXCEEDED,
               (m, l) => `The operation uses ${m} aliases; the limit is ${l}.`,
             ],
             [
               analysis.rootFields,
               config.maxRootFields,
-              DemandCode.MAX_ROOT_FIELDS_EXCEEDED,
+              ErrorCode.MAX_ROOT_FIELDS_EXCEEDED,
               (m, l) => `The operation selects ${m} root fields; the limit is ${l}.`,
             ],
           ];
@@ -196,7 +185,7 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
             config.pageSizeMode,
             () =>
               refusal(
-                DemandCode.PAGE_SIZE_EXCEEDED,
+                ErrorCode.PAGE_SIZE_EXCEEDED,
                 `${page?.coordinate} serves at most ${page?.maximum} items a page, ${page?.requested} requested; page with \`after\` instead.`,
                 { measured: page?.requested, limit: page?.maximum, coordinate: page?.coordinate, path: page?.path },
                 true,
@@ -206,7 +195,7 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
           if (analysis.slicingViolation) {
             const { coordinate, given } = analysis.slicingViolation;
             throw refusal(
-              'GRAPHQL_VALIDATION_FAILED',
+              ErrorCode.GRAPHQL_VALIDATION_FAILED,
               `${coordinate} needs exactly one slicing argument to be estimated, got ${given}.`,
               {},
               false,
@@ -217,7 +206,7 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
             config.maxCost.mode,
             () =>
               refusal(
-                DemandCode.COST_ESTIMATED_TOO_EXPENSIVE,
+                ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE,
                 `The operation's estimated cost is ${analysis.cost}; the limit is ${config.maxCost.max}.`,
                 { measured: analysis.cost, limit: config.maxCost.max },
                 reveal,
@@ -248,7 +237,7 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
             config.budget.mode,
             () =>
               refusal(
-                DemandCode.THROTTLED,
+                ErrorCode.THROTTLED,
                 `This operation costs ${analysis.cost} points and ${Math.floor(taken.available)} are available; retry in ${taken.retryAfterSeconds} s.`,
                 {
                   requestedCost: analysis.cost,

@@ -5,7 +5,7 @@ import type { RouterContext } from '../RouterContext';
 import type { CircuitBreaker } from '../resilience/CircuitBreaker';
 import { backoffDelay, type RetryBudget } from '../resilience/RetryBudget';
 
-export type SubgraphFailureCode = ErrorCode.SUBGRAPH_TIMEOUT | ErrorCode.SUBGRAPH_UNAVAILABLE;
+export type SubgraphFailureCode = typeof ErrorCode.SUBGRAPH_TIMEOUT | typeof ErrorCode.SUBGRAPH_UNAVAILABLE;
 
 export interface SubgraphCallPolicy {
   /** How long one call may take, in ms (capped by the request's time left). */

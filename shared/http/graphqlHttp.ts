@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type ApolloServer, type BaseContext, HeaderMap, type HTTPGraphQLResponse } from '@apollo/server';
 import type { GraphQLError } from 'graphql';
-import { ErrorCode } from '../errors';
+import { ErrorCode, REQUEST_ERROR_CODES } from '../errorRegistry';
 import { HttpError, readBody } from './http';
 
 export interface GraphQLHttpOptions<TContext extends BaseContext> {
@@ -30,33 +30,12 @@ export interface GraphQLHttpOptions<TContext extends BaseContext> {
   onRequestError?: (error: GraphQLError) => void;
 }
 
-/**
- * Error codes of GraphQL *request* errors: the request was well-formed HTTP but GraphQL refused the
- * document or its variables. Under `application/json` the GraphQL-over-HTTP spec wants 200 for these;
- * under `application/graphql-response+json`, 4xx (which is what Apollo Server sets).
- */
 /** An operation as the request carries it, before any parsing. */
 export interface RawOperation {
   query: string;
   operationName: unknown;
   variables: unknown;
 }
-
-export const REQUEST_ERROR_CODES = new Set([
-  'COST_ESTIMATED_TOO_EXPENSIVE',
-  'MAX_DEPTH_EXCEEDED',
-  'MAX_ALIASES_EXCEEDED',
-  'MAX_ROOT_FIELDS_EXCEEDED',
-  'MAX_TOKENS_EXCEEDED',
-  'PAGE_SIZE_EXCEEDED',
-  'GRAPHQL_PARSE_FAILED',
-  'GRAPHQL_VALIDATION_FAILED',
-  'BAD_USER_INPUT',
-  'OPERATION_RESOLUTION_FAILURE',
-  'PERSISTED_QUERY_NOT_FOUND',
-  'PERSISTED_QUERY_NOT_SUPPORTED',
-  'PERSISTED_QUERY_REQUIRED',
-]);
 
 /**
  * Serves one GraphQL-over-HTTP request with Apollo Server (an integration in the sense of Apollo's

@@ -1,6 +1,6 @@
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ErrorCode } from '../errors';
+import { ErrorCode } from '../errorRegistry';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<void> | void;
 

@@ -1,6 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import client from 'prom-client';
+import { ErrorCode } from '../errorRegistry';
 import type { Route } from '../http/http';
 import type { Logger } from '../logger';
 
@@ -117,7 +118,7 @@ function header(value: string | string[] | undefined): string | undefined {
 /** The stable code of a formatted error (`INTERNAL_SERVER_ERROR` without one). */
 function codeOf(error: { extensions?: Record<string, unknown> }): string {
   const code = error.extensions?.code;
-  return typeof code === 'string' && /^[A-Z_]{1,64}$/.test(code) ? code : 'INTERNAL_SERVER_ERROR';
+  return typeof code === 'string' && /^[A-Z_]{1,64}$/.test(code) ? code : ErrorCode.INTERNAL_SERVER_ERROR;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { defaultFieldResolver, type GraphQLSchema, getNamedType, isInterfaceType, isObjectType } from 'graphql';
 import { type Caller, denialFor, denialMessage, mergeRequirements, requirementOf } from '../authorization';
-import { AppError, ErrorCode } from '../errors';
+import { ErrorCode } from '../errorRegistry';
+import { AppError } from '../errors';
 
 const NAMES = { authenticated: 'authenticated', requiresScopes: 'requiresScopes' };
 

@@ -8,7 +8,6 @@ import { projectPath } from '../../shared';
  * never hides a page that was deleted later.
  */
 const WRITTEN_ELSEWHERE: Readonly<Record<string, string>> = {
-  'docs/errors.md': 'generated from the error registry (issue 19, the error registry)',
   'docs/architecture.md': 'the rooms of the code and what each may import (issue 19, the router restructuring)',
 };
 
