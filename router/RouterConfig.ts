@@ -6,10 +6,12 @@ import {
   DEFAULT_SUPERGRAPH_PATH,
   developmentSubgraphSecret,
   type Env,
+  type LogFormat,
   projectPath,
   readBoolean,
   readEnum,
   readInteger,
+  readLogFormat,
   readOptionalString,
   readPort,
   readServerLimits,
@@ -41,6 +43,8 @@ export interface RouterConfig {
   subgraphUrls: Readonly<Record<string, string>>;
   production: boolean;
   logLevel: string;
+  /** `LOG_FORMAT`: `pretty` for readable lines in development; JSON otherwise (the default). */
+  logFormat: LogFormat;
   /** Largest request body, in bytes; larger ones get 413 PAYLOAD_TOO_LARGE. Default 1 MiB. */
   maxBodyBytes: number;
   /**
@@ -215,6 +219,7 @@ export function readRouterConfig(env: Env): RouterConfig {
     subgraphUrls,
     production,
     logLevel: readString(env, 'LOG_LEVEL', 'info'),
+    logFormat: readLogFormat(env),
     maxBodyBytes: readInteger(env, 'ROUTER_MAX_BODY_BYTES', 1024 * 1024, { min: 1024 }),
     corsOrigins: cors
       .split(',')

@@ -53,6 +53,8 @@ export {
   USER_SCOPES_HEADER,
 } from './identity';
 export { hasBearerToken } from './internalAuth';
+export type { LogFormat } from './logFormat';
+export { readLogFormat } from './logFormat';
 export type { Logger } from './logger';
 export { createLogger } from './logger';
 export { onBatch, recordBatch } from './metrics/batches';

@@ -1,9 +1,8 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LogFormat } from './logFormat';
 import { traceFields } from './telemetry/traceFields';
 
 export type { Logger };
-
-export type LogFormat = 'json' | 'pretty';
 
 const LEVEL_NAMES: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
 
@@ -40,13 +39,10 @@ function destinationFor(format: LogFormat): DestinationStream | undefined {
 /**
  * A structured JSON logger for one process. Fields that could hold credentials are redacted wherever
  * they appear, so a careless `log.info({ headers })` cannot leak a token. Inside a span (OpenTelemetry on)
- * every line carries `trace_id`, `span_id` and `trace_flags`. `LOG_FORMAT=pretty` prints readable lines.
+ * every line carries `trace_id`, `span_id` and `trace_flags`. `format` (the config's `LOG_FORMAT`): JSON by
+ * default, `pretty` for readable lines.
  */
-export function createLogger(
-  name: string,
-  level = 'info',
-  format: LogFormat = process.env.LOG_FORMAT === 'pretty' ? 'pretty' : 'json',
-): Logger {
+export function createLogger(name: string, level = 'info', format: LogFormat = 'json'): Logger {
   const options: pino.LoggerOptions = {
     name,
     level,

@@ -1,3 +1,5 @@
+import type { Env } from './env';
+import { readLogFormat } from './logFormat';
 import { createLogger, type Logger } from './logger';
 import { shutdownTelemetry } from './telemetry';
 
@@ -8,11 +10,12 @@ export interface RunningProcess {
 }
 
 /**
- * Runs a process's `main`: a start-up failure is logged (a ConfigError's message says how to fix it)
- * and exits 1; SIGTERM or SIGINT call `stop` once and exit 0, or 1 if stopping failed.
+ * Runs a process's `main` with its environment (which `main` hands to its config reader): a start-up failure
+ * is logged (a ConfigError's message says how to fix it) and exits 1; SIGTERM or SIGINT call `stop` once and
+ * exit 0, or 1 if stopping failed.
  */
-export function runMain(name: string, main: () => Promise<RunningProcess>): void {
-  main().then(
+export function runMain(name: string, env: Env, main: (env: Env) => Promise<RunningProcess>): void {
+  main(env).then(
     ({ logger, stop }) => {
       let stopping = false;
       const shutdown = (signal: NodeJS.Signals) => {
@@ -40,7 +43,8 @@ export function runMain(name: string, main: () => Promise<RunningProcess>): void
       process.on('SIGINT', shutdown);
     },
     (error: unknown) => {
-      const logger = createLogger(name);
+      // No config was read (that may be what failed): the line takes LOG_FORMAT from the environment itself.
+      const logger = createLogger(name, 'info', readLogFormat(env));
       if (error instanceof Error && error.name === 'ConfigError') logger.fatal(`configuration error: ${error.message}`);
       else logger.fatal({ err: error }, 'start-up failed');
       process.exit(1);

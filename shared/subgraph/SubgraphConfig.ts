@@ -3,6 +3,7 @@ import { DEFAULT_PORTS, type SubgraphName } from '../defaults';
 import { ConfigError, type Env, readEnum, readInteger, readPort, readString } from '../env';
 import { readServerLimits, type ServerLimits } from '../http/serverLimits';
 import { developmentSubgraphSecret } from '../identity';
+import { type LogFormat, readLogFormat } from '../logFormat';
 
 /** What every subgraph process reads from its environment. Subgraphs extend it with their own settings. */
 export interface SubgraphConfig {
@@ -11,6 +12,8 @@ export interface SubgraphConfig {
   database: DatabaseConfig;
   production: boolean;
   logLevel: string;
+  /** `LOG_FORMAT`: `pretty` for readable lines; JSON otherwise (and when absent here). */
+  logFormat?: LogFormat;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes: number;
   /**
@@ -56,6 +59,7 @@ export function readSubgraphConfig(env: Env, name: SubgraphName): SubgraphConfig
     database: readDatabaseConfig(env, name),
     production,
     logLevel: readString(env, 'LOG_LEVEL', 'info'),
+    logFormat: readLogFormat(env),
     maxBodyBytes: readInteger(env, 'MAX_BODY_BYTES', 1024 * 1024, { min: 1024 }),
     limits: readServerLimits(env),
   };

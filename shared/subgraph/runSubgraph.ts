@@ -19,9 +19,9 @@ export function runSubgraph<TConfig extends SubgraphConfig, TContext extends Bas
   database: OpenDataSourceOptions;
   create: (deps: { dataSource: DataSource; config: TConfig; logger: Logger }) => Promise<SubgraphServer<TContext>>;
 }): void {
-  runMain(options.name, async () => {
-    const config = options.readConfig(process.env);
-    const logger = createLogger(options.name, config.logLevel);
+  runMain(options.name, process.env, async (env) => {
+    const config = options.readConfig(env);
+    const logger = createLogger(options.name, config.logLevel, config.logFormat);
     const { dataSource } = await openDataSource(config.database, options.database);
     const subgraph = await options.create({ dataSource, config, logger });
     const port = await subgraph.listen(config.port);
