@@ -1,12 +1,11 @@
 import type { ServiceEndpointDefinition } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { type Logger, USER_ID_HEADER, USER_SCOPES_HEADER } from '../../shared';
-import type { RouterStats } from '../metrics/RouterStats';
 import { type RouterConfig, subgraphSecretFor } from '../RouterConfig';
 import { CircuitBreaker } from '../resilience/CircuitBreaker';
 import { RetryBudget } from '../resilience/RetryBudget';
 import { deduplicatingQueries } from './createSubgraphFetcher';
-import { type SubgraphCallPolicy, SubgraphDataSource } from './SubgraphDataSource';
+import { type SubgraphCallPolicy, type SubgraphCallStats, SubgraphDataSource } from './SubgraphDataSource';
 
 export interface SubgraphServicesOptions {
   config: RouterConfig;
@@ -14,8 +13,8 @@ export interface SubgraphServicesOptions {
   withTimeout: (timeoutMs: number) => Fetcher;
   /** Each subgraph's credential, resolved at start-up (production refuses to start without one per subgraph). */
   credentials: ReadonlyMap<string, string>;
-  /** Where the calls, retries, failures and short circuits of each subgraph are counted. */
-  stats: Pick<RouterStats, 'subgraphRequests' | 'subgraphs'>;
+  /** Where the HTTP requests to subgraphs, and each subgraph's calls, retries, failures and short circuits, are counted. */
+  stats: { subgraphRequests: number; subgraphs: Record<string, SubgraphCallStats> };
   logger: Logger;
   /** Sees every call attempt of every subgraph (metrics). */
   observe: (subgraph: string, ...outcome: Parameters<NonNullable<SubgraphCallPolicy['observe']>>) => void;
