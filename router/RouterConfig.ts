@@ -15,6 +15,7 @@ import {
   readServerLimits,
   readString,
   readUrl,
+  refuseShippedSecrets,
   type ServerLimits,
 } from '../shared';
 import type { AuthConfig } from './auth/authenticate';
@@ -184,6 +185,7 @@ const NOT_SUBGRAPH_URLS = new Set([
 
 export function readRouterConfig(env: Env): RouterConfig {
   const production = readEnum(env, 'NODE_ENV', ['development', 'production', 'test'], 'development') === 'production';
+  if (production) refuseShippedSecrets(env);
   const subgraphUrls: Record<string, string> = {};
   const subgraphSecrets: Record<string, string> = {};
   const subgraphTimeouts: Record<string, number> = {};

@@ -3,6 +3,7 @@ import { DEFAULT_PORTS, type SubgraphName } from '../defaults';
 import { ConfigError, type Env, readEnum, readInteger, readPort, readString } from '../env';
 import { readServerLimits, type ServerLimits } from '../http/serverLimits';
 import { developmentSubgraphSecret } from '../identity';
+import { refuseShippedSecrets } from '../shippedSecrets';
 
 /** What every subgraph process reads from its environment. Subgraphs extend it with their own settings. */
 export interface SubgraphConfig {
@@ -49,6 +50,7 @@ export function readSecret(env: Env, variable: string, developmentDefault: strin
 
 export function readSubgraphConfig(env: Env, name: SubgraphName): SubgraphConfig {
   const production = isProduction(env);
+  if (production) refuseShippedSecrets(env);
   return {
     routerSecret: readSecret(env, 'SUBGRAPH_SECRET', developmentSubgraphSecret(name)),
     name,

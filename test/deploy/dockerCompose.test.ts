@@ -4,71 +4,33 @@
  * that drifts fails here instead of in a container that never turns healthy.
  *
  * Values are read as a fresh clone gets them: `${VAR:-default}` resolves to its default, as it does when
- * docker-compose runs with none of the variables set.
+ * docker-compose runs with none of the variables set; the production tests set NODE_ENV=production and secrets
+ * of their own, as an operator does.
  */
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, readFileSync } from 'node:fs';
-import { delimiter, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { readRouterConfig, subgraphSecretFor } from '../../router/RouterConfig';
-import { readSubgraphConfig } from '../../shared';
+import { ConfigError, type Env, readSubgraphConfig, SHIPPED_SECRET_VALUES } from '../../shared';
 import { DATABASE_NAMES, DEFAULT_PORTS, DEFAULT_SUPERGRAPH_PATH, SUBGRAPH_NAMES, type SubgraphName } from '../../shared/defaults';
 import { readTelemetrySettings } from '../../shared/telemetry/config';
 import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
 import { readProductConfig } from '../../subgraphs/product/ProductConfig';
-
-const repoRoot = resolve(__dirname, '../..');
-const composePath = join(repoRoot, 'docker-compose.yml');
-
-type PortSpec = string | number | { target: number | string; published?: number | string };
-type VolumeSpec = string | { type?: string; source?: string; target: string };
-
-interface ComposeService {
-  image?: string;
-  build?: unknown;
-  command?: string | string[];
-  environment?: Record<string, string | number | boolean | null> | string[];
-  ports?: PortSpec[];
-  expose?: Array<string | number>;
-  depends_on?: string[] | Record<string, { condition?: string }>;
-  healthcheck?: { test?: string | string[]; disable?: boolean };
-  volumes?: VolumeSpec[];
-}
-
-interface ComposeFile {
-  services?: Record<string, ComposeService>;
-}
-
-/** Compose's variable substitution with no variable set: `${X:-d}` and `${X-d}` give d, `${X}` gives '', `$$` gives `$`. */
-function interpolate(value: string): string {
-  return value.replace(
-    /\$(?:(\$)|\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
-    (_match, dollar: string | undefined, name: string | undefined, operator: string | undefined, operand = '') => {
-      if (dollar) return '$';
-      if (operator?.endsWith('?')) throw new Error(`${name} is required by docker-compose.yml and has no default`);
-      return operator ? operand : '';
-    },
-  );
-}
-
-const compose = parse(readFileSync(composePath, 'utf8'), { merge: true }) as ComposeFile;
-
-function service(name: string): ComposeService {
-  const found = compose.services?.[name];
-  if (!found) throw new Error(`docker-compose.yml has no service '${name}'`);
-  return found;
-}
-
-function environmentOf(name: string): Record<string, string> {
-  const raw = service(name).environment ?? {};
-  const entries = Array.isArray(raw)
-    ? raw.map((line): [string, string] => {
-        const at = line.indexOf('=');
-        return at === -1 ? [line, ''] : [line.slice(0, at), line.slice(at + 1)];
-      })
-    : Object.entries(raw).map(([key, value]): [string, string] => [key, value == null ? '' : String(value)]);
-  return Object.fromEntries(entries.map(([key, value]) => [key, interpolate(value)]));
-}
+import {
+  compose,
+  composePath,
+  composeText,
+  environmentOf,
+  findOnPath,
+  interpolate,
+  rawEnvironmentOf,
+  repoRoot,
+  service,
+  variableReferences,
+} from '../helpers/compose';
 
 /** `[[ip:]host:]container[/protocol]` or the long syntax, as { host, container } (host undefined when not published). */
 function portMappings(name: string): Array<{ host?: number; container: number }> {
@@ -107,20 +69,6 @@ function healthcheckText(name: string): string {
   return Array.isArray(test) ? test.join(' ') : (test ?? '');
 }
 
-function findOnPath(binary: string): string | undefined {
-  for (const folder of (process.env.PATH ?? '').split(delimiter)) {
-    if (!folder) continue;
-    const candidate = join(folder, binary);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not in this folder; try the next.
-    }
-  }
-  return undefined;
-}
-
 const envName = (subgraph: SubgraphName): string => subgraph.toUpperCase();
 const appServices = ['router', ...SUBGRAPH_NAMES] as const;
 const healthPorts: Record<(typeof appServices)[number], number> = {
@@ -130,23 +78,63 @@ const healthPorts: Record<(typeof appServices)[number], number> = {
   order: DEFAULT_PORTS.order,
 };
 
+/** The process's own config reader, as its main.ts calls it. */
+function readConfigOf(name: (typeof appServices)[number], environment: Env): unknown {
+  return name === 'router'
+    ? readRouterConfig(environment)
+    : name === 'order'
+      ? readOrderConfig(environment)
+      : name === 'product'
+        ? readProductConfig(environment)
+        : readSubgraphConfig(environment, name);
+}
+
+/**
+ * What an operator sets for production: NODE_ENV=production and a value of their own (random, URL-safe) for
+ * every variable whose default in the file is a published secret.
+ */
+const productionVariables: Record<string, string> = {
+  NODE_ENV: 'production',
+  ...Object.fromEntries(
+    variableReferences(composeText)
+      .filter((reference) => reference.fallback !== undefined && SHIPPED_SECRET_VALUES.includes(reference.fallback))
+      .map((reference) => [reference.variable, randomBytes(24).toString('hex')]),
+  ),
+};
+
 describe('docker-compose.yml', () => {
   test.each(appServices)('%s starts with its compose environment: its own config reader accepts it', (name) => {
-    const environment = environmentOf(name);
-    const read = () =>
-      name === 'router'
-        ? readRouterConfig(environment)
-        : name === 'order'
-          ? readOrderConfig(environment)
-          : name === 'product'
-            ? readProductConfig(environment)
-            : readSubgraphConfig(environment, name);
-    expect(read).not.toThrow();
+    expect(() => readConfigOf(name, environmentOf(name))).not.toThrow();
   });
 
-  test.each(SUBGRAPH_NAMES)('the router holds the credential %s expects, strong enough for production', (subgraph) => {
+  // Before issue 13 this said "strong enough for production": the defaults were long enough to pass, but anyone
+  // who reads the repository has them. Now they are refused in production (the tests below).
+  test.each(SUBGRAPH_NAMES)('the router holds the credential %s expects', (subgraph) => {
     const router = readRouterConfig(environmentOf('router'));
     const own = readSubgraphConfig(environmentOf(subgraph), subgraph).routerSecret;
+    expect(subgraphSecretFor(router, subgraph)).toBe(own);
+  });
+
+  test.each(appServices)('%s runs in development mode unless NODE_ENV is set, and in production when it is', (name) => {
+    expect(rawEnvironmentOf(name).NODE_ENV).toMatch(/^\$\{NODE_ENV:?-development\}$/);
+    expect(environmentOf(name).NODE_ENV).toBe('development');
+    expect(environmentOf(name, { NODE_ENV: 'production' }).NODE_ENV).toBe('production');
+  });
+
+  test.each(appServices)('with NODE_ENV=production and the published defaults, %s refuses to start, naming a variable', (name) => {
+    const read = () => readConfigOf(name, environmentOf(name, { NODE_ENV: 'production' }));
+    expect(read).toThrow(ConfigError);
+    expect(read).toThrow(/[A-Z_]+(SECRET|TOKEN|URL)\b.*published in this repository/);
+  });
+
+  test.each(appServices)('with NODE_ENV=production and secrets of its own, %s starts', (name) => {
+    expect(Object.keys(productionVariables).length).toBeGreaterThan(5);
+    expect(() => readConfigOf(name, environmentOf(name, productionVariables))).not.toThrow();
+  });
+
+  test.each(SUBGRAPH_NAMES)('in production too, the router holds the credential %s expects', (subgraph) => {
+    const router = readRouterConfig(environmentOf('router', productionVariables));
+    const own = readSubgraphConfig(environmentOf(subgraph, productionVariables), subgraph).routerSecret;
     expect(subgraphSecretFor(router, subgraph)).toBe(own);
   });
 
@@ -278,10 +266,6 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  test.each(appServices)('%s runs in production mode', (name) => {
-    expect(environmentOf(name).NODE_ENV).toBe('production');
-  });
-
   test('the four processes run from one image, each with its own entry point', () => {
     const images = new Set(appServices.map((name) => service(name).image));
     expect(images.size).toBe(1);
@@ -358,22 +342,38 @@ describe('docker-compose.yml', () => {
   });
 
   const dockerCompose = findOnPath('docker-compose');
-  (dockerCompose ? test : test.skip)(
-    dockerCompose
-      ? 'docker-compose config -q accepts the file'
-      : 'docker-compose config -q accepts the file (SKIPPED: no docker-compose on PATH; .ci/run installs it)',
-    () => {
-      const result = spawnSync(dockerCompose ?? 'docker-compose', ['-f', composePath, 'config', '-q'], {
-        cwd: repoRoot,
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      expect({ error: result.error, status: result.status, stderr: result.stderr }).toMatchObject({
-        error: undefined,
-        status: 0,
-      });
-    },
-  );
+  /** `docker-compose config` itself, with only `variables` in its environment (an empty file for .env, whatever is there). */
+  const emptyEnvFile = join(mkdtempSync(join(tmpdir(), 'compose-env-')), 'empty.env');
+  writeFileSync(emptyEnvFile, '');
+  const composeConfig = (variables: Record<string, string>, ...args: string[]) =>
+    spawnSync(dockerCompose ?? 'docker-compose', ['--env-file', emptyEnvFile, '-f', composePath, 'config', ...args], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { PATH: process.env.PATH ?? '', ...variables },
+    });
+  const withCompose = dockerCompose ? test : test.skip;
+  const skipped = dockerCompose ? '' : ' (SKIPPED: no docker-compose on PATH; .ci/run installs it)';
+
+  withCompose(`docker-compose config -q accepts the file with no variable set${skipped}`, () => {
+    const result = composeConfig({}, '-q');
+    expect({ error: result.error, status: result.status, stderr: result.stderr }).toMatchObject({ error: undefined, status: 0 });
+  });
+
+  withCompose(`docker-compose resolves development with no variable set, production when NODE_ENV says so${skipped}`, () => {
+    const laptop = composeConfig({});
+    const operator = composeConfig(productionVariables);
+    expect([laptop.status, operator.status]).toEqual([0, 0]);
+    const servicesOf = (output: string) => (parse(output) as { services: Record<string, { environment: Env }> }).services;
+    for (const name of appServices) {
+      expect(servicesOf(laptop.stdout)[name].environment.NODE_ENV).toBe('development');
+      const environment = servicesOf(operator.stdout)[name].environment;
+      expect(environment.NODE_ENV).toBe('production');
+      expect(() => readConfigOf(name, environment)).not.toThrow();
+      // The same file with the published defaults left in: refused.
+      expect(() => readConfigOf(name, { ...servicesOf(laptop.stdout)[name].environment, NODE_ENV: 'production' })).toThrow(ConfigError);
+    }
+  });
 });
 
 describe('Dockerfile', () => {
