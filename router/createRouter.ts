@@ -40,6 +40,7 @@ import { RetryBudget } from './resilience/RetryBudget';
 import { type SubgraphCallStats, SubgraphDataSource } from './SubgraphDataSource';
 import { SupergraphSource } from './SupergraphSource';
 import { createSubgraphFetcher, deduplicatingQueries } from './subgraphFetcher';
+import { registerSupergraphMetrics } from './supergraphMetrics';
 import { UsageRecorder } from './usage/UsageRecorder';
 import { UsageStore } from './usage/UsageStore';
 
@@ -227,6 +228,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   ]);
   const fetchErrors = metrics.counter('subgraph_fetch_errors_total', 'Failed subgraph calls, by subgraph and code.', ['subgraph', 'code']);
   registerRouterCollectors(metrics, stats, breakers, shedder);
+  registerSupergraphMetrics(metrics, source);
   const costBuckets = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10_000];
   const estimatedCost = metrics.histogram('demand_estimated_cost', 'Estimated (requested) cost of answered operations.', [], costBuckets);
   const actualCost = metrics.histogram('demand_actual_cost', 'Actual cost of answered operations, from the response.', [], costBuckets);

@@ -25,8 +25,6 @@ const NOT_SECRET: Record<string, string> = {
   LOG_LEVEL: 'a log level',
   OTEL_TRACES_SAMPLER_ARG: 'the share of requests traced',
   JWT_JWKS_URL: 'a public key set URL (empty by default)',
-  EDGE_SUBNET: 'the address range of the network between nginx and the routers',
-  NGINX_ADDRESS: "nginx's address on that network",
 };
 
 /** Names of variables whose value is a secret, as a reader of the docs would take them. */
@@ -126,7 +124,8 @@ function productionEnvironment(name: ProcessName): Record<string, string> {
   for (const reference of variableReferences(composeText)) {
     if (reference.fallback && SHIPPED_SECRET_VALUES.includes(reference.fallback)) variables[reference.variable] = strong();
   }
-  const environment = environmentOf(name, variables);
+  // The two routers share one definition: router-1 stands for both.
+  const environment = environmentOf(name === 'router' ? 'router-1' : name, variables);
   if (name === 'router') environment.REDIS_URL = `redis://:${strong()}@redis:6379`;
   return environment;
 }
@@ -136,7 +135,7 @@ function productionEnvironment(name: ProcessName): Record<string, string> {
  * inside a URL), plus the URLs each process reads that compose leaves without a password.
  */
 function secretVariablesOf(name: ProcessName): string[] {
-  const fromCompose = Object.entries(rawEnvironmentOf(name))
+  const fromCompose = Object.entries(rawEnvironmentOf(name === 'router' ? 'router-1' : name))
     .filter(([, raw]) => variableReferences(raw).some((reference) => SHIPPED_SECRET_VALUES.includes(reference.fallback ?? '')))
     .map(([variable]) => variable);
   const urls =
@@ -183,7 +182,7 @@ describe.each(processes)('%s in production', (name) => {
   });
 
   test('in development, the published values are accepted (docker-compose up on a laptop)', () => {
-    expect(() => readConfigOf(name, { ...environmentOf(name), NODE_ENV: 'development' })).not.toThrow();
+    expect(() => readConfigOf(name, { ...environmentOf(name === 'router' ? 'router-1' : name), NODE_ENV: 'development' })).not.toThrow();
   });
 });
 
