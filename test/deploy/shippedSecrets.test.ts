@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { parse } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { readRouterConfig } from '../../router/RouterConfig';
 import { ConfigError, type Env, projectPath, readSubgraphConfig, SHIPPED_SECRET_VALUES, SUBGRAPH_NAMES } from '../../shared';
 import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
@@ -48,8 +48,8 @@ function filesUnder(folder: string, keep: (file: string) => boolean): string[] {
 
 /**
  * Where the repository documents or ships configuration: the README, docs/, the deployment folders and any
- * `.env.*` example at the top. A kustomization's generator `files:` are paths (to Secrets an operator
- * provides), so those files are read for their `literals:` only.
+ * `.env.*` example at the top. YAML is read as data (comments are prose); Markdown for its code (fenced blocks and
+ * `inline code`); anything else line by line.
  */
 function documentedExamples(): Array<{ file: string; value: string }> {
   const sources = [
@@ -59,23 +59,43 @@ function documentedExamples(): Array<{ file: string; value: string }> {
       .map((entry) => join(repoRoot, entry)),
     ...filesUnder(join(repoRoot, 'docs'), (file) => file.endsWith('.md')),
     ...filesUnder(join(repoRoot, 'docker'), () => true),
-    ...filesUnder(join(repoRoot, 'deploy'), (file) => !file.includes(`${join('overlays', 'prod', 'secrets')}`)),
+    ...filesUnder(join(repoRoot, 'deploy'), (file) => !file.includes(join('overlays', 'prod', 'secrets'))),
   ].filter((file) => existsSync(file));
   const found: Array<{ file: string; value: string }> = [];
   for (const file of sources) {
-    let text = readFileSync(file, 'utf8');
-    if (/kustomization\.ya?ml$/.test(file)) {
-      const kustomization = parse(text) as Record<string, Array<{ literals?: string[] }> | undefined>;
-      text = [...(kustomization.secretGenerator ?? []), ...(kustomization.configMapGenerator ?? [])]
-        .flatMap((generator) => generator.literals ?? [])
-        .join('\n');
-    }
     const name = relative(repoRoot, file);
-    for (const [, variable, value] of text.matchAll(ASSIGNMENT)) {
-      if (SECRET_NAME.test(variable) && isLiteral(value)) found.push({ file: name, value });
-    }
-    for (const [, password] of text.matchAll(URL_PASSWORD)) {
-      if (isLiteral(password)) found.push({ file: name, value: decodeURIComponent(password) });
+    const text = readFileSync(file, 'utf8');
+    const add = (value: string) => {
+      if (isLiteral(value)) found.push({ file: name, value });
+    };
+    /** `NAME=value` / `NAME: value` with a secret NAME, and URL passwords, in a piece of text. */
+    const scanText = (piece: string) => {
+      for (const [, variable, value] of piece.matchAll(ASSIGNMENT)) if (SECRET_NAME.test(variable)) add(value);
+      for (const [, password] of piece.matchAll(URL_PASSWORD)) add(decodeURIComponent(password));
+    };
+    if (/\.ya?ml$/.test(file)) {
+      // Secret-named keys and `{ name, value }` env entries, `KEY=value` strings (kustomize literals, compose
+      // environment lists) and URLs; a kustomize generator's `files:` are paths to files an operator provides.
+      const walk = (node: unknown, key?: string): void => {
+        if (key === 'files') return;
+        if (typeof node === 'string') {
+          scanText(node.replace(/^([A-Z][A-Z0-9_]*)=/, '$1: '));
+        } else if (Array.isArray(node)) {
+          for (const item of node) walk(item);
+        } else if (node && typeof node === 'object') {
+          const entry = node as Record<string, unknown>;
+          if (typeof entry.name === 'string' && SECRET_NAME.test(entry.name) && typeof entry.value === 'string') add(entry.value);
+          for (const [child, value] of Object.entries(entry)) {
+            if (SECRET_NAME.test(child) && (typeof value === 'string' || typeof value === 'number')) add(String(value));
+            walk(value, child);
+          }
+        }
+      };
+      for (const document of parseAllDocuments(text)) walk(document.toJSON());
+    } else if (file.endsWith('.md')) {
+      for (const [code] of text.matchAll(/```[\s\S]*?```|`[^`\n]+`/g)) scanText(code);
+    } else {
+      scanText(text.replace(/^\s*#.*$/gm, ''));
     }
   }
   return found;
@@ -100,8 +120,16 @@ describe('the denylist of published secrets (shared/shippedSecrets.ts)', () => {
 
   test('holds every secret value the docs, docker/ and deploy/ show', () => {
     const examples = documentedExamples();
-    // The scan sees the README's `mysql://user:pass@host:port` at least.
-    expect(examples.length).toBeGreaterThan(0);
+    // The scan sees what is there, e.g. the Kubernetes dev overlay's values (a literal and a URL's password).
+    expect(examples).toEqual(
+      expect.arrayContaining([
+        {
+          file: join('deploy', 'kubernetes', 'overlays', 'dev', 'kustomization.yaml'),
+          value: 'compose-jwt-secret-for-development-only-change-me',
+        },
+        { file: join('deploy', 'kubernetes', 'overlays', 'dev', 'kustomization.yaml'), value: 'supergraph-root' },
+      ]),
+    );
     expect(examples.filter((example) => !SHIPPED_SECRET_VALUES.includes(example.value))).toEqual([]);
   });
 });
