@@ -17,6 +17,7 @@ import {
   readServerLimits,
   readString,
   readUrl,
+  refuseShippedSecrets,
   type ServerLimits,
 } from '../shared';
 import type { AuthConfig } from './auth/createAuthenticator';
@@ -189,6 +190,7 @@ const NOT_SUBGRAPH_URLS = new Set([
 
 export function readRouterConfig(env: Env): RouterConfig {
   const production = readEnum(env, 'NODE_ENV', ['development', 'production', 'test'], 'development') === 'production';
+  if (production) refuseShippedSecrets(env);
   const subgraphUrls: Record<string, string> = {};
   const subgraphSecrets: Record<string, string> = {};
   const subgraphTimeouts: Record<string, number> = {};

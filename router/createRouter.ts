@@ -15,6 +15,7 @@ import { landingPage } from './http/landingPage';
 import { privateWhenSignedIn } from './http/privateWhenSignedIn';
 import { RouterMetrics } from './metrics/RouterMetrics';
 import { emptyRouterStats, type RouterStats } from './metrics/RouterStats';
+import { registerSupergraphMetrics } from './metrics/supergraphMetrics';
 import { TrustedDocuments } from './persisted/TrustedDocuments';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import type { RouterContext } from './RouterContext';
@@ -78,6 +79,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   });
   const shedder = new LoadShedder(config.maxEventLoopLagMs);
   const metrics = new RouterMetrics(stats, subgraphs.breakers, shedder);
+  registerSupergraphMetrics(metrics.metrics, source);
   const demand = new DemandControl({
     config: config.demand,
     maxBodyBytes: config.maxBodyBytes,

@@ -1,7 +1,8 @@
 /**
  * `npm run schema -- <command>` for subgraph owners:
  *
- *   compose [--check]                       all subgraphs → schema/supergraph.graphql (--check: fail if it is stale)
+ *   compose [--check]                       all subgraphs → schema/supergraph.graphql and its copy for Kubernetes
+ *                                             (deploy/kubernetes/base/; --check: fail if either is stale)
  *   check <subgraph> [--sdl <file>] [--days 7] [--json]   compose the proposed SDL with the others, compare with the published
  *                                             supergraph and with the usage the routers recorded in the last days
  *   publish <subgraph> [--sdl <file>] [--json] check, then write the SDL and the supergraph atomically and record the version
@@ -21,6 +22,11 @@ import { composeSupergraph, readSubgraphSources } from './composeSupergraph';
 const ROOT = process.env.SCHEMA_ROOT ?? projectPath();
 const SUPERGRAPH = path.join(ROOT, 'schema', 'supergraph.graphql');
 const HISTORY = path.join(ROOT, 'schema', 'history.jsonl');
+/**
+ * The copy kustomize puts into the routers' ConfigMap (it reads files below the kustomization only): a new
+ * supergraph changes the ConfigMap's hash suffix, which rolls the routers.
+ */
+const KUBERNETES_COPY = path.join(ROOT, 'deploy', 'kubernetes', 'base', 'supergraph.graphql');
 
 class UsageError extends Error {}
 
@@ -29,6 +35,19 @@ function writeAtomically(file: string, content: string): void {
   const temporary = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(temporary, content);
   fs.renameSync(temporary, file);
+}
+
+/** The supergraph, and its Kubernetes copy where the checkout has deploy/kubernetes/base/. */
+function writeSupergraph(sdl: string): void {
+  writeAtomically(SUPERGRAPH, sdl);
+  if (fs.existsSync(path.dirname(KUBERNETES_COPY))) writeAtomically(KUBERNETES_COPY, sdl);
+}
+
+/** The files `writeSupergraph` writes that do not hold `sdl`. */
+function staleSupergraphs(sdl: string): string[] {
+  return [SUPERGRAPH, ...(fs.existsSync(path.dirname(KUBERNETES_COPY)) ? [KUBERNETES_COPY] : [])].filter(
+    (file) => !fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== sdl,
+  );
 }
 
 function print(report: CheckReport): void {
@@ -72,17 +91,19 @@ async function main(args: string[]): Promise<number> {
       if (!json) console.error(`composition failed with ${result.problems.length} error(s); ${SUPERGRAPH} is unchanged`);
       return 1;
     }
-    const current = fs.existsSync(SUPERGRAPH) ? fs.readFileSync(SUPERGRAPH, 'utf8') : '';
+    const stale = staleSupergraphs(result.supergraphSdl);
     if (args.includes('--check')) {
-      // For CI: the committed supergraph must be what the committed SDL composes to.
-      if (current !== result.supergraphSdl) console.error('schema/supergraph.graphql is stale: run `npm run compose` and commit it');
-      return current === result.supergraphSdl ? 0 : 1;
+      // For CI: the committed supergraph (and its copy) must be what the committed SDL composes to.
+      for (const file of stale) console.error(`${path.relative(ROOT, file)} is stale: run \`npm run compose\` and commit it`);
+      return stale.length === 0 ? 0 : 1;
     }
-    if (current !== result.supergraphSdl) writeAtomically(SUPERGRAPH, result.supergraphSdl);
+    if (stale.length > 0) writeSupergraph(result.supergraphSdl);
     console.log(
       json
         ? JSON.stringify({ ok: true, supergraph: SUPERGRAPH })
-        : `${current === result.supergraphSdl ? 'up to date' : 'wrote'}: ${SUPERGRAPH}`,
+        : stale.length === 0
+          ? `up to date: ${SUPERGRAPH}`
+          : `wrote: ${stale.join(', ')}`,
     );
     return 0;
   }
@@ -117,7 +138,7 @@ async function main(args: string[]): Promise<number> {
     return report.ok ? 0 : 1;
   }
   if (proposed !== undefined) writeAtomically(path.join(ROOT, 'subgraphs', subgraph, 'schema.graphql'), proposed);
-  writeAtomically(SUPERGRAPH, report.supergraphSdl);
+  writeSupergraph(report.supergraphSdl);
   const entry = {
     id: randomUUID(),
     time: new Date().toISOString(),

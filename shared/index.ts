@@ -67,6 +67,7 @@ export { connectionFrom, decodeCursor, encodeCursor, pageSize } from './paginati
 export { projectPath } from './projectPath';
 export { runMain } from './runMain';
 export { dateTimeScalar, parseId } from './scalars';
+export { refuseShippedSecrets, SHIPPED_SECRET_VALUES } from './shippedSecrets';
 export type { SubgraphServer, SubgraphServerOptions } from './subgraph/createSubgraphServer';
 export { createSubgraphServer } from './subgraph/createSubgraphServer';
 export { enforceAuthorization } from './subgraph/enforceAuthorization';

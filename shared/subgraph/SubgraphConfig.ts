@@ -4,6 +4,7 @@ import { ConfigError, type Env, readEnum, readInteger, readPort, readString } fr
 import { readServerLimits, type ServerLimits } from '../http/serverLimits';
 import { developmentSubgraphSecret } from '../identity';
 import { type LogFormat, readLogFormat } from '../logFormat';
+import { refuseShippedSecrets } from '../shippedSecrets';
 
 /** What every subgraph process reads from its environment. Subgraphs extend it with their own settings. */
 export interface SubgraphConfig {
@@ -52,6 +53,7 @@ export function readSecret(env: Env, variable: string, developmentDefault: strin
 
 export function readSubgraphConfig(env: Env, name: SubgraphName): SubgraphConfig {
   const production = isProduction(env);
+  if (production) refuseShippedSecrets(env);
   return {
     routerSecret: readSecret(env, 'SUBGRAPH_SECRET', developmentSubgraphSecret(name)),
     name,

@@ -42,7 +42,7 @@ const ROUTER_ROOMS: Record<string, string[]> = {
   authorization: ['supergraph'],
   demand: ['supergraph'],
   gateway: ['authorization', 'resilience', 'supergraph'],
-  metrics: ['demand', 'gateway', 'resilience'],
+  metrics: ['demand', 'gateway', 'resilience', 'supergraph'],
   http: ['auth', 'demand', 'gateway', 'metrics', 'persisted', 'resilience', 'supergraph'],
 };
 const SHARED_TOP_LEVEL = new Set(['router/RouterConfig', 'router/RouterContext']);
