@@ -6,6 +6,7 @@
  *                    [--warmup 5] [--routers ours,stock,hive,floor] [--operations productList,productDetail,myOrders,checkout]
  *                    [--no-build] [--reseed] [--out results]
  *   node bench.js --report results/<file>.json    (rewrites the .md and .svg from the .json)
+ *   node bench.js --replicas [options]              (read replicas off and on: replicas.js)
  */
 const crypto = require('node:crypto');
 const { execFileSync, spawnSync } = require('node:child_process');
@@ -795,6 +796,7 @@ function rewriteReport(file) {
 }
 
 async function main() {
+  if (process.argv.includes('--replicas')) return require('./replicas').runReplicaBench(process.argv.slice(2));
   const reportIndex = process.argv.indexOf('--report');
   if (reportIndex > 0) return rewriteReport(path.resolve(process.argv[reportIndex + 1]));
   const options = parseOptions(process.argv.slice(2));

@@ -1,11 +1,14 @@
 /**
- * `npm run soak -- [--duration 120] [--clients 8] [--embedded]`: a fault soak, not a test. Runs the three
- * subgraphs and the router as real processes (on MySQL through a relay the soak can cut; `--embedded` for
- * SQLite, without database cuts), has clients place orders with retries under one idempotency key per
- * checkout, and meanwhile SIGKILLs and restarts the order and product subgraphs and cuts the database
+ * `npm run soak -- [--duration 120] [--clients 8] [--embedded] [--replicas mysql://…[,…]]`: a fault soak, not a
+ * test. Runs the three subgraphs and the router as real processes (on MySQL through a relay the soak can cut;
+ * `--embedded` for SQLite, without database cuts), has clients place orders with retries under one idempotency key
+ * per checkout, and meanwhile SIGKILLs and restarts the order and product subgraphs and cuts the database
  * connections. Afterwards it checks that every order a client saw acknowledged exists exactly once, that
  * stock equals initial stock minus what the stored orders hold, that no checkout is left half done, and
- * reports the client-visible errors.
+ * reports the client-visible errors. With `--replicas` (replicas of the DATABASE_URL primary, e.g. the pair of
+ * `npm run replica -- start`), the subgraphs read from them, and every client reads its orders back right after
+ * each acknowledged one: a read that misses it is stale, and one stale read fails the soak (REDIS_URL, if set, is
+ * passed on, so that a caller's write positions survive the subgraph kills).
  */
 import 'reflect-metadata';
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -32,6 +35,8 @@ interface Options {
   clients: number;
   embedded: boolean;
   mysqlUrl: string;
+  /** DATABASE_REPLICA_URLS for the subgraphs (reached directly, not through the relay); null without replicas. */
+  replicaUrls: string | null;
 }
 
 function parseArguments(args: string[]): Options {
@@ -40,6 +45,7 @@ function parseArguments(args: string[]): Options {
     clients: 8,
     embedded: false,
     mysqlUrl: process.env.DATABASE_URL ?? 'mysql://root@127.0.0.1:3306',
+    replicaUrls: null,
   };
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -51,11 +57,16 @@ function parseArguments(args: string[]): Options {
     if (arg === '--duration') options.durationS = value();
     else if (arg === '--clients') options.clients = value();
     else if (arg === '--embedded') options.embedded = true;
-    else if (arg === '--help') {
-      console.log('usage: npm run soak -- [--duration seconds (120)] [--clients n (8)] [--embedded]');
+    else if (arg === '--replicas') {
+      const urls = args[++i];
+      if (urls === undefined || !/^mysql:\/\//.test(urls)) throw new Error('--replicas needs mysql:// URLs, comma-separated');
+      options.replicaUrls = urls;
+    } else if (arg === '--help') {
+      console.log('usage: npm run soak -- [--duration seconds (120)] [--clients n (8)] [--embedded] [--replicas mysql://…[,…]]');
       process.exit(0);
     } else throw new Error(`unknown argument '${arg}' (try --help)`);
   }
+  if (options.embedded && options.replicaUrls) throw new Error('--replicas needs MySQL: leave out --embedded');
   return options;
 }
 
@@ -87,7 +98,14 @@ async function main(): Promise<void> {
         parseMysqlUrl(options.mysqlUrl, 'DATABASE_URL', 'x').port,
       );
   const direct = { ...baseEnv, ...(options.embedded ? {} : { DATABASE_URL: options.mysqlUrl }) };
-  const viaRelay = { ...baseEnv, ...(relay ? { DATABASE_URL: `mysql://root@127.0.0.1:${relay.port}` } : {}) };
+  const viaRelay = {
+    ...baseEnv,
+    ...(relay ? { DATABASE_URL: `mysql://root@127.0.0.1:${relay.port}` } : {}),
+    // Replicas are reached directly: the soak cuts the primary, and reads carry on from them meanwhile.
+    ...(options.replicaUrls ? { DATABASE_REPLICA_URLS: options.replicaUrls, DATABASE_REPLICA_CHECK_INTERVAL_MS: '250' } : {}),
+    // Write positions outlive a killed subgraph only in Redis: pass it on when the soak has one.
+    ...(options.replicaUrls && process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL } : {}),
+  };
   const targets = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, readDatabaseConfig(direct, name)])) as Record<
     SubgraphName,
     DatabaseConfig
@@ -138,6 +156,8 @@ async function main(): Promise<void> {
   const auth = readRouterConfig({}).auth;
   const acknowledged: { key: string; userId: number; orderId: string }[] = [];
   const clientErrors: Record<string, number> = {};
+  /** With replicas: reads of a client's orders right after an acknowledged one, and those that missed it. */
+  const readBack = { reads: 0, stale: 0, failed: 0 };
   const gaveUp: Record<string, number> = {};
   let attemptsTotal = 0;
   let running = true;
@@ -149,6 +169,26 @@ async function main(): Promise<void> {
     'INVALID_QUANTITY',
     'UNAUTHENTICATED',
   ]);
+  /** Reads the client's newest orders at once (each user has one client): the order just acknowledged must be there. */
+  const readOwnOrder = async (token: string, orderId: string) => {
+    try {
+      const response = await fetch(`http://127.0.0.1:${ports.router}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ me { orders(first: 3) { edges { node { id } } } } }' }),
+        signal: AbortSignal.timeout(15_000),
+      });
+      const body = (await response.json()) as { data?: { me?: { orders: { edges: { node: { id: string } }[] } } }; errors?: unknown[] };
+      if (!body.data?.me || body.errors) {
+        readBack.failed += 1;
+        return;
+      }
+      readBack.reads += 1;
+      if (!body.data.me.orders.edges.some((edge) => edge.node.id === orderId)) readBack.stale += 1;
+    } catch {
+      readBack.failed += 1;
+    }
+  };
   const client = async (userId: number) => {
     const token = await signDevelopmentToken(auth, { userId: String(userId) });
     while (running) {
@@ -174,6 +214,7 @@ async function main(): Promise<void> {
           const body = (await response.json()) as { data?: { placeOrder?: { id: string } }; errors?: { extensions?: { code?: string } }[] };
           if (body.data?.placeOrder) {
             acknowledged.push({ key, userId, orderId: body.data.placeOrder.id });
+            if (options.replicaUrls) await readOwnOrder(token, body.data.placeOrder.id);
             break;
           }
           code = body.errors?.[0]?.extensions?.code ?? `HTTP_${response.status}`;
@@ -276,6 +317,7 @@ async function main(): Promise<void> {
 
   const summary = {
     database: options.embedded ? 'sqlite' : 'mysql',
+    replicas: options.replicaUrls ? options.replicaUrls.split(',').length : 0,
     durationS: options.durationS,
     clients: options.clients,
     faults: events.length,
@@ -292,10 +334,15 @@ async function main(): Promise<void> {
     checkoutsLeftOpen: open,
     clientVisibleErrors: clientErrors,
     checkoutsGivenUp: gaveUp,
+    ...(options.replicaUrls ? { readsAfterOwnOrder: readBack } : {}),
   };
   console.log(JSON.stringify(summary, null, 2));
-  const ok = missing === 0 && duplicated === 0 && mismatched === 0 && stockErrors.length === 0 && open === 0;
-  console.log(ok ? '[soak] PASS: every acknowledged order exists once and stock adds up' : '[soak] FAIL');
+  const ok = missing === 0 && duplicated === 0 && mismatched === 0 && stockErrors.length === 0 && open === 0 && readBack.stale === 0;
+  console.log(
+    ok
+      ? `[soak] PASS: every acknowledged order exists once and stock adds up${options.replicaUrls ? ', and every client read its own order back' : ''}`
+      : '[soak] FAIL',
+  );
   process.exit(ok ? 0 : 1);
 }
 

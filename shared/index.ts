@@ -2,19 +2,29 @@
 
 export type { Caller, DenialCode, Requirement } from './authorization';
 export { denialFor, denialMessage, mergeRequirements, requirementOf } from './authorization';
-export type { DatabaseConfig, MysqlDatabaseConfig, SqliteDatabaseConfig } from './db/DatabaseConfig';
+export type { DatabaseConfig, MysqlDatabaseConfig, MysqlServerConfig, ReplicationConfig, SqliteDatabaseConfig } from './db/DatabaseConfig';
 export { describeDatabase, parseMysqlUrl, readDatabaseConfig } from './db/DatabaseConfig';
 export { deadlineErrorOf, isDatabaseOverload, isDatabaseUnavailable } from './db/databaseErrors';
+export type { GtidDialect, GtidFlavor, GtidPosition } from './db/gtid';
+export { gtidDialect, parseMariadbPosition, parseMysqlGtidSet } from './db/gtid';
 export { inTransaction } from './db/inTransaction';
+export type { ServerName } from './db/mysqlPools';
+export { mysqlPools, PRIMARY, replicaName } from './db/mysqlPools';
 export type { OpenDataSourceOptions, OpenedDataSource } from './db/openDataSource';
 export { createDatabaseIfMissing, openDataSource, runMigrations, statementTimeoutStatement } from './db/openDataSource';
 export type { PageKey } from './db/pagesByParent';
 export { createChildrenLoader, createPageLoader, hydrateRows, pagesByParent } from './db/pagesByParent';
 export type { DriverKind } from './db/portableColumn';
 export { exactTextColumn, PortableColumn, timestampColumn } from './db/portableColumn';
+export type { ReplicaHealth, ReplicaState } from './db/ReplicaMonitor';
+export { ReplicaMonitor } from './db/ReplicaMonitor';
+export type { FallbackReason, ReadMode } from './db/ReplicaReads';
+export { forwardedCallerHeaders, ReplicaReads, readWith, settleWrites, withReadScope } from './db/ReplicaReads';
 export type { StatementsByDriver } from './db/SqlMigration';
 export { sqlMigration } from './db/SqlMigration';
 export { StatementCounter } from './db/StatementCounter';
+export type { WritePositions } from './db/WritePositions';
+export { MemoryWritePositions, RedisWritePositions } from './db/WritePositions';
 export { checkDeadline, DeadlineExceeded, guardStatement, TIME_LEFT_HEADER, timeLeftOf, withRequestDeadline } from './deadline';
 export type { SubgraphName } from './defaults';
 export {

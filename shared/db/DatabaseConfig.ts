@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { DATABASE_NAMES, DEFAULT_DATA_DIR, type SubgraphName } from '../defaults';
-import { ConfigError, type Env, readInteger, readOptionalString, readString, redactUrl } from '../env';
+import { ConfigError, type Env, readInteger, readOptionalString, readString, readUrl, redactUrl } from '../env';
 
 /** Where a subgraph keeps its data: a database on a MySQL server, or the embedded SQLite file. */
 export type DatabaseConfig = MysqlDatabaseConfig | SqliteDatabaseConfig;
@@ -28,6 +28,42 @@ export interface MysqlDatabaseConfig {
    * server is down or restarting, requests fail with SERVICE_UNAVAILABLE after this instead of hanging.
    */
   connectTimeoutMs: number;
+  /** Read replicas and how reads use them; absent without `DATABASE_REPLICA_URLS` (every read on the primary). */
+  replication?: ReplicationConfig;
+}
+
+/** One MySQL server: where, who, and the database (a replica holds the primary's databases under the same names). */
+export interface MysqlServerConfig {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  database: string;
+}
+
+/** Read replicas of a subgraph's database (see docs/read-replicas.md). */
+export interface ReplicationConfig {
+  /** `<NAME>_DATABASE_REPLICA_URLS`, else `DATABASE_REPLICA_URLS`: comma-separated `mysql://` URLs, in order `replica1`, `replica2`…. */
+  replicas: MysqlServerConfig[];
+  /**
+   * `DATABASE_REPLICA_MAX_LAG_MS` (default 1000): a replica further behind the primary is taken out of reads until
+   * it catches up. Other callers' reads may be this stale (plus up to one check interval); a caller's own writes never.
+   */
+  maxLagMs: number;
+  /** `DATABASE_REPLICA_CHECK_INTERVAL_MS` (default 1000): how often each replica's position, lag and health are probed. */
+  checkIntervalMs: number;
+  /**
+   * `DATABASE_REPLICA_WAIT_MS` (default 100): how long a read for a caller who wrote recently waits on a replica for
+   * that write before it goes to the primary.
+   */
+  waitMs: number;
+  /**
+   * `DATABASE_READ_YOUR_WRITES_WINDOW_MS` (default 10000): how long after a write its caller's reads check for it. It
+   * must exceed the max lag plus four check intervals, past which no replica in rotation can still lack the write.
+   */
+  readYourWritesWindowMs: number;
+  /** `REDIS_URL`: write positions shared by every pod of the subgraph; unset: kept in the process. */
+  redisUrl: string | null;
 }
 
 export interface SqliteDatabaseConfig {
@@ -55,14 +91,42 @@ export function readDatabaseConfig(env: Env, subgraph: SubgraphName): DatabaseCo
   };
   const own = readOptionalString(env, variable);
   const url = own ?? readOptionalString(env, 'DATABASE_URL');
+  const replicaVariable = readOptionalString(env, `${subgraph.toUpperCase()}_DATABASE_REPLICA_URLS`)
+    ? `${subgraph.toUpperCase()}_DATABASE_REPLICA_URLS`
+    : 'DATABASE_REPLICA_URLS';
   if (url === undefined) {
+    if (readOptionalString(env, replicaVariable) !== undefined) {
+      throw new ConfigError(`${replicaVariable} needs a MySQL primary: set ${variable} or DATABASE_URL too (SQLite has no replicas)`);
+    }
     const dataDir = readString(env, 'DATA_DIR', DEFAULT_DATA_DIR);
     return { kind: 'sqlite', file: path.resolve(dataDir, `${prefix}${DATABASE_NAMES[subgraph]}.sqlite`) };
   }
-  return {
-    ...parseMysqlUrl(url, own !== undefined ? variable : 'DATABASE_URL', `${prefix}${DATABASE_NAMES[subgraph]}`, poolSize),
-    ...limits,
-  };
+  const primary = parseMysqlUrl(url, own !== undefined ? variable : 'DATABASE_URL', `${prefix}${DATABASE_NAMES[subgraph]}`, poolSize);
+  const replication = readReplicationConfig(env, replicaVariable, primary.database);
+  return { ...primary, ...limits, ...(replication ? { replication } : {}) };
+}
+
+/** The replicas in `variable` (comma-separated URLs) and the settings of replica reads; null when none is set. */
+function readReplicationConfig(env: Env, variable: string, database: string): ReplicationConfig | null {
+  const raw = readOptionalString(env, variable);
+  if (raw === undefined) return null;
+  const urls = raw.split(',').map((url) => url.trim());
+  if (urls.some((url) => url === '')) throw new ConfigError(`${variable} must be comma-separated mysql:// URLs, got an empty one`);
+  const replicas = urls.map((url) => {
+    const { host, port, user, password, database: name } = parseMysqlUrl(url, variable, database);
+    return { host, port, user, password, database: name };
+  });
+  const maxLagMs = readInteger(env, 'DATABASE_REPLICA_MAX_LAG_MS', 1000, { min: 1, max: 3_600_000 });
+  const checkIntervalMs = readInteger(env, 'DATABASE_REPLICA_CHECK_INTERVAL_MS', 1000, { min: 250, max: 60_000 });
+  const waitMs = readInteger(env, 'DATABASE_REPLICA_WAIT_MS', 100, { min: 1, max: 10_000 });
+  const readYourWritesWindowMs = readInteger(env, 'DATABASE_READ_YOUR_WRITES_WINDOW_MS', 10_000, { min: 100, max: 3_600_000 });
+  const needed = maxLagMs + 4 * checkIntervalMs;
+  if (readYourWritesWindowMs <= needed) {
+    throw new ConfigError(
+      `DATABASE_READ_YOUR_WRITES_WINDOW_MS must exceed DATABASE_REPLICA_MAX_LAG_MS plus four DATABASE_REPLICA_CHECK_INTERVAL_MS (${needed}), got ${readYourWritesWindowMs}: a shorter window lets a caller read a replica that lacks their write`,
+    );
+  }
+  return { replicas, maxLagMs, checkIntervalMs, waitMs, readYourWritesWindowMs, redisUrl: readUrl(env, 'REDIS_URL') ?? null };
 }
 
 /**
@@ -99,5 +163,7 @@ export function parseMysqlUrl(raw: string, variable: string, defaultDatabase: st
 
 /** A description safe for logs: no password. */
 export function describeDatabase(config: DatabaseConfig): string {
-  return config.kind === 'mysql' ? `mysql://${config.user}@${config.host}:${config.port}/${config.database}` : `sqlite:${config.file}`;
+  if (config.kind !== 'mysql') return `sqlite:${config.file}`;
+  const replicas = config.replication?.replicas.map((replica) => `${replica.host}:${replica.port}`) ?? [];
+  return `mysql://${config.user}@${config.host}:${config.port}/${config.database}${replicas.length > 0 ? ` (replicas ${replicas.join(', ')})` : ''}`;
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { forEachConnection, type MysqlConnection, mysqlPools, PRIMARY, type ServerName } from './mysqlPools';
 
 const counted = Symbol('statementCounter');
 const byDataSource = new WeakMap<DataSource, StatementCounter>();
@@ -6,11 +7,14 @@ const byDataSource = new WeakMap<DataSource, StatementCounter>();
 /**
  * Counts every SQL statement a DataSource sends, at the driver (mysql2 connections, better-sqlite3
  * statements), so transaction statements and TypeORM's own queries count too. Tests and benchmarks
- * read `count` before and after an operation; listeners see each statement (for metrics).
+ * read `count` before and after an operation, or `byServer` with read replicas (`primary`, `replica1`…);
+ * listeners see each statement and the server it goes to (for metrics and read-your-writes).
  */
 export class StatementCounter {
   count = 0;
-  private readonly listeners: ((sql: string) => void)[] = [];
+  /** Statements per server: the primary (SQLite: its file) and each replica. */
+  readonly byServer: Record<ServerName, number> = {};
+  private readonly listeners: ((sql: string, server: ServerName) => void)[] = [];
   private guard: ((sql: string) => void) | null = null;
 
   /** Runs before every statement is sent; throwing refuses the statement (request deadlines use it). */
@@ -20,7 +24,7 @@ export class StatementCounter {
   }
 
   /** Adds a listener; returns the function that removes it. */
-  onStatement(listener: (sql: string) => void): () => void {
+  onStatement(listener: (sql: string, server: ServerName) => void): () => void {
     this.listeners.push(listener);
     return () => {
       const index = this.listeners.indexOf(listener);
@@ -28,10 +32,11 @@ export class StatementCounter {
     };
   }
 
-  record(sql: string): void {
+  record(sql: string, server: ServerName = PRIMARY): void {
     this.guard?.(sql);
     this.count += 1;
-    for (const listener of this.listeners) listener(sql);
+    this.byServer[server] = (this.byServer[server] ?? 0) + 1;
+    for (const listener of this.listeners) listener(sql, server);
   }
 
   /** The counter attached to a DataSource, if any (for metrics). */
@@ -44,7 +49,9 @@ export class StatementCounter {
     byDataSource.set(dataSource, this);
     const driver = dataSource.driver as unknown as Record<string, unknown>;
     if (dataSource.options.type === 'mysql') {
-      this.attachMysqlPool(driver.pool as MysqlPool);
+      // Without replicas one pool; with them, one per server of TypeORM's pool cluster.
+      for (const { server, pool } of mysqlPools(dataSource))
+        forEachConnection(pool, (connection) => this.wrapConnection(connection, server));
     } else if (dataSource.options.type === 'better-sqlite3') {
       this.attachSqlite(driver.databaseConnection as SqliteDatabase);
     } else {
@@ -53,21 +60,16 @@ export class StatementCounter {
     return this;
   }
 
-  private attachMysqlPool(pool: MysqlPool): void {
-    const wrapConnection = (connection: MysqlConnection) => {
-      if (connection[counted]) return;
-      connection[counted] = true;
-      for (const method of ['query', 'execute'] as const) {
-        const original = connection[method].bind(connection);
-        connection[method] = (sql: unknown, ...rest: unknown[]) => {
-          this.record(typeof sql === 'string' ? sql : String((sql as { sql?: string }).sql));
-          return original(sql, ...rest);
-        };
-      }
-    };
-    const existing = pool._allConnections;
-    for (let i = 0; existing && i < existing.length; i++) wrapConnection(existing.get(i));
-    pool.on('connection', wrapConnection);
+  private wrapConnection(connection: CountedConnection, server: ServerName): void {
+    if (connection[counted]) return;
+    connection[counted] = true;
+    for (const method of ['query', 'execute'] as const) {
+      const original = connection[method].bind(connection) as AnyFunction;
+      connection[method] = (sql: unknown, ...rest: unknown[]) => {
+        this.record(typeof sql === 'string' ? sql : String((sql as { sql?: string }).sql), server);
+        return original(sql, ...rest);
+      };
+    }
   }
 
   private attachSqlite(database: SqliteDatabase): void {
@@ -92,15 +94,7 @@ export class StatementCounter {
 }
 
 type AnyFunction = (...args: any[]) => any;
-interface MysqlConnection {
-  [counted]?: boolean;
-  query: AnyFunction;
-  execute: AnyFunction;
-}
-interface MysqlPool {
-  _allConnections?: { length: number; get(index: number): MysqlConnection };
-  on(event: 'connection', listener: (connection: MysqlConnection) => void): void;
-}
+type CountedConnection = MysqlConnection & { [counted]?: boolean };
 interface SqliteStatement {
   run: AnyFunction;
   all: AnyFunction;

@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import { In, type ObjectLiteral, type Repository } from 'typeorm';
 import type { PageRequest } from '../pagination';
 import { tracedBatch } from '../telemetry/tracedBatch';
+import { type ReadMode, readWith } from './ReplicaReads';
 
 /**
  * Turns raw rows (database column names) into entities, converting values the way the driver does
@@ -30,7 +31,14 @@ export function hydrateRows<T extends ObjectLiteral>(repository: Repository<T>, 
  */
 export async function pagesByParent<T extends ObjectLiteral>(
   repository: Repository<T>,
-  options: { parentProperty: keyof T & string; parentIds: readonly number[]; page: PageRequest; order: 'ASC' | 'DESC' },
+  options: {
+    parentProperty: keyof T & string;
+    parentIds: readonly number[];
+    page: PageRequest;
+    order: 'ASC' | 'DESC';
+    /** `replica` lets a read replica answer (see `readWith`). Default `primary`. */
+    read?: ReadMode;
+  },
 ): Promise<Map<number, T[]>> {
   const { metadata } = repository;
   const driver = repository.manager.connection.driver;
@@ -54,7 +62,9 @@ export async function pagesByParent<T extends ObjectLiteral>(
     ` WHERE row_number_in_parent <= ? ORDER BY ${parent}, row_number_in_parent`;
   const result = new Map<number, T[]>(options.parentIds.map((parentId) => [parentId, []]));
   if (options.parentIds.length === 0) return result;
-  const rows: Record<string, unknown>[] = await repository.query(sql, params);
+  const rows: Record<string, unknown>[] = await readWith(repository.manager.connection, options.read ?? 'primary', (manager) =>
+    manager.query(sql, params),
+  );
   for (const entity of hydrateRows(repository, rows)) {
     result.get(Number(entity[options.parentProperty]))?.push(entity);
   }
@@ -79,7 +89,7 @@ export interface PageKey {
  */
 export function createPageLoader<T extends ObjectLiteral>(
   repository: Repository<T>,
-  options: { parentProperty: keyof T & string; order: 'ASC' | 'DESC'; maxBatchSize: number },
+  options: { parentProperty: keyof T & string; order: 'ASC' | 'DESC'; maxBatchSize: number; read?: ReadMode },
 ): DataLoader<PageKey, T[], string> {
   return new DataLoader<PageKey, T[], string>(
     tracedBatch(`${entityName(repository)}.${options.parentProperty}.page`, async (keys: readonly PageKey[]) => {
@@ -107,15 +117,17 @@ export function createPageLoader<T extends ObjectLiteral>(
  */
 export function createChildrenLoader<T extends ObjectLiteral>(
   repository: Repository<T>,
-  options: { parentProperty: keyof T & string; maxBatchSize: number },
+  options: { parentProperty: keyof T & string; maxBatchSize: number; read?: ReadMode },
 ): DataLoader<number, T[]> {
   return new DataLoader<number, T[]>(
     tracedBatch(`${entityName(repository)}.${options.parentProperty}`, async (parentIds: readonly number[]) => {
       const byParent = new Map<number, T[]>(parentIds.map((id) => [id, []]));
-      const children = await repository.find({
-        where: { [options.parentProperty]: In([...parentIds]) } as never,
-        order: { id: 'ASC' } as never,
-      });
+      const children = await readWith(repository.manager.connection, options.read ?? 'primary', (manager) =>
+        manager.find(repository.target, {
+          where: { [options.parentProperty]: In([...parentIds]) } as never,
+          order: { id: 'ASC' } as never,
+        }),
+      );
       for (const child of children) byParent.get(Number(child[options.parentProperty]))?.push(child);
       return parentIds.map((id) => byParent.get(id) ?? []);
     }),

@@ -1,46 +1,44 @@
 import type { DataSource } from 'typeorm';
+import { mysqlPools, PRIMARY } from '../db/mysqlPools';
+import { ReplicaReads } from '../db/ReplicaReads';
 import { StatementCounter } from '../db/StatementCounter';
 import { onBatch } from './batches';
 import type { Metrics } from './Metrics';
 
-interface MysqlPoolInternals {
-  _allConnections?: { length: number };
-  _freeConnections?: { length: number };
-  _connectionQueue?: { length: number };
-  config?: { connectionLimit?: number };
-}
-
 /**
- * A subgraph's own metrics besides requests: its database pool (connections in use, idle and requests
- * waiting for one), the SQL statements it sends, and the size of each DataLoader batch (how well batching
- * works: one batch of 50 keys, not 50 batches of 1). Returns a function that detaches them.
+ * A subgraph's own metrics besides requests: its database pools (connections in use, idle and requests waiting
+ * for one, per server: the primary and each read replica), the SQL statements it sends per server, with replicas
+ * their lag, whether each is in rotation and the replica-mode reads each server answered, and the size of each
+ * DataLoader batch (how well batching works: one batch of 50 keys, not 50 batches of 1). Returns a function that
+ * detaches them.
  */
 export function instrumentSubgraph(metrics: Metrics, dataSource: DataSource): () => void {
-  const pool = () => (dataSource.driver as unknown as { pool?: MysqlPoolInternals }).pool;
   metrics.gauge(
     'db_pool_connections',
-    'Database pool connections by state (waiting: requests queued for one).',
-    ['state'],
+    'Database pool connections by server and state (waiting: requests queued for one).',
+    ['server', 'state'],
     function collect() {
-      const internals = dataSource.options.type === 'mysql' ? pool() : undefined;
-      if (internals) {
-        const all = internals._allConnections?.length ?? 0;
-        const free = internals._freeConnections?.length ?? 0;
-        this.set({ state: 'in_use' }, all - free);
-        this.set({ state: 'idle' }, free);
-        this.set({ state: 'waiting' }, internals._connectionQueue?.length ?? 0);
-        this.set({ state: 'max' }, internals.config?.connectionLimit ?? 0);
-      } else {
+      const pools = mysqlPools(dataSource);
+      for (const { server, pool } of pools) {
+        const all = pool._allConnections?.length ?? 0;
+        const free = pool._freeConnections?.length ?? 0;
+        this.set({ server, state: 'in_use' }, all - free);
+        this.set({ server, state: 'idle' }, free);
+        this.set({ server, state: 'waiting' }, pool._connectionQueue?.length ?? 0);
+        this.set({ server, state: 'max' }, pool.config?.connectionLimit ?? 0);
+      }
+      if (pools.length === 0) {
         // SQLite: one connection in the process, used synchronously.
-        this.set({ state: 'in_use' }, 0);
-        this.set({ state: 'idle' }, dataSource.isInitialized ? 1 : 0);
-        this.set({ state: 'waiting' }, 0);
-        this.set({ state: 'max' }, 1);
+        this.set({ server: PRIMARY, state: 'in_use' }, 0);
+        this.set({ server: PRIMARY, state: 'idle' }, dataSource.isInitialized ? 1 : 0);
+        this.set({ server: PRIMARY, state: 'waiting' }, 0);
+        this.set({ server: PRIMARY, state: 'max' }, 1);
       }
     },
   );
-  const statements = metrics.counter('db_statements_total', 'SQL statements sent to the database.');
-  const stopCounting = StatementCounter.of(dataSource)?.onStatement(() => statements.inc());
+  const statements = metrics.counter('db_statements_total', 'SQL statements sent to the database, by server.', ['server']);
+  const stopCounting = StatementCounter.of(dataSource)?.onStatement((_sql, server) => statements.inc({ server }));
+  const stopReplicas = instrumentReplicas(metrics, dataSource);
   const entities = new Set(dataSource.entityMetadatas.map((metadata) => metadata.name));
   const batches = metrics.histogram(
     'dataloader_batch_size',
@@ -54,6 +52,41 @@ export function instrumentSubgraph(metrics: Metrics, dataSource: DataSource): ()
   });
   return () => {
     stopCounting?.();
+    stopReplicas();
     stopBatches();
   };
+}
+
+/** Lag and rotation of each replica, reads per server, and why reads fell back to the primary. Nothing without replicas. */
+function instrumentReplicas(metrics: Metrics, dataSource: DataSource): () => void {
+  const replicas = ReplicaReads.of(dataSource);
+  if (!replicas) return () => undefined;
+  metrics.gauge(
+    'db_replica_lag_seconds',
+    'How far each read replica was behind the primary at its last probe (+Inf: behind what the primary had when the subgraph started).',
+    ['server'],
+    function collect() {
+      for (const replica of replicas.replicas()) if (replica.lagMs !== null) this.set({ server: replica.server }, replica.lagMs / 1000);
+    },
+  );
+  metrics.gauge(
+    'db_replica_in_rotation',
+    'Whether each read replica takes reads (1) or is out, lagging or down (0).',
+    ['server', 'health'],
+    function collect() {
+      this.reset();
+      for (const replica of replicas.replicas())
+        this.set({ server: replica.server, health: replica.health }, replica.health === 'in' ? 1 : 0);
+    },
+  );
+  const reads = metrics.counter('db_reads_total', 'Replica-eligible reads, by the server that answered them.', ['server']);
+  const fallbacks = metrics.counter(
+    'db_read_fallbacks_total',
+    'Replica-eligible reads the primary answered, by reason (no_replica, own_write, replica_behind, position_unknown, replica_failed).',
+    ['reason'],
+  );
+  return replicas.onRead((server, fallback) => {
+    reads.inc({ server });
+    if (fallback) fallbacks.inc({ reason: fallback });
+  });
 }

@@ -8,13 +8,14 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import type { DocumentNode } from 'graphql';
 import type { DataSource } from 'typeorm';
 import { deadlineErrorOf, isDatabaseOverload, isDatabaseUnavailable } from '../db/databaseErrors';
+import { ReplicaReads, settleWrites, withReadScope } from '../db/ReplicaReads';
 import { withRequestDeadline } from '../deadline';
 import { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from '../defaults';
 import { ErrorCode } from '../errorRegistry';
 import { maskUnexpectedError } from '../errors';
 import { handleGraphQLRequest } from '../http/graphqlHttp';
 import { closeServer, createHttpServer, HttpError, listen, type Route, sendJson } from '../http/http';
-import { ROUTER_CREDENTIAL_HEADER, secretsMatch } from '../identity';
+import { callerFrom, ROUTER_CREDENTIAL_HEADER, secretsMatch } from '../identity';
 import type { Logger } from '../logger';
 import { Metrics, metricsRoute, requestMetricsPlugin } from '../metrics/Metrics';
 import { instrumentSubgraph } from '../metrics/subgraphMetrics';
@@ -35,7 +36,10 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
    * trusted from the router.
    */
   config: SubgraphConfig;
-  /** Routes besides `/graphql` and `/health/*` (the product subgraph's internal API). */
+  /**
+   * Routes besides `/graphql` and `/health/*` (the product subgraph's internal API). Each runs in a read scope for
+   * the user its caller names (`x-user-id`); one that writes calls `settleWrites()` before it answers.
+   */
   extraRoutes?: Route[];
 }
 
@@ -100,6 +104,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       ApolloServerPluginLandingPageDisabled(),
       ApolloServerPluginInlineTraceDisabled(),
       requestMetricsPlugin<TContext>(metrics, logger),
+      // Before the answer leaves: where the primary stands after this request's writes (read-your-writes).
+      { requestDidStart: async () => ({ willSendResponse: () => settleWrites() }) },
     ],
     formatError: (formatted, error) => {
       const cause = unwrapResolverError(error);
@@ -127,13 +133,16 @@ export async function createSubgraphServer<TContext extends BaseContext>(
         if (!secretsMatch(typeof credential === 'string' ? credential : undefined, options.config.routerSecret)) {
           throw new HttpError(401, ErrorCode.UNAUTHENTICATED, 'This subgraph answers the router only.');
         }
-        // The router says how long it still waits; past that, no new statement starts for this request.
+        // The router says how long it still waits; past that, no new statement starts for this request. Replica
+        // reads in it honour the caller's recent writes.
         return withRequestDeadline(req, res, limits.maxRequestMs, () =>
-          handleGraphQLRequest(req, res, url, {
-            server: apollo,
-            context: async (request) => options.createContext(request),
-            maxBodyBytes: options.config.maxBodyBytes,
-          }),
+          withReadScope(callerFrom(req).userId, () =>
+            handleGraphQLRequest(req, res, url, {
+              server: apollo,
+              context: async (request) => options.createContext(request),
+              maxBodyBytes: options.config.maxBodyBytes,
+            }),
+          ),
         );
       },
     },
@@ -147,10 +156,25 @@ export async function createSubgraphServer<TContext extends BaseContext>(
         // Asked on every probe, with a short timeout, so readiness follows the database down and back up.
         const database = await databaseAnswers(options.dataSource, READINESS_DATABASE_TIMEOUT_MS);
         if (!database) throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The database does not answer.');
-        sendJson(res, 200, { status: 'ready', database: 'up' });
+        // Replicas only change where reads go: one lagging or down leaves the subgraph ready (the primary reads instead).
+        const replicas = ReplicaReads.of(options.dataSource)
+          ?.replicas()
+          .map((replica) => ({
+            server: replica.server,
+            address: replica.address,
+            health: replica.health,
+            lagSeconds: replica.lagMs === null || !Number.isFinite(replica.lagMs) ? null : replica.lagMs / 1000,
+            ...(replica.error ? { error: replica.error } : {}),
+          }));
+        sendJson(res, 200, { status: 'ready', database: 'up', ...(replicas ? { replicas } : {}) });
       },
     },
-    ...(options.extraRoutes ?? []),
+    ...(options.extraRoutes ?? []).map(
+      (route): Route => ({
+        ...route,
+        handler: (req, res, url) => withReadScope(callerFrom(req).userId, () => route.handler(req, res, url)),
+      }),
+    ),
   ];
   const httpServer = createHttpServer(routes, (error) => logger.error({ err: error }, 'request failed'), limits);
   // Longer than the router's idle timeout, so the router always closes an idle socket first.

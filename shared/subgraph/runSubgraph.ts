@@ -22,7 +22,7 @@ export function runSubgraph<TConfig extends SubgraphConfig, TContext extends Bas
   runMain(options.name, process.env, async (env) => {
     const config = options.readConfig(env);
     const logger = createLogger(options.name, config.logLevel, config.logFormat);
-    const { dataSource } = await openDataSource(config.database, options.database);
+    const { dataSource } = await openDataSource(config.database, { ...options.database, logger });
     const subgraph = await options.create({ dataSource, config, logger });
     const port = await subgraph.listen(config.port);
     logger.info({ port, database: describeDatabase(config.database) }, `${options.name} subgraph at http://localhost:${port}/graphql`);

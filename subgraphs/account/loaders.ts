@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import { type DataSource, In } from 'typeorm';
-import { createChildrenLoader } from '../../shared';
+import { createChildrenLoader, readWith } from '../../shared';
 import { tracedBatch } from '../../shared/telemetry';
 import { Address } from './entities/Address';
 import { User } from './entities/User';
@@ -13,15 +13,17 @@ export interface AccountLoaders {
   addressesByUserId: DataLoader<number, Address[]>;
 }
 
-/** Made per request (never shared: a loader caches what one caller was allowed to see). */
+/**
+ * Made per request (never shared: a loader caches what one caller was allowed to see). Replica reads keep the
+ * caller's own writes visible (`readWith`).
+ */
 export function createLoaders(dataSource: DataSource): AccountLoaders {
-  const users = dataSource.getRepository(User);
   const addresses = dataSource.getRepository(Address);
   return {
-    addressesByUserId: createChildrenLoader(addresses, { parentProperty: 'userId', maxBatchSize: MAX_BATCH_SIZE }),
+    addressesByUserId: createChildrenLoader(addresses, { parentProperty: 'userId', maxBatchSize: MAX_BATCH_SIZE, read: 'replica' }),
     userById: new DataLoader(
       tracedBatch('User.id', async (ids: readonly number[]) => {
-        const found = await users.findBy({ id: In([...ids]) });
+        const found = await readWith(dataSource, 'replica', (manager) => manager.getRepository(User).findBy({ id: In([...ids]) }));
         const byId = new Map(found.map((user) => [user.id, user]));
         return ids.map((id) => byId.get(id) ?? null);
       }),

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode, type Logger, ServiceUnavailable } from '../../shared';
+import { AppError, ErrorCode, forwardedCallerHeaders, type Logger, ServiceUnavailable } from '../../shared';
 import { CheckoutRefused } from './errors';
 
 /** A reserved line as the product subgraph's internal API returns it. */
@@ -35,7 +35,8 @@ export function createProductApi(options: { baseUrl: string; token: string; logg
     try {
       response = await fetch(new URL(path, options.baseUrl), {
         method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
+        // The user this checkout is for: the stock it takes counts as their write, which their next reads must see.
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}`, ...forwardedCallerHeaders() },
         body: JSON.stringify(body),
         signal: AbortSignal.timeout(options.timeoutMs ?? 5_000),
       });

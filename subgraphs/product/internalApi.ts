@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
-import { AppError, ErrorCode, HttpError, hasBearerToken, type Logger, type Route, readBody, sendJson } from '../../shared';
+import { AppError, ErrorCode, HttpError, hasBearerToken, type Logger, type Route, readBody, sendJson, settleWrites } from '../../shared';
 import { confirmReservation, type RequestedLine, releaseStock, reserveStock } from './reservations';
 
 /**
@@ -11,7 +11,9 @@ import { confirmReservation, type RequestedLine, releaseStock, reserveStock } fr
  * - `POST /internal/reservations/release` `{ reservationKey }` → `{ reservationKey, status: "released" }`
  * - `POST /internal/reservations/confirm` `{ reservationKey }` → `{ reservationKey, status: "confirmed" }`
  *
- * Errors are `{ error: { code, message, ...details } }` with 400, 401, 404, 409 or 422.
+ * Errors are `{ error: { code, message, ...details } }` with 400, 401, 404, 409 or 422. A call on a user's behalf
+ * names them in `x-user-id` (trusted here behind the service credential), so that what it changed counts as their
+ * write for read-your-writes.
  */
 export function internalApiRoutes(dataSource: DataSource, token: string, logger: Logger): Route[] {
   const STATUS_BY_CODE: Partial<Record<string, number>> = {
@@ -38,7 +40,10 @@ export function internalApiRoutes(dataSource: DataSource, token: string, logger:
         throw new HttpError(400, ErrorCode.BAD_REQUEST, 'reservationKey must be 8 to 64 characters of [A-Za-z0-9_-].');
       }
       try {
-        sendJson(res, 200, await work(body));
+        const result = await work(body);
+        // Stock taken or given back on a user's behalf (x-user-id): their next reads see it, on any replica.
+        await settleWrites();
+        sendJson(res, 200, result);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         logger.info({ code: error.code, reservationKey: key }, 'reservation refused');

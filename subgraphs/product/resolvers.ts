@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { BadUserInput, connectionFrom, money, pageSize, parseId } from '../../shared';
+import { BadUserInput, connectionFrom, money, pageSize, parseId, readWith } from '../../shared';
 import { adjustStock, type CreateProductInput, createProduct, type UpdateProductInput, updateProduct } from './catalog';
 import { Category as CategoryEntity } from './entities/Category';
 import { Product } from './entities/Product';
@@ -23,27 +23,31 @@ export const resolvers: GraphQLResolverMap<ProductContext> = {
     },
     products: async (_parent, args: ProductsArgs, context) => {
       const page = pageSize('product', args, PAGE);
-      const query = context.dataSource
-        .getRepository(Product)
-        .createQueryBuilder('product')
-        .orderBy('product.id', 'ASC')
-        .limit(page.first + 1);
-      if (page.afterId !== null) query.andWhere('product.id > :afterId', { afterId: page.afterId });
       const { categoryId, search } = args.filter ?? {};
-      if (categoryId !== undefined && categoryId !== null) {
-        // An id that cannot exist matches nothing, like any other unknown category.
-        query.andWhere('product.categoryId = :categoryId', { categoryId: parseId(categoryId) ?? 0 });
+      const term = search?.trim().toLowerCase();
+      if (term !== undefined && (term.length === 0 || term.length > 100)) {
+        throw new BadUserInput('filter.search must be 1 to 100 characters.', { field: 'search' });
       }
-      if (search !== undefined && search !== null) {
-        const term = search.trim().toLowerCase();
-        if (term.length === 0 || term.length > 100)
-          throw new BadUserInput('filter.search must be 1 to 100 characters.', { field: 'search' });
+      // A read-only listing: a replica may answer it (the caller's own writes stay visible, see readWith).
+      const rows = await readWith(context.dataSource, 'replica', (manager) => {
+        const query = manager
+          .getRepository(Product)
+          .createQueryBuilder('product')
+          .orderBy('product.id', 'ASC')
+          .limit(page.first + 1);
+        if (page.afterId !== null) query.andWhere('product.id > :afterId', { afterId: page.afterId });
+        if (categoryId !== undefined && categoryId !== null) {
+          // An id that cannot exist matches nothing, like any other unknown category.
+          query.andWhere('product.categoryId = :categoryId', { categoryId: parseId(categoryId) ?? 0 });
+        }
         // INSTR on text lower-cased when written: the same case-insensitive substring match on MySQL and SQLite.
-        query.andWhere('INSTR(product.searchText, :term) > 0', { term });
-      }
-      return connectionFrom('product', await query.getMany(), page);
+        if (term !== undefined) query.andWhere('INSTR(product.searchText, :term) > 0', { term });
+        return query.getMany();
+      });
+      return connectionFrom('product', rows, page);
     },
-    categories: (_parent, _args, context) => context.dataSource.getRepository(CategoryEntity).find({ order: { name: 'ASC' } }),
+    categories: (_parent, _args, context) =>
+      readWith(context.dataSource, 'replica', (manager) => manager.getRepository(CategoryEntity).find({ order: { name: 'ASC' } })),
   },
   Mutation: {
     createProduct: (_parent, args: { input: CreateProductInput }, context) => createProduct(context.dataSource, args.input),

@@ -1,5 +1,5 @@
 import { createRouter, type Router, type RouterConfig, readRouterConfig, signDevelopmentToken } from '../../router';
-import { createLogger, developmentSubgraphSecret, type SubgraphServer } from '../../shared';
+import { createLogger, type DatabaseConfig, developmentSubgraphSecret, type SubgraphName, type SubgraphServer } from '../../shared';
 import { createAccountSubgraph } from '../../subgraphs/account/server';
 import type { CheckoutSweeper } from '../../subgraphs/order/CheckoutSweeper';
 import { DEFAULT_SWEEPER_OPTIONS } from '../../subgraphs/order/OrderConfig';
@@ -60,17 +60,19 @@ const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
  */
 /**
  * `routerOverrides` change the router's config; `subgraphSecret` sets each subgraph's router credential on
- * both sides (a production-mode router refuses the development defaults).
+ * both sides (a production-mode router refuses the development defaults); `databaseConfig` replaces the suite's
+ * databases (a primary with read replicas, say).
  */
 export async function startStack(
   label: string,
   routerOverrides: Partial<RouterConfig> = {},
   subgraphSecret: (name: string) => string = developmentSubgraphSecret,
+  databaseConfig?: (subgraph: SubgraphName) => DatabaseConfig,
 ): Promise<Stack> {
   const databases = {
-    account: await openTestDatabase('account', label),
-    product: await openTestDatabase('product', label),
-    order: await openTestDatabase('order', label),
+    account: await openTestDatabase('account', label, databaseConfig?.('account')),
+    product: await openTestDatabase('product', label, databaseConfig?.('product')),
+    order: await openTestDatabase('order', label, databaseConfig?.('order')),
   };
   const account = await createAccountSubgraph({
     dataSource: databases.account.dataSource,

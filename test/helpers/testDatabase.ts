@@ -2,7 +2,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { DATABASE_NAMES, type DatabaseConfig, type OpenedDataSource, openDataSource, parseMysqlUrl, type SubgraphName } from '../../shared';
+import {
+  createLogger,
+  DATABASE_NAMES,
+  type DatabaseConfig,
+  type OpenedDataSource,
+  openDataSource,
+  parseMysqlUrl,
+  type SubgraphName,
+} from '../../shared';
 import { accountDatabase } from '../../subgraphs/account/database';
 import { orderDatabase } from '../../subgraphs/order/database';
 import { productDatabase } from '../../subgraphs/product/database';
@@ -13,6 +21,9 @@ export const subgraphDatabases = { account: accountDatabase, product: productDat
 export const testDatabaseKind: 'mysql' | 'sqlite' = process.env.TEST_DATABASE_URL ? 'mysql' : 'sqlite';
 
 let sqliteDir: string | undefined;
+
+/** Replica health changes and the like: silent unless TEST_LOG_LEVEL says otherwise. */
+const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
 /**
  * A database of this jest worker's own: `t<worker>_<label>_<name>` on the MySQL server, or a file in a
@@ -33,12 +44,18 @@ export interface TestDatabase extends OpenedDataSource {
   drop(): Promise<void>;
 }
 
-/** Opens (creating and migrating) a fresh database for one subgraph, with no rows. */
-export async function openTestDatabase(subgraph: SubgraphName, label: string): Promise<TestDatabase> {
-  const config = testDatabaseConfig(subgraph, label);
+/**
+ * Opens (creating and migrating) a fresh database for one subgraph, with no rows: the suite's own (`label`), or
+ * the one `config` describes (a primary with replicas, say).
+ */
+export async function openTestDatabase(
+  subgraph: SubgraphName,
+  label: string,
+  config: DatabaseConfig = testDatabaseConfig(subgraph, label),
+): Promise<TestDatabase> {
   if (config.kind === 'mysql') await dropMysqlDatabase(config);
   else fs.rmSync(config.file, { force: true });
-  const opened = await openDataSource(config, subgraphDatabases[subgraph]);
+  const opened = await openDataSource(config, { ...subgraphDatabases[subgraph], logger });
   const database: TestDatabase = {
     ...opened,
     config,

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readRouterConfig } from '../../router/RouterConfig';
+import { readRouterConfig } from '../../router';
 import { type Env, projectPath, readSubgraphConfig } from '../../shared';
 import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
 import { readProductConfig } from '../../subgraphs/product/ProductConfig';

@@ -4,14 +4,14 @@ import { createLoaders } from '../../subgraphs/account/loaders';
 /** A DataSource whose repository records every batch instead of querying. */
 function recordingDataSource(rows: { id: number; name: string }[]) {
   const batches: number[][] = [];
-  const dataSource = {
-    getRepository: () => ({
-      findBy: async (where: { id: { value: number[] } }) => {
-        batches.push([...where.id.value]);
-        return rows.filter((row) => where.id.value.includes(row.id));
-      },
-    }),
-  } as unknown as DataSource;
+  const repository = {
+    findBy: async (where: { id: { value: number[] } }) => {
+      batches.push([...where.id.value]);
+      return rows.filter((row) => where.id.value.includes(row.id));
+    },
+  };
+  // Loaders read through the DataSource's manager (a replica's, when it has replicas).
+  const dataSource = { getRepository: () => repository, manager: { getRepository: () => repository } } as unknown as DataSource;
   return { dataSource, batches };
 }
 

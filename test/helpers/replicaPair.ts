@@ -1,0 +1,63 @@
+import path from 'node:path';
+import mysql from 'mysql2/promise';
+import { pairAt, type ReplicaPairOptions } from '../../scripts/lib/replicaPair';
+import { type MysqlDatabaseConfig, parseMysqlUrl } from '../../shared';
+
+/**
+ * The primary and replica the replica tests run on: `TEST_REPLICA_URLS=<primary URL>,<replica URL>`, as
+ * `npm run replica -- start` prints it (CI sets it for the MySQL pass). The pair's folder (for killing and
+ * restarting the replica) is found from the replica's own data folder.
+ */
+export interface TestReplicaPair {
+  primary: MysqlDatabaseConfig;
+  replica: MysqlDatabaseConfig;
+  options: ReplicaPairOptions;
+  /** A server's own counter of SELECT statements (`Com_select`), to count where reads went. */
+  selects(server: 'primary' | 'replica'): Promise<number>;
+  /** Runs one statement straight on a server (no pool, no routing), e.g. to see what the replica holds yet. */
+  query(server: 'primary' | 'replica', sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
+}
+
+/** Reads TEST_REPLICA_URLS; throws (the tests fail, never skip) when it is malformed or the pair does not answer. */
+export async function testReplicaPair(raw: string): Promise<TestReplicaPair> {
+  const urls = raw.split(',').map((url) => url.trim());
+  if (urls.length !== 2) throw new Error(`TEST_REPLICA_URLS must be '<primary URL>,<replica URL>', got '${raw}'`);
+  const primary = parseMysqlUrl(urls[0], 'TEST_REPLICA_URLS', 'mysql');
+  const replica = parseMysqlUrl(urls[1], 'TEST_REPLICA_URLS', 'mysql');
+  const connect = (server: MysqlDatabaseConfig) =>
+    mysql.createConnection({ host: server.host, port: server.port, user: server.user, password: server.password, connectTimeout: 5_000 });
+  let dataDir: string;
+  try {
+    const connection = await connect(replica);
+    try {
+      const [[row]] = (await connection.query('SELECT @@datadir AS dir')) as unknown as [{ dir: string }[]];
+      dataDir = row.dir;
+    } finally {
+      await connection.end();
+    }
+    await (await connect(primary)).end();
+  } catch (error) {
+    throw new Error(`TEST_REPLICA_URLS is set but the pair does not answer (start it: npm run replica -- start): ${String(error)}`);
+  }
+  // <pair>/replica/data/ → <pair>
+  const options = pairAt(path.dirname(path.dirname(path.resolve(dataDir))));
+  const query: TestReplicaPair['query'] = async (server, sql, params = []) => {
+    const connection = await connect(server === 'primary' ? primary : replica);
+    try {
+      const [rows] = await connection.query(sql, params);
+      return rows as Record<string, unknown>[];
+    } finally {
+      await connection.end();
+    }
+  };
+  return {
+    primary,
+    replica,
+    options,
+    query,
+    async selects(server) {
+      const [row] = await query(server, "SHOW GLOBAL STATUS LIKE 'Com_select'");
+      return Number(row.Value);
+    },
+  };
+}
