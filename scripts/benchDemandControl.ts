@@ -22,7 +22,7 @@ import { CostModel } from '../router/demand/CostModel';
 import { CostEstimator } from '../router/demand/estimateCost';
 import { prepareSupergraph } from '../router/supergraph';
 import { parseMysqlUrl, projectPath } from '../shared';
-import { seed } from './seedData';
+import { seed } from './lib/seed';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {

@@ -7,7 +7,7 @@ import 'reflect-metadata';
 import { type ChildProcess, spawn } from 'node:child_process';
 import readline from 'node:readline';
 import { DEFAULT_PORTS, describeDatabase, projectPath, readDatabaseConfig, readPort, SUBGRAPH_NAMES, type SubgraphName } from '../shared';
-import { isEmpty, seed } from './seedData';
+import { isEmpty, seed } from './lib/seed';
 
 const STOP_GRACE_MS = 15_000;
 
