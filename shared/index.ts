@@ -6,10 +6,11 @@ export type { DatabaseConfig, MysqlDatabaseConfig, SqliteDatabaseConfig } from '
 export { describeDatabase, parseMysqlUrl, readDatabaseConfig } from './db/DatabaseConfig';
 export { deadlineErrorOf, isDatabaseOverload, isDatabaseUnavailable } from './db/databaseErrors';
 export { inTransaction } from './db/inTransaction';
+export type { BatchOptions, PageKey } from './db/loaders';
+export { createChildrenLoader, createKeyLoader, createPageLoader, MAX_BATCH_SIZE } from './db/loaders';
 export type { OpenDataSourceOptions, OpenedDataSource } from './db/openDataSource';
 export { createDatabaseIfMissing, openDataSource, runMigrations, statementTimeoutStatement } from './db/openDataSource';
-export type { PageKey } from './db/pagesByParent';
-export { createChildrenLoader, createPageLoader, hydrateRows, pagesByParent } from './db/pagesByParent';
+export { hydrateRows, pagesByParent } from './db/pagesByParent';
 export type { DriverKind } from './db/portableColumn';
 export { exactTextColumn, PortableColumn, timestampColumn } from './db/portableColumn';
 export type { StatementsByDriver } from './db/SqlMigration';

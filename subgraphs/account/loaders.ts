@@ -1,12 +1,8 @@
-import DataLoader from 'dataloader';
-import { type DataSource, In } from 'typeorm';
-import { createChildrenLoader } from '../../shared';
-import { tracedBatch } from '../../shared/telemetry';
+import type DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+import { createChildrenLoader, createKeyLoader } from '../../shared';
 import { Address } from './entities/Address';
 import { User } from './entities/User';
-
-/** Upper bound of ids in one `IN (...)` list. */
-export const MAX_BATCH_SIZE = 500;
 
 export interface AccountLoaders {
   userById: DataLoader<number, User | null>;
@@ -15,17 +11,8 @@ export interface AccountLoaders {
 
 /** Made per request (never shared: a loader caches what one caller was allowed to see). */
 export function createLoaders(dataSource: DataSource): AccountLoaders {
-  const users = dataSource.getRepository(User);
-  const addresses = dataSource.getRepository(Address);
   return {
-    addressesByUserId: createChildrenLoader(addresses, { parentProperty: 'userId', maxBatchSize: MAX_BATCH_SIZE }),
-    userById: new DataLoader(
-      tracedBatch('User.id', async (ids: readonly number[]) => {
-        const found = await users.findBy({ id: In([...ids]) });
-        const byId = new Map(found.map((user) => [user.id, user]));
-        return ids.map((id) => byId.get(id) ?? null);
-      }),
-      { maxBatchSize: MAX_BATCH_SIZE },
-    ),
+    userById: createKeyLoader(dataSource.getRepository(User), { key: 'id' }),
+    addressesByUserId: createChildrenLoader(dataSource.getRepository(Address), { parentProperty: 'userId' }),
   };
 }

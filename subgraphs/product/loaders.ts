@@ -1,12 +1,8 @@
-import DataLoader from 'dataloader';
-import { type DataSource, In } from 'typeorm';
-import { createPageLoader, type PageKey } from '../../shared';
-import { tracedBatch } from '../../shared/telemetry';
+import type DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+import { createKeyLoader, createPageLoader, type PageKey } from '../../shared';
 import { Category } from './entities/Category';
 import { Product } from './entities/Product';
-
-/** Upper bound of ids in one `IN (...)` list. */
-export const MAX_BATCH_SIZE = 500;
 
 export interface ProductLoaders {
   productById: DataLoader<number, Product | null>;
@@ -15,31 +11,13 @@ export interface ProductLoaders {
   productsByCategory: DataLoader<PageKey, Product[], string>;
 }
 
-function byKey<K, V>(keys: readonly K[], rows: V[], keyOf: (row: V) => K): (V | null)[] {
-  const map = new Map(rows.map((row) => [keyOf(row), row]));
-  return keys.map((key) => map.get(key) ?? null);
-}
-
 /** Made per request, in the context factory. */
 export function createLoaders(dataSource: DataSource): ProductLoaders {
   const products = dataSource.getRepository(Product);
-  const categories = dataSource.getRepository(Category);
-  const options = { maxBatchSize: MAX_BATCH_SIZE };
   return {
-    productById: new DataLoader(
-      tracedBatch('Product.id', async (ids: readonly number[]) => byKey(ids, await products.findBy({ id: In([...ids]) }), (p) => p.id)),
-      options,
-    ),
-    productBySku: new DataLoader(
-      tracedBatch('Product.sku', async (skus: readonly string[]) =>
-        byKey(skus, await products.findBy({ sku: In([...skus]) }), (p) => p.sku),
-      ),
-      options,
-    ),
-    categoryById: new DataLoader(
-      tracedBatch('Category.id', async (ids: readonly number[]) => byKey(ids, await categories.findBy({ id: In([...ids]) }), (c) => c.id)),
-      options,
-    ),
-    productsByCategory: createPageLoader(products, { parentProperty: 'categoryId', order: 'ASC', maxBatchSize: MAX_BATCH_SIZE }),
+    productById: createKeyLoader(products, { key: 'id' }),
+    productBySku: createKeyLoader(products, { key: 'sku' }),
+    categoryById: createKeyLoader(dataSource.getRepository(Category), { key: 'id' }),
+    productsByCategory: createPageLoader(products, { parentProperty: 'categoryId', order: 'ASC' }),
   };
 }
