@@ -65,6 +65,17 @@ export { connectionFrom, decodeCursor, encodeCursor, pageSize } from './paginati
 export { projectPath } from './projectPath';
 export { runMain } from './runMain';
 export { dateTimeScalar, parseId } from './scalars';
+export type {
+  ConfirmAnswer,
+  ReleaseAnswer,
+  RequestedLine,
+  ReservationKeyRequest,
+  ReserveAnswer,
+  ReservedLine,
+  ReserveRequest,
+  StockApiRefusal,
+} from './stockApi';
+export { MAX_QUANTITY_PER_LINE, MAX_RESERVATION_LINES, RESERVATION_KEY_PATTERN, STOCK_API_PATHS, STOCK_API_REFUSALS } from './stockApi';
 export type { SubgraphServer, SubgraphServerOptions } from './subgraph/createSubgraphServer';
 export { createSubgraphServer } from './subgraph/createSubgraphServer';
 export { enforceAuthorization } from './subgraph/enforceAuthorization';
