@@ -249,8 +249,8 @@ const QUERIES = {
 
 /** The requests of one cycle of the mix, in order: kind, body, and whose token (null: anonymous). */
 async function workload(options, data) {
-  const { signDevelopmentToken } = require(path.join(ROOT, 'dist', 'router', 'auth', 'developmentToken.js'));
-  const { readRouterConfig } = require(path.join(ROOT, 'dist', 'router', 'RouterConfig.js'));
+  const { signDevelopmentToken } = require(path.join(ROOT, 'dist', 'router'));
+  const { readRouterConfig } = require(path.join(ROOT, 'dist', 'router'));
   const auth = readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, BUDGET_MODE: 'off' }).auth;
   const tokens = new Map();
   for (const user of data.users) tokens.set(user, `Bearer ${await signDevelopmentToken(auth, { userId: user, ttlSeconds: 24 * 3600 })}`);

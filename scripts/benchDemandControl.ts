@@ -20,7 +20,7 @@ import mysql from 'mysql2/promise';
 import { Agent, request } from 'undici';
 import { CostEstimator, CostModel, prepareSupergraph } from '../router';
 import { parseMysqlUrl, projectPath } from '../shared';
-import { seed } from './seedData';
+import { seed } from './lib/seed';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {

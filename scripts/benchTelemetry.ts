@@ -21,8 +21,8 @@ import { Pool } from 'undici';
 import { readRouterConfig, signDevelopmentToken } from '../router';
 import { readDatabaseConfig, SUBGRAPH_NAMES } from '../shared';
 import { localSupergraphEnv } from './lib/net';
+import { type SeedTargets, seed } from './lib/seed';
 import { startSupergraphProcess } from './lib/startProcess';
-import { type SeedTargets, seed } from './seedData';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {

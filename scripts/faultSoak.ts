@@ -28,7 +28,7 @@ import {
 } from '../shared';
 import { reservationKeyOf } from '../subgraphs/order/placeOrder';
 import { localSupergraphEnv, startCuttableRelay } from './lib/net';
-import { seed } from './seedData';
+import { seed } from './lib/seed';
 
 interface Options {
   durationS: number;

@@ -5,7 +5,7 @@
  */
 import 'reflect-metadata';
 import { describeDatabase, readDatabaseConfig, SUBGRAPH_NAMES } from '../shared';
-import { SCALES, type SeedProgress, type SeedScale, type SeedTargets, seed } from './seedData';
+import { SCALES, type SeedProgress, type SeedScale, type SeedTargets, seed } from './lib/seed';
 
 const USAGE = `usage: npm run seed -- [--scale small|large]
 

@@ -8,12 +8,13 @@ export { deadlineErrorOf, isDatabaseOverload, isDatabaseUnavailable } from './db
 export type { GtidDialect, GtidFlavor, GtidPosition } from './db/gtid';
 export { gtidDialect, parseMariadbPosition, parseMysqlGtidSet } from './db/gtid';
 export { inTransaction } from './db/inTransaction';
+export type { BatchOptions, PageKey } from './db/loaders';
+export { createChildrenLoader, createKeyLoader, createPageLoader, MAX_BATCH_SIZE } from './db/loaders';
 export type { ServerName } from './db/mysqlPools';
 export { mysqlPools, PRIMARY, replicaName } from './db/mysqlPools';
 export type { OpenDataSourceOptions, OpenedDataSource } from './db/openDataSource';
 export { createDatabaseIfMissing, openDataSource, runMigrations, statementTimeoutStatement } from './db/openDataSource';
-export type { PageKey } from './db/pagesByParent';
-export { createChildrenLoader, createPageLoader, hydrateRows, pagesByParent } from './db/pagesByParent';
+export { hydrateRows, pagesByParent } from './db/pagesByParent';
 export type { DriverKind } from './db/portableColumn';
 export { exactTextColumn, PortableColumn, timestampColumn } from './db/portableColumn';
 export type { ReplicaHealth, ReplicaState } from './db/ReplicaMonitor';
@@ -78,6 +79,17 @@ export { projectPath } from './projectPath';
 export { runMain } from './runMain';
 export { dateTimeScalar, parseId } from './scalars';
 export { refuseShippedSecrets, SHIPPED_SECRET_VALUES } from './shippedSecrets';
+export type {
+  ConfirmAnswer,
+  ReleaseAnswer,
+  RequestedLine,
+  ReservationKeyRequest,
+  ReserveAnswer,
+  ReservedLine,
+  ReserveRequest,
+  StockApiRefusal,
+} from './stockApi';
+export { MAX_QUANTITY_PER_LINE, MAX_RESERVATION_LINES, RESERVATION_KEY_PATTERN, STOCK_API_PATHS, STOCK_API_REFUSALS } from './stockApi';
 export type { SubgraphServer, SubgraphServerOptions } from './subgraph/createSubgraphServer';
 export { createSubgraphServer } from './subgraph/createSubgraphServer';
 export { enforceAuthorization } from './subgraph/enforceAuthorization';

@@ -1,7 +1,5 @@
-import DataLoader from 'dataloader';
-import { In, type ObjectLiteral, type Repository } from 'typeorm';
+import type { ObjectLiteral, Repository } from 'typeorm';
 import type { PageRequest } from '../pagination';
-import { tracedBatch } from '../telemetry/tracedBatch';
 import { type ReadMode, readWith } from './ReplicaReads';
 
 /**
@@ -69,68 +67,4 @@ export async function pagesByParent<T extends ObjectLiteral>(
     result.get(Number(entity[options.parentProperty]))?.push(entity);
   }
   return result;
-}
-
-/** The entity a loader reads, for its span's name (`Order`; a stand-in repository may have no metadata). */
-function entityName(repository: { metadata?: { name?: string } }): string {
-  return repository.metadata?.name ?? 'Entity';
-}
-
-/** A key of a page loader: whose children, and which page of them. */
-export interface PageKey {
-  parentId: number;
-  page: PageRequest;
-}
-
-/**
- * A DataLoader of one page of children per parent (`User.orders`, `Category.products`). Keys that ask
- * for the same page size and cursor share one `pagesByParent` statement; in practice a request asks
- * every parent for the same page, so a level of the query plan costs one statement.
- */
-export function createPageLoader<T extends ObjectLiteral>(
-  repository: Repository<T>,
-  options: { parentProperty: keyof T & string; order: 'ASC' | 'DESC'; maxBatchSize: number; read?: ReadMode },
-): DataLoader<PageKey, T[], string> {
-  return new DataLoader<PageKey, T[], string>(
-    tracedBatch(`${entityName(repository)}.${options.parentProperty}.page`, async (keys: readonly PageKey[]) => {
-      const groups = new Map<string, { page: PageRequest; parentIds: number[] }>();
-      for (const key of keys) {
-        const groupKey = `${key.page.first}:${key.page.afterId}`;
-        const group = groups.get(groupKey) ?? { page: key.page, parentIds: [] };
-        group.parentIds.push(key.parentId);
-        groups.set(groupKey, group);
-      }
-      const results = new Map<string, T[]>();
-      for (const [groupKey, group] of groups) {
-        const pages = await pagesByParent(repository, { ...options, parentIds: group.parentIds, page: group.page });
-        for (const [parentId, rows] of pages) results.set(`${parentId}:${groupKey}`, rows);
-      }
-      return keys.map((key) => results.get(`${key.parentId}:${key.page.first}:${key.page.afterId}`) ?? []);
-    }),
-    { maxBatchSize: options.maxBatchSize, cacheKeyFn: (key) => `${key.parentId}:${key.page.first}:${key.page.afterId}` },
-  );
-}
-
-/**
- * A DataLoader of all children per parent id (`Order.items`, `User.addresses`), in `order` of id: one
- * `WHERE parent IN (...)` statement per batch, `[]` for a parent without children.
- */
-export function createChildrenLoader<T extends ObjectLiteral>(
-  repository: Repository<T>,
-  options: { parentProperty: keyof T & string; maxBatchSize: number; read?: ReadMode },
-): DataLoader<number, T[]> {
-  return new DataLoader<number, T[]>(
-    tracedBatch(`${entityName(repository)}.${options.parentProperty}`, async (parentIds: readonly number[]) => {
-      const byParent = new Map<number, T[]>(parentIds.map((id) => [id, []]));
-      const children = await readWith(repository.manager.connection, options.read ?? 'primary', (manager) =>
-        manager.find(repository.target, {
-          where: { [options.parentProperty]: In([...parentIds]) } as never,
-          order: { id: 'ASC' } as never,
-        }),
-      );
-      for (const child of children) byParent.get(Number(child[options.parentProperty]))?.push(child);
-      return parentIds.map((id) => byParent.get(id) ?? []);
-    }),
-    { maxBatchSize: options.maxBatchSize },
-  );
 }

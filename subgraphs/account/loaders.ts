@@ -1,12 +1,8 @@
-import DataLoader from 'dataloader';
-import { type DataSource, In } from 'typeorm';
-import { createChildrenLoader, readWith } from '../../shared';
-import { tracedBatch } from '../../shared/telemetry';
+import type DataLoader from 'dataloader';
+import type { DataSource } from 'typeorm';
+import { createChildrenLoader, createKeyLoader } from '../../shared';
 import { Address } from './entities/Address';
 import { User } from './entities/User';
-
-/** Upper bound of ids in one `IN (...)` list. */
-export const MAX_BATCH_SIZE = 500;
 
 export interface AccountLoaders {
   userById: DataLoader<number, User | null>;
@@ -18,16 +14,8 @@ export interface AccountLoaders {
  * caller's own writes visible (`readWith`).
  */
 export function createLoaders(dataSource: DataSource): AccountLoaders {
-  const addresses = dataSource.getRepository(Address);
   return {
-    addressesByUserId: createChildrenLoader(addresses, { parentProperty: 'userId', maxBatchSize: MAX_BATCH_SIZE, read: 'replica' }),
-    userById: new DataLoader(
-      tracedBatch('User.id', async (ids: readonly number[]) => {
-        const found = await readWith(dataSource, 'replica', (manager) => manager.getRepository(User).findBy({ id: In([...ids]) }));
-        const byId = new Map(found.map((user) => [user.id, user]));
-        return ids.map((id) => byId.get(id) ?? null);
-      }),
-      { maxBatchSize: MAX_BATCH_SIZE },
-    ),
+    userById: createKeyLoader(dataSource.getRepository(User), { key: 'id', read: 'replica' }),
+    addressesByUserId: createChildrenLoader(dataSource.getRepository(Address), { parentProperty: 'userId', read: 'replica' }),
   };
 }

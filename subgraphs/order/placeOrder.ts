@@ -1,15 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { type DataSource, type EntityManager, In, QueryFailedError } from 'typeorm';
-import { AppError, BadUserInput, ErrorCode, inTransaction, type Logger, parseId } from '../../shared';
+import {
+  AppError,
+  BadUserInput,
+  ErrorCode,
+  inTransaction,
+  type Logger,
+  MAX_QUANTITY_PER_LINE,
+  MAX_RESERVATION_LINES,
+  parseId,
+  type ReservedLine,
+} from '../../shared';
 import { CheckoutIntent, type CheckoutStatus } from './entities/CheckoutIntent';
 import { Order } from './entities/Order';
 import { OrderItem } from './entities/OrderItem';
 import { CheckoutRefused } from './errors';
-import type { ProductApi, ReservedLine } from './productApi';
-
-/** Most lines in one order, and most units per line (the product API enforces the same). */
-export const MAX_ORDER_LINES = 100;
-export const MAX_QUANTITY_PER_LINE = 1000;
+import type { ProductApi } from './productApi';
 
 export interface PlaceOrderInput {
   items: { productId: string; quantity: number }[];
@@ -39,9 +45,9 @@ function validate(input: PlaceOrderInput): void {
   if (input.idempotencyKey !== undefined && input.idempotencyKey !== null && !/^[A-Za-z0-9_.:-]{8,100}$/.test(input.idempotencyKey)) {
     throw new BadUserInput('idempotencyKey must be 8 to 100 characters of letters, digits, _ . : -', { field: 'idempotencyKey' });
   }
-  if (input.items.length === 0 || input.items.length > MAX_ORDER_LINES) {
-    throw new AppError(ErrorCode.INVALID_ORDER, `An order needs 1 to ${MAX_ORDER_LINES} items, got ${input.items.length}.`, {
-      maximum: MAX_ORDER_LINES,
+  if (input.items.length === 0 || input.items.length > MAX_RESERVATION_LINES) {
+    throw new AppError(ErrorCode.INVALID_ORDER, `An order needs 1 to ${MAX_RESERVATION_LINES} items, got ${input.items.length}.`, {
+      maximum: MAX_RESERVATION_LINES,
     });
   }
   for (const item of input.items) {

@@ -1,28 +1,26 @@
-import { AppError, ErrorCode, forwardedCallerHeaders, type Logger, ServiceUnavailable } from '../../shared';
+import {
+  AppError,
+  ErrorCode,
+  forwardedCallerHeaders,
+  type Logger,
+  type RequestedLine,
+  type ReservationKeyRequest,
+  type ReserveAnswer,
+  type ReservedLine,
+  type ReserveRequest,
+  ServiceUnavailable,
+  STOCK_API_PATHS,
+  STOCK_API_REFUSALS,
+  type StockApiRefusal,
+} from '../../shared';
 import { CheckoutRefused } from './errors';
 
-/** A reserved line as the product subgraph's internal API returns it. */
-export interface ReservedLine {
-  productId: number;
-  quantity: number;
-  unitPriceCents: number;
-  currency: string;
-}
-
-/** The order subgraph's view of the product subgraph's internal stock API. */
+/** The order subgraph's view of the product subgraph's internal stock API (the contract: `shared/stockApi.ts`). */
 export interface ProductApi {
-  reserve(reservationKey: string, lines: { productId: string; quantity: number }[]): Promise<ReservedLine[]>;
+  reserve(reservationKey: string, lines: RequestedLine[]): Promise<ReservedLine[]>;
   release(reservationKey: string): Promise<void>;
   confirm(reservationKey: string): Promise<void>;
 }
-
-const PASSED_ON = new Set<string>([
-  ErrorCode.PRODUCT_NOT_FOUND,
-  ErrorCode.INVALID_QUANTITY,
-  ErrorCode.INSUFFICIENT_STOCK,
-  ErrorCode.INVALID_ORDER,
-  ErrorCode.IDEMPOTENCY_CONFLICT,
-]);
 
 /**
  * Calls the internal API over HTTP with the service credential. The product subgraph's refusals become
@@ -30,7 +28,7 @@ const PASSED_ON = new Set<string>([
  * logged and not shown.
  */
 export function createProductApi(options: { baseUrl: string; token: string; logger: Logger; timeoutMs?: number }): ProductApi {
-  const call = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+  const call = async (path: string, body: ReserveRequest | ReservationKeyRequest): Promise<Record<string, unknown>> => {
     let response: Response;
     try {
       response = await fetch(new URL(path, options.baseUrl), {
@@ -46,8 +44,8 @@ export function createProductApi(options: { baseUrl: string; token: string; logg
     }
     const payload = (await response.json().catch(() => ({}))) as Record<string, unknown>;
     if (response.ok) return payload;
-    const refusal = payload.error as { code?: string; message?: string } | undefined;
-    if (refusal?.code && PASSED_ON.has(refusal.code)) {
+    const refusal = payload.error as Partial<StockApiRefusal['error']> | undefined;
+    if (refusal?.code && Object.hasOwn(STOCK_API_REFUSALS, refusal.code)) {
       const { code, message, ...details } = refusal;
       throw new CheckoutRefused(code as ErrorCode, message ?? code, details);
     }
@@ -57,14 +55,14 @@ export function createProductApi(options: { baseUrl: string; token: string; logg
   };
   return {
     async reserve(reservationKey, lines) {
-      const payload = await call('/internal/reservations', { reservationKey, lines });
-      return payload.lines as ReservedLine[];
+      const payload = await call(STOCK_API_PATHS.reserve, { reservationKey, lines });
+      return (payload as unknown as ReserveAnswer).lines;
     },
     async release(reservationKey) {
-      await call('/internal/reservations/release', { reservationKey });
+      await call(STOCK_API_PATHS.release, { reservationKey });
     },
     async confirm(reservationKey) {
-      await call('/internal/reservations/confirm', { reservationKey });
+      await call(STOCK_API_PATHS.confirm, { reservationKey });
     },
   };
 }

@@ -1,28 +1,35 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { DataSource } from 'typeorm';
-import { AppError, ErrorCode, HttpError, hasBearerToken, type Logger, type Route, readBody, sendJson, settleWrites } from '../../shared';
-import { confirmReservation, type RequestedLine, releaseStock, reserveStock } from './reservations';
+import {
+  AppError,
+  type ConfirmAnswer,
+  ErrorCode,
+  HttpError,
+  hasBearerToken,
+  type Logger,
+  RESERVATION_KEY_PATTERN,
+  type ReleaseAnswer,
+  type RequestedLine,
+  type ReserveAnswer,
+  type Route,
+  readBody,
+  STOCK_API_PATHS,
+  STOCK_API_REFUSALS,
+  sendJson,
+  settleWrites,
+} from '../../shared';
+import { confirmReservation, releaseStock, reserveStock } from './reservations';
 
 /**
  * The product subgraph's internal API: stock reservation for checkout. It is not part of the supergraph;
  * only the order subgraph calls it, with the service credential (`Authorization: Bearer INTERNAL_API_TOKEN`).
- *
- * - `POST /internal/reservations` `{ reservationKey, lines: [{ productId, quantity }] }` → `{ reservationKey, lines: [{ productId, quantity, unitPriceCents, currency }] }`
- * - `POST /internal/reservations/release` `{ reservationKey }` → `{ reservationKey, status: "released" }`
- * - `POST /internal/reservations/confirm` `{ reservationKey }` → `{ reservationKey, status: "confirmed" }`
+ * Its paths, bodies, answers and refusals are the contract in `shared/stockApi.ts`.
  *
  * Errors are `{ error: { code, message, ...details } }` with 400, 401, 404, 409 or 422. A call on a user's behalf
  * names them in `x-user-id` (trusted here behind the service credential), so that what it changed counts as their
  * write for read-your-writes.
  */
 export function internalApiRoutes(dataSource: DataSource, token: string, logger: Logger): Route[] {
-  const STATUS_BY_CODE: Partial<Record<string, number>> = {
-    [ErrorCode.PRODUCT_NOT_FOUND]: 404,
-    [ErrorCode.INSUFFICIENT_STOCK]: 409,
-    [ErrorCode.IDEMPOTENCY_CONFLICT]: 409,
-    [ErrorCode.INVALID_QUANTITY]: 422,
-    [ErrorCode.INVALID_ORDER]: 422,
-  };
   const endpoint =
     (work: (body: Record<string, unknown>) => Promise<unknown>) =>
     async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -36,7 +43,7 @@ export function internalApiRoutes(dataSource: DataSource, token: string, logger:
         throw new HttpError(400, ErrorCode.BAD_REQUEST, 'The request body is not valid JSON.');
       }
       const key = body?.reservationKey;
-      if (typeof key !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(key)) {
+      if (typeof key !== 'string' || !RESERVATION_KEY_PATTERN.test(key)) {
         throw new HttpError(400, ErrorCode.BAD_REQUEST, 'reservationKey must be 8 to 64 characters of [A-Za-z0-9_-].');
       }
       try {
@@ -47,31 +54,35 @@ export function internalApiRoutes(dataSource: DataSource, token: string, logger:
       } catch (error) {
         if (!(error instanceof AppError)) throw error;
         logger.info({ code: error.code, reservationKey: key }, 'reservation refused');
-        sendJson(res, STATUS_BY_CODE[error.code] ?? 400, { error: { message: error.message, ...error.extensions } });
+        sendJson(res, STOCK_API_REFUSALS[error.code] ?? 400, { error: { message: error.message, ...error.extensions } });
       }
     };
   return [
     {
-      path: '/internal/reservations',
-      handler: endpoint(async (body) => {
+      path: STOCK_API_PATHS.reserve,
+      handler: endpoint(async (body): Promise<ReserveAnswer> => {
         const lines = parseLines(body.lines);
         const reservationKey = body.reservationKey as string;
         return { reservationKey, lines: await reserveStock(dataSource, reservationKey, lines) };
       }),
     },
     {
-      path: '/internal/reservations/release',
-      handler: endpoint(async (body) => ({
-        reservationKey: body.reservationKey,
-        status: await releaseStock(dataSource, body.reservationKey as string),
-      })),
+      path: STOCK_API_PATHS.release,
+      handler: endpoint(
+        async (body): Promise<ReleaseAnswer> => ({
+          reservationKey: body.reservationKey as string,
+          status: await releaseStock(dataSource, body.reservationKey as string),
+        }),
+      ),
     },
     {
-      path: '/internal/reservations/confirm',
-      handler: endpoint(async (body) => ({
-        reservationKey: body.reservationKey,
-        status: await confirmReservation(dataSource, body.reservationKey as string),
-      })),
+      path: STOCK_API_PATHS.confirm,
+      handler: endpoint(
+        async (body): Promise<ConfirmAnswer> => ({
+          reservationKey: body.reservationKey as string,
+          status: await confirmReservation(dataSource, body.reservationKey as string),
+        }),
+      ),
     },
   ];
 }

@@ -1,19 +1,18 @@
 import { createHash } from 'node:crypto';
 import { type DataSource, type EntityManager, In, QueryFailedError } from 'typeorm';
-import { AppError, ErrorCode, inTransaction, parseId } from '../../shared';
+import {
+  AppError,
+  ErrorCode,
+  inTransaction,
+  MAX_QUANTITY_PER_LINE,
+  MAX_RESERVATION_LINES,
+  parseId,
+  type RequestedLine,
+  type ReservedLine,
+} from '../../shared';
 import { Product } from './entities/Product';
-import { type ReservedLine, StockReservation } from './entities/StockReservation';
+import { StockReservation } from './entities/StockReservation';
 import { InsufficientStock, InvalidQuantity, ProductNotFound } from './errors';
-
-/** Most units of one product in one order line. */
-export const MAX_QUANTITY_PER_LINE = 1000;
-/** Most lines in one reservation. */
-export const MAX_LINES = 100;
-
-export interface RequestedLine {
-  productId: string;
-  quantity: number;
-}
 
 /** The same reservation key was used for different lines, or after the reservation was released. */
 export class ReservationConflict extends AppError {
@@ -30,8 +29,10 @@ export class ReservationNotFound extends AppError {
 
 /** Checks lines before any database work; every problem is a client error with a stable code. */
 export function validateLines(lines: readonly RequestedLine[]): Map<number, number> {
-  if (lines.length === 0 || lines.length > MAX_LINES) {
-    throw new AppError(ErrorCode.INVALID_ORDER, `An order needs 1 to ${MAX_LINES} items, got ${lines.length}.`, { maximum: MAX_LINES });
+  if (lines.length === 0 || lines.length > MAX_RESERVATION_LINES) {
+    throw new AppError(ErrorCode.INVALID_ORDER, `An order needs 1 to ${MAX_RESERVATION_LINES} items, got ${lines.length}.`, {
+      maximum: MAX_RESERVATION_LINES,
+    });
   }
   const quantities = new Map<number, number>();
   for (const line of lines) {

@@ -1,23 +1,12 @@
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { readRouterConfig, signDevelopmentToken } from '../../router';
 import { localSupergraphEnv, type SupergraphPorts } from '../../scripts/lib/net';
 import { type StartedSupergraph, startSupergraphProcess } from '../../scripts/lib/startProcess';
 import { DATABASE_NAMES, parseMysqlUrl } from '../../shared';
+import { acceptsConnections } from '../helpers/net';
 import { dropMysqlDatabase } from '../helpers/testDatabase';
-
-function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 /**
  * The real processes `npm start` runs (compiled by `npm test`'s build step): what only real processes

@@ -126,7 +126,7 @@ describe('tracing, as real processes', () => {
         await dropMysqlDatabase(parseMysqlUrl(env.DATABASE_URL, 'TEST_DATABASE_URL', `${env.DATABASE_NAME_PREFIX}${name}`));
       }
       // `npm start` seeds only the embedded databases: fill these the way `npm run seed` does.
-      const { seed } = await import('../../scripts/seedData');
+      const { seed } = await import('../../scripts/lib/seed');
       const targets = Object.fromEntries(SUBGRAPH_NAMES.map((name) => [name, readDatabaseConfig(env, name)]));
       await seed(targets as any, { scale: 'small' });
     }

@@ -1,7 +1,7 @@
-import type { SubgraphServer } from '../../shared';
+import type { ReservedLine, SubgraphServer } from '../../shared';
 import { Order } from '../../subgraphs/order/entities/Order';
 import { DEFAULT_SWEEPER_OPTIONS } from '../../subgraphs/order/OrderConfig';
-import type { ProductApi, ReservedLine } from '../../subgraphs/order/productApi';
+import type { ProductApi } from '../../subgraphs/order/productApi';
 import { createOrderSubgraph, type OrderContext } from '../../subgraphs/order/server';
 import { insertOrders } from '../helpers/fixtures';
 import { execute, silentLogger, testSubgraphConfig } from '../helpers/subgraphHarness';

@@ -4,7 +4,7 @@ import { createLoaders } from '../../subgraphs/account/loaders';
 /** A DataSource whose repository records every batch instead of querying. */
 function recordingDataSource(rows: { id: number; name: string }[]) {
   const batches: number[][] = [];
-  const repository = {
+  const repository: Record<string, unknown> = {
     findBy: async (where: { id: { value: number[] } }) => {
       batches.push([...where.id.value]);
       return rows.filter((row) => where.id.value.includes(row.id));
@@ -12,6 +12,7 @@ function recordingDataSource(rows: { id: number; name: string }[]) {
   };
   // Loaders read through the DataSource's manager (a replica's, when it has replicas).
   const dataSource = { getRepository: () => repository, manager: { getRepository: () => repository } } as unknown as DataSource;
+  repository.manager = { connection: dataSource };
   return { dataSource, batches };
 }
 

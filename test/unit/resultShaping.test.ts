@@ -1,7 +1,7 @@
 import { buildSchema, operationFromDocument } from '@apollo/federation-internals';
 import { parse } from 'graphql';
 import { fastComputeResponse } from '../../router/gateway/fastPaths/resultShaping';
-import { mulberry32 as random } from '../../scripts/seedData';
+import { mulberry32 as random } from '../../scripts/lib/seed';
 
 // The gateway's own implementation: the reference the fast one must match response for response.
 const shaping = require('@apollo/gateway/dist/resultShaping') as typeof import('@apollo/gateway/dist/resultShaping');

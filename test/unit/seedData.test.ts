@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import type { DataSource } from 'typeorm';
-import { isEmpty, SCALES, type SeedProgress, type SeedTargets, seed } from '../../scripts/seedData';
+import { isEmpty, SCALES, type SeedProgress, type SeedTargets, seed } from '../../scripts/lib/seed';
 import { DATABASE_NAMES, type DatabaseConfig, openDataSource, parseMysqlUrl, SUBGRAPH_NAMES, type SubgraphName } from '../../shared';
 import { accountDatabase } from '../../subgraphs/account/database';
 import { User } from '../../subgraphs/account/entities/User';

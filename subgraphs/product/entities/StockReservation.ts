@@ -1,15 +1,7 @@
 import { Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
-import { timestampColumn } from '../../../shared';
+import { type ReservedLine, timestampColumn } from '../../../shared';
 
 export type ReservationStatus = 'reserved' | 'confirmed' | 'released';
-
-/** One line of a reservation, with the price the order must snapshot. */
-export interface ReservedLine {
-  productId: number;
-  quantity: number;
-  unitPriceCents: number;
-  currency: string;
-}
 
 /**
  * Stock taken for one order, keyed by the order's reservation key so that a retried call is answered

@@ -1,0 +1,122 @@
+/**
+ * The four routers under test (ours, stock @apollo/gateway, Hive Gateway, the floor): started pinned to core 1
+ * with their subgraphs at a given URL, and the identity headers each expects from a client.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const { BENCH_DIR, baseEnv, databaseEnv, fromRoot, PORTS, ROOT, SECRET, TMP } = require('./config');
+const { post } = require('./http');
+const proc = require('./proc');
+
+/** The supergraph the stock and Hive gateways load: without the security links, with this run's subgraph URLs. */
+function writeGatewaySupergraph(label, urlOf) {
+  const { prepareSupergraph } = fromRoot('router');
+  const sdl = fs.readFileSync(path.join(ROOT, 'schema', 'supergraph.graphql'), 'utf8');
+  const gatewaySdl = prepareSupergraph(sdl).gatewaySdl.replace(
+    /@join__graph\(name: "([^"]+)", url: "[^"]*"\)/g,
+    (_all, name) => `@join__graph(name: "${name}", url: "${urlOf(name)}")`,
+  );
+  const file = path.join(TMP, `supergraph-${label}.graphql`);
+  fs.writeFileSync(file, gatewaySdl);
+  return file;
+}
+
+/** `BENCH_OURS_ENV="ROUTER_DEDUPLICATE_QUERIES=false …"`: settings to compare (before/after an optimization). */
+function oursExtraEnv() {
+  return Object.fromEntries(
+    (process.env.BENCH_OURS_ENV ?? '')
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+}
+
+/** Starts `router` with its subgraphs at `urlOf(name)`, pinned to core 1; resolves when it answers GraphQL. */
+async function startRouter(router, urlOf, label, options, floorPlanFile) {
+  const logFile = path.join(TMP, `${router}-${label}.log`);
+  const cores = '1';
+  let entry;
+  let url;
+  if (router === 'ours') {
+    const env = baseEnv({
+      ...databaseEnv(options),
+      ROUTER_PORT: String(PORTS.ours),
+      ROUTER_ADMIN_PORT: String(PORTS.oursAdmin),
+      SUPERGRAPH_PATH: path.join(ROOT, 'schema', 'supergraph.graphql'),
+      JWT_SECRET: SECRET,
+      ACCOUNT_SUBGRAPH_SECRET: SECRET,
+      PRODUCT_SUBGRAPH_SECRET: SECRET,
+      ORDER_SUBGRAPH_SECRET: SECRET,
+      ACCOUNT_URL: urlOf('account'),
+      PRODUCT_URL: urlOf('product'),
+      ORDER_URL: urlOf('order'),
+      // A client budget would refuse a load generator within a second (it is one client): off, as for any benchmark.
+      BUDGET_MODE: 'off',
+      ...oursExtraEnv(),
+    });
+    // BENCH_OURS_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, go to node before the script (profiling).
+    const nodeArgs = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    entry = proc.start('ours', [process.execPath, ...nodeArgs, path.join(ROOT, 'dist', 'router', 'main.js')], {
+      env,
+      cwd: ROOT,
+      cores,
+      logFile,
+    });
+    url = `http://127.0.0.1:${PORTS.ours}/graphql`;
+  } else if (router === 'stock') {
+    const env = baseEnv({
+      BENCH_SUPERGRAPH: writeGatewaySupergraph(label, urlOf),
+      BENCH_PORT: String(PORTS.stock),
+      BENCH_SUBGRAPH_SECRET: SECRET,
+    });
+    entry = proc.start('stock', [process.execPath, path.join(BENCH_DIR, 'routers', 'stock.js')], { env, cwd: BENCH_DIR, cores, logFile });
+    url = `http://127.0.0.1:${PORTS.stock}/graphql`;
+  } else if (router === 'hive') {
+    const env = baseEnv({ BENCH_SUBGRAPH_SECRET: SECRET });
+    const bin = path.join(path.dirname(require.resolve('@graphql-hive/gateway/package.json', { paths: [BENCH_DIR] })), 'dist', 'bin.js');
+    entry = proc.start(
+      'hive',
+      [
+        process.execPath,
+        bin,
+        'supergraph',
+        writeGatewaySupergraph(label, urlOf),
+        '--config-path',
+        path.join(BENCH_DIR, 'routers', 'hive.config.cjs'),
+        '--fork',
+        '1',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(PORTS.hive),
+      ],
+      { env, cwd: BENCH_DIR, cores, logFile },
+    );
+    url = `http://127.0.0.1:${PORTS.hive}/graphql`;
+  } else if (router === 'floor') {
+    const env = baseEnv({ BENCH_FLOOR_PLAN: floorPlanFile, BENCH_PORT: String(PORTS.floor) });
+    entry = proc.start('floor', [process.execPath, path.join(BENCH_DIR, 'routers', 'floor.js')], { env, cwd: BENCH_DIR, cores, logFile });
+    url = `http://127.0.0.1:${PORTS.floor}/graphql`;
+  } else {
+    throw new Error(`unknown router ${router}`);
+  }
+  await proc.waitUntil(entry, 'answering GraphQL', async () => {
+    const response = await post(url, JSON.stringify({ query: '{ __typename }' }));
+    return response.status < 500;
+  });
+  return { name: router, entry, url, pid: entry.pid };
+}
+
+/** Identity: our router verifies a bearer token; stock and Hive forward the identity headers the client sends. */
+async function identityHeaders(router, user) {
+  if (!user || router === 'floor') return {};
+  if (router === 'ours') {
+    const { signDevelopmentToken } = fromRoot('router');
+    const { readRouterConfig } = fromRoot('router');
+    const auth = readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, BUDGET_MODE: 'off' }).auth;
+    return { authorization: `Bearer ${await signDevelopmentToken(auth, { userId: user, ttlSeconds: 24 * 3600 })}` };
+  }
+  return { 'x-user-id': user };
+}
+
+module.exports = { startRouter, identityHeaders };
