@@ -24,6 +24,7 @@ import {
 } from '../shared';
 import { AuthorizingGateway } from './AuthorizingGateway';
 import { AuthenticationFailed, createAuthenticator } from './auth/authenticate';
+import { CollisionFreeGateway } from './CollisionFreeGateway';
 import { type BudgetStore, InMemoryBudgetStore, RedisBudgetStore } from './demand/budget';
 import { CostModel } from './demand/CostModel';
 import { clientKeyOf } from './demand/clientKey';
@@ -40,6 +41,8 @@ import { RetryBudget } from './resilience/RetryBudget';
 import { type SubgraphCallStats, SubgraphDataSource } from './SubgraphDataSource';
 import { SupergraphSource } from './SupergraphSource';
 import { createSubgraphFetcher, deduplicatingQueries } from './subgraphFetcher';
+import { subgraphsOf } from './supergraphChecks';
+import { unsupportedOperationsPlugin } from './unsupportedOperations';
 import { UsageRecorder } from './usage/UsageRecorder';
 import { UsageStore } from './usage/UsageStore';
 
@@ -192,11 +195,6 @@ async function subgraphReady(graphqlUrl: string): Promise<boolean> {
   }
 }
 
-/** Names of the subgraphs in a supergraph SDL with their URLs (`@join__graph(name:, url:)`). */
-export function subgraphsOf(supergraphSdl: string): { name: string; url: string }[] {
-  return [...supergraphSdl.matchAll(/@join__graph\(name: "([^"]+)", url: "([^"]*)"\)/g)].map(([, name, url]) => ({ name, url }));
-}
-
 /**
  * Builds the router: Apollo Gateway over the supergraph at `config.supergraphPath`, Apollo Server, the
  * public HTTP server (`/graphql`, landing page, CORS) and the admin server (`/health/*`). Nothing listens
@@ -206,12 +204,17 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   const { config, logger } = options;
   if (config.gatewayFastPaths) installGatewayFastPaths();
   const source = await SupergraphSource.open(
-    { path: config.supergraphPath, url: config.supergraphUrl, pollIntervalMs: config.supergraphPollIntervalMs },
+    {
+      path: config.supergraphPath,
+      url: config.supergraphUrl,
+      pollIntervalMs: config.supergraphPollIntervalMs,
+      subgraphUrls: config.subgraphUrls,
+    },
     logger,
   );
   const authenticate = createAuthenticator(config.auth);
   // Resolved now, so that production refuses to start without a credential for every subgraph.
-  const credentials = new Map(subgraphsOf(source.current.sdl).map(({ name }) => [name, subgraphSecretFor(config, name)]));
+  const credentials = new Map(subgraphsOf(source.current.prepared.document).map(({ name }) => [name, subgraphSecretFor(config, name)]));
   const { withTimeout, close: closeFetcher } = createSubgraphFetcher({
     idleTimeoutMs: config.subgraphIdleTimeoutMs,
     connectionsPerSubgraph: config.subgraphConnections,
@@ -318,10 +321,11 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       version: loaded.version,
     };
   });
+  const supergraphOf = (gatewaySdl: string) => source.versionOfGatewaySdl(gatewaySdl)?.prepared;
   const trustedDocuments = TrustedDocuments.load(config.trustedDocuments.mode, config.trustedDocuments.dir);
   if (trustedDocuments.mode !== 'off') logger.info({ mode: trustedDocuments.mode, lists: trustedDocuments.clients }, 'trusted documents');
   const apollo = new ApolloServer<RouterContext>({
-    gateway: new AuthorizingGateway(gateway, (gatewaySdl) => source.versionOfGatewaySdl(gatewaySdl)?.prepared),
+    gateway: new AuthorizingGateway(new CollisionFreeGateway(gateway, supergraphOf), supergraphOf),
     logger,
     introspection: !config.production,
     // The process's runMain owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.
@@ -332,6 +336,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     // Automatic persisted queries would let any client register any document: off when only trusted ones may run.
     ...(trustedDocuments.mode === 'enforce' ? { persistedQueries: false as const } : {}),
     plugins: [
+      unsupportedOperationsPlugin(),
       privateWhenSignedIn(),
       // Production: no Sandbox and no scripts from a CDN; the router serves PRODUCTION_LANDING_PAGE itself.
       config.production
@@ -466,11 +471,11 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
         path: '/health/ready',
         handler: async (_req, res) => {
           if (!ready) throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The router is shutting down.');
-          const { version, loadedAt, sdl } = source.current;
+          const { version, loadedAt, prepared } = source.current;
           // Ready as long as a supergraph is loaded: one dead subgraph must not take every replica out of the
           // load balancer (the others' data is still served). The body says how each subgraph is doing.
           const subgraphs = await Promise.all(
-            subgraphsOf(sdl).map(async ({ name, url }) => ({
+            subgraphsOf(prepared.document).map(async ({ name, url }) => ({
               name,
               reachable: await subgraphReady(subgraphUrlsByName.get(name) ?? url),
               circuit: breakers.get(name)?.current ?? 'closed',

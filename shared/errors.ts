@@ -57,6 +57,10 @@ export enum ErrorCode {
   SUBGRAPH_UNAVAILABLE = 'SUBGRAPH_UNAVAILABLE',
   /** The request ran out of time (or its caller hung up) before this part started. Seen in subgraph logs, not by clients. */
   DEADLINE_EXCEEDED = 'DEADLINE_EXCEEDED',
+  /** A subscription operation: the router answers queries and mutations only (HTTP 400). Poll with a query instead. */
+  SUBSCRIPTIONS_NOT_SUPPORTED = 'SUBSCRIPTIONS_NOT_SUPPORTED',
+  /** An operation the router refuses to plan because it would be answered wrong; the message names the field (HTTP 400). Change the operation as it says. */
+  OPERATION_NOT_SUPPORTED = 'OPERATION_NOT_SUPPORTED',
   /** A bug or an outage on our side; the message is generic on purpose. Retry later. */
   INTERNAL_SERVER_ERROR = 'INTERNAL_SERVER_ERROR',
 }

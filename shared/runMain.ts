@@ -8,7 +8,7 @@ export interface RunningProcess {
 }
 
 /**
- * Runs a process's `main`: a start-up failure is logged (a ConfigError's message says how to fix it)
+ * Runs a process's `main`: a start-up failure is logged (a ConfigError's or SupergraphRefused's message says how to fix it)
  * and exits 1; SIGTERM or SIGINT call `stop` once and exit 0, or 1 if stopping failed.
  */
 export function runMain(name: string, main: () => Promise<RunningProcess>): void {
@@ -42,6 +42,8 @@ export function runMain(name: string, main: () => Promise<RunningProcess>): void
     (error: unknown) => {
       const logger = createLogger(name);
       if (error instanceof Error && error.name === 'ConfigError') logger.fatal(`configuration error: ${error.message}`);
+      // The router's refusal of its supergraph says what is wrong in one line: a stack would only bury it.
+      else if (error instanceof Error && error.name === 'SupergraphRefused') logger.fatal(`supergraph refused: ${error.message}`);
       else logger.fatal({ err: error }, 'start-up failed');
       process.exit(1);
     },
