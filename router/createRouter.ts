@@ -31,6 +31,7 @@ import { clientKeyOf } from './demand/clientKey';
 import { countTokens } from './demand/countTokens';
 import { DemandCode, type DemandContext, type DemandCounters, demandControlPlugin, refusal } from './demand/demandControlPlugin';
 import { CostEstimator } from './demand/estimateCost';
+import { inferListSizes } from './demand/inferListSizes';
 import { ThrottleMemory } from './demand/ThrottleMemory';
 import { installGatewayFastPaths } from './gatewayFastPaths';
 import { TrustedDocuments } from './persisted/TrustedDocuments';
@@ -316,6 +317,8 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     const loaded = source.versionOfGatewaySdl(coreSupergraphSdl);
     if (!loaded) throw new Error('The gateway loaded a supergraph the router did not prepare');
     const costModel = new CostModel(loaded.prepared.document);
+    const listSizes = inferListSizes(costModel, apiSchema, demand.slicingArguments, demand.defaultListSize);
+    logger.info({ version: loaded.version, inferredSlicing: listSizes.inferred, fallingBack: listSizes.fallingBack }, listSizes.line);
     estimator = {
       estimator: new CostEstimator(costModel, apiSchema, { defaultListSize: demand.defaultListSize }),
       version: loaded.version,
