@@ -27,7 +27,6 @@ const UNSUPPORTED_FEATURES: Record<string, string> = {
   'https://specs.apollo.dev/policy':
     'it restricts access with @policy, which needs a coprocessor to decide each policy and nobody here enforces, so serving it would drop the rule',
   'https://specs.apollo.dev/connect': 'it uses @connect (Apollo Connectors), which no Node gateway executes',
-  'https://specs.apollo.dev/cacheTag': 'it uses @cacheTag, which @apollo/gateway does not implement',
 };
 
 /**
