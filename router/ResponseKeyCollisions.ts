@@ -53,7 +53,9 @@ export interface RenamedOperation {
  *
  * Each such selection gets an alias under `RESERVED_ALIAS_PREFIX`, so that the planner sees two response
  * keys; `restore` gives the response its client keys back. Renaming a selection cannot change what it
- * returns; only the response key differs, and it is restored before anyone reads it.
+ * returns; only the response key differs, and it is restored before anyone reads it. So the rules err on
+ * the side of renaming: a field some `@requires` of its type selects with arguments is renamed whether or
+ * not the requiring field is in the operation.
  */
 export class ResponseKeyCollisions {
   /** `Type` → field → what it returns, for every object and interface type of the supergraph (inaccessible ones too). */
