@@ -5,9 +5,11 @@ import { closeServer, createHttpServer, type Logger, listen, type Metrics, maskU
 import { createAuthenticator } from './auth/createAuthenticator';
 import { DemandControl } from './demand/DemandControl';
 import { AuthorizingGateway } from './gateway/AuthorizingGateway';
+import { CollisionFreeGateway } from './gateway/CollisionFreeGateway';
 import { createSubgraphFetcher } from './gateway/createSubgraphFetcher';
 import { installGatewayFastPaths } from './gateway/fastPaths/installGatewayFastPaths';
 import { SubgraphServices } from './gateway/SubgraphServices';
+import { unsupportedOperationsPlugin } from './gateway/unsupportedOperationsPlugin';
 import { adminRoutes } from './http/adminRoutes';
 import { corsPolicy } from './http/corsPolicy';
 import { graphqlRoute } from './http/graphqlRoute';
@@ -57,11 +59,16 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   // The supergraph, watched for new versions; a credential for each of its subgraphs, resolved now so that
   // production refuses to start without one.
   const source = await SupergraphSource.open(
-    { path: config.supergraphPath, url: config.supergraphUrl, pollIntervalMs: config.supergraphPollIntervalMs },
+    {
+      path: config.supergraphPath,
+      url: config.supergraphUrl,
+      pollIntervalMs: config.supergraphPollIntervalMs,
+      subgraphUrls: config.subgraphUrls,
+    },
     logger,
   );
   const authenticate = createAuthenticator(config.auth);
-  const credentials = new Map(subgraphsOf(source.current.sdl).map(({ name }) => [name, subgraphSecretFor(config, name)]));
+  const credentials = new Map(subgraphsOf(source.current.prepared.document).map(({ name }) => [name, subgraphSecretFor(config, name)]));
 
   // Subgraph calls: one pool, and per subgraph a data source with its timeout, retries and circuit breaker.
   const fetcher = createSubgraphFetcher({
@@ -102,10 +109,12 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   const trustedDocuments = TrustedDocuments.load(config.trustedDocuments.mode, config.trustedDocuments.dir);
   if (trustedDocuments.mode !== 'off') logger.info({ mode: trustedDocuments.mode, lists: trustedDocuments.clients }, 'trusted documents');
 
-  // Apollo Server: authorization in front of the gateway, then the plugins each request passes.
+  // Apollo Server: authorization in front of the gateway (which answers response-key collisions right), then the
+  // plugins each request passes.
   const landing = landingPage(config.production);
+  const supergraphOf = (gatewaySdl: string) => source.versionOfGatewaySdl(gatewaySdl)?.prepared;
   const apollo = new ApolloServer<RouterContext>({
-    gateway: new AuthorizingGateway(gateway, (gatewaySdl) => source.versionOfGatewaySdl(gatewaySdl)?.prepared),
+    gateway: new AuthorizingGateway(new CollisionFreeGateway(gateway, supergraphOf), supergraphOf),
     logger,
     introspection: !config.production,
     // The process's runMain owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.
@@ -116,6 +125,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     // Automatic persisted queries would let any client register any document: off when only trusted ones may run.
     ...(trustedDocuments.mode === 'enforce' ? { persistedQueries: false as const } : {}),
     plugins: [
+      unsupportedOperationsPlugin(),
       privateWhenSignedIn(),
       landing.plugin,
       demand.plugin,

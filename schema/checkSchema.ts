@@ -11,7 +11,7 @@ import {
   parse,
   type TypeNode,
 } from 'graphql';
-import { type CoordinateUse, CostModel, prepareSupergraph, type UsageStore } from '../router';
+import { type CoordinateUse, CostModel, checkSupergraph, prepareSupergraph, SupergraphRefused, type UsageStore } from '../router';
 import { requirementOf } from '../shared';
 import { type CompositionProblem, composeSupergraph, type SubgraphSource } from './composeSupergraph';
 
@@ -44,6 +44,8 @@ export interface CheckReport {
   lint: LintProblem[];
   /** The composed supergraph, when composition succeeded (what `publish` writes). */
   supergraphSdl: string | null;
+  /** Why the router would refuse to serve the composed supergraph (a feature nobody here implements), or null. */
+  refusal: string | null;
 }
 
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
@@ -267,13 +269,21 @@ export async function checkSubgraph(
   publishedSupergraphSdl: string,
   usage?: { store: UsageStore; days: number },
 ): Promise<CheckReport> {
-  const report: CheckReport = { subgraph, ok: false, composition: [], changes: [], lint: [], supergraphSdl: null };
+  const report: CheckReport = { subgraph, ok: false, composition: [], changes: [], lint: [], supergraphSdl: null, refusal: null };
   const composed = composeSupergraph(sources);
   if (!composed.ok) {
     report.composition = composed.problems;
     return report;
   }
   report.supergraphSdl = composed.supergraphSdl;
+  try {
+    checkSupergraph(composed.supergraphSdl);
+  } catch (error) {
+    if (!(error instanceof SupergraphRefused)) throw error;
+    // Composition accepts it, but no router here would serve it: fail before anyone publishes it.
+    report.refusal = error.message;
+    return report;
+  }
   const [before, after] = await Promise.all([apiSchemaOf(publishedSupergraphSdl), apiSchemaOf(composed.supergraphSdl)]);
   for (const change of findBreakingChanges(before, after))
     report.changes.push({ severity: 'breaking', type: change.type, message: change.description });

@@ -56,6 +56,7 @@ function print(report: CheckReport): void {
       problem.locations.map((l) => `${l.subgraph}:${l.line}:${l.column}`).join(', ') || problem.subgraphs.join(', ') || 'supergraph';
     console.log(`✖ composition ${problem.code} at ${where}: ${problem.message}`);
   }
+  if (report.refusal) console.log(`✖ router: ${report.refusal}`);
   const mark = { breaking: '✖ breaking ', dangerous: '⚠ dangerous', safe: '✔ safe     ' };
   for (const change of report.changes) {
     const unused = change.severity === 'breaking' && change.blocking === false;
@@ -71,7 +72,7 @@ function print(report: CheckReport): void {
   console.log(
     report.ok
       ? `check passed for ${report.subgraph}: ${count('breaking')} breaking, ${count('dangerous')} dangerous, ${count('safe')} safe changes`
-      : `check FAILED for ${report.subgraph}: ${report.composition.length} composition errors, ${report.changes.filter((c) => c.severity === 'breaking' && c.blocking !== false).length} breaking changes in use, ${report.lint.filter((p) => p.severity === 'error').length} lint errors`,
+      : `check FAILED for ${report.subgraph}: ${report.composition.length} composition errors, ${report.refusal ? 'refused by the router, ' : ''}${report.changes.filter((c) => c.severity === 'breaking' && c.blocking !== false).length} breaking changes in use, ${report.lint.filter((p) => p.severity === 'error').length} lint errors`,
   );
 }
 

@@ -105,6 +105,19 @@ const definitions = {
     sentBy: ['Apollo Server', 'router'],
     meaning: 'The document has several operations and `operationName` names none of them (or is missing). Name the operation to run.',
   },
+  SUBSCRIPTIONS_NOT_SUPPORTED: {
+    kinds: ['request'],
+    statuses: [400],
+    sentBy: ['router'],
+    meaning: 'A subscription operation: the router answers queries and mutations over HTTP only. Poll with a query instead.',
+  },
+  OPERATION_NOT_SUPPORTED: {
+    kinds: ['request'],
+    statuses: [400],
+    sentBy: ['router'],
+    meaning:
+      'An operation the router will not plan because it would be answered wrong (today: an alias under the prefix the router reserves); the message names the field. Change the operation as it says.',
+  },
   PERSISTED_QUERY_NOT_FOUND: {
     kinds: ['request'],
     statuses: [400, 200],

@@ -11,8 +11,8 @@ export interface RunningProcess {
 
 /**
  * Runs a process's `main` with its environment (which `main` hands to its config reader): a start-up failure
- * is logged (a ConfigError's message says how to fix it) and exits 1; SIGTERM or SIGINT call `stop` once and
- * exit 0, or 1 if stopping failed.
+ * is logged (a ConfigError's or SupergraphRefused's message says how to fix it) and exits 1; SIGTERM or SIGINT
+ * call `stop` once and exit 0, or 1 if stopping failed.
  */
 export function runMain(name: string, env: Env, main: (env: Env) => Promise<RunningProcess>): void {
   main(env).then(
@@ -46,6 +46,8 @@ export function runMain(name: string, env: Env, main: (env: Env) => Promise<Runn
       // No config was read (that may be what failed): the line takes LOG_FORMAT from the environment itself.
       const logger = createLogger(name, 'info', readLogFormat(env));
       if (error instanceof Error && error.name === 'ConfigError') logger.fatal(`configuration error: ${error.message}`);
+      // The router's refusal of its supergraph says what is wrong in one line: a stack would only bury it.
+      else if (error instanceof Error && error.name === 'SupergraphRefused') logger.fatal(`supergraph refused: ${error.message}`);
       else logger.fatal({ err: error }, 'start-up failed');
       process.exit(1);
     },

@@ -41,6 +41,8 @@ export interface OperationAnalysis {
   slicingViolation: { coordinate: string; path: string[]; given: number } | null;
   /** Names of the variables whose values can change this analysis (cache key material). */
   relevantVariables: string[];
+  /** List fields whose size nothing gave (no slicing argument, no `assumedSize`): priced at the default size. */
+  assumedLists: string[];
 }
 
 export interface EstimatorOptions {
@@ -127,10 +129,12 @@ export class CostEstimator {
       pageSizeViolation: null,
       slicingViolation: null,
       relevantVariables: [],
+      assumedLists: [],
     };
     if (!operation || !rootType) return result;
     const sizedMultipliers = new Map<FieldNode, number>();
     const relevant = new Set<string>();
+    const assumed = new Set<string>();
     let nodes = 0;
     const maxNodes = this.options.maxNodes ?? 10_000;
 
@@ -179,6 +183,7 @@ export class CostEstimator {
             }
           }
           if (listSize.sizedFields.length > 0 && selection.selectionSet) {
+            if (given.length === 0 && listSize.assumedSize === null) assumed.add(coordinate);
             const size =
               given.length > 0
                 ? Math.max(...given.map((name) => args[name] as number))
@@ -205,10 +210,12 @@ export class CostEstimator {
         variables,
         maxQueryNodes: maxNodes,
         estimators: [
-          ({ type, field, node, args, childComplexity }) => this.fieldCost(type, field, node, args, childComplexity, sizedMultipliers),
+          ({ type, field, node, args, childComplexity }) =>
+            this.fieldCost(type, field, node, args, childComplexity, sizedMultipliers, assumed),
         ],
       });
     result.relevantVariables = [...relevant].sort();
+    result.assumedLists = [...assumed].sort();
     return result;
   }
 
@@ -369,20 +376,28 @@ export class CostEstimator {
     args: Record<string, unknown>,
     childComplexity: number,
     sizedMultipliers: Map<FieldNode, number>,
+    assumed: Set<string>,
   ): number {
     const coordinate = `${parent.name}.${field.name}`;
     const named = getNamedType(field.type);
     const weight = this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (isCompositeType(named) ? 1 : 0);
-    const multiplier = isListType(getNullableType(field.type)) ? (sizedMultipliers.get(node) ?? this.listSize(coordinate, args)) : 1;
+    let multiplier = 1;
+    if (isListType(getNullableType(field.type))) {
+      const sized = sizedMultipliers.get(node) ?? this.listSize(coordinate, args);
+      // Only an assumed size that changes the price is worth naming in a refusal.
+      if (sized === null && weight + childComplexity > 0) assumed.add(coordinate);
+      multiplier = sized ?? this.options.defaultListSize;
+    }
     return multiplier * (weight + childComplexity) + this.argumentsCost(field, coordinate, args);
   }
 
-  private listSize(coordinate: string, args: Record<string, unknown>): number {
+  /** The size a list field's slicing argument or `assumedSize` gives it; null when nothing does. */
+  private listSize(coordinate: string, args: Record<string, unknown>): number | null {
     const listSize = this.model.listSizes.get(coordinate);
-    if (!listSize) return this.options.defaultListSize;
+    if (!listSize) return null;
     const given = listSize.slicingArguments.map((name) => args[name]).filter((value): value is number => typeof value === 'number');
     if (given.length > 0) return Math.max(...given);
-    return listSize.assumedSize ?? this.options.defaultListSize;
+    return listSize.assumedSize;
   }
 
   private argumentsCost(field: GraphQLField<unknown, unknown>, coordinate: string, args: Record<string, unknown>): number {

@@ -9,6 +9,7 @@ import { clientKeyOf } from './clientKeyOf';
 import type { DemandControlConfig } from './DemandControlConfig';
 import { type DemandContext, type DemandCounters, demandControlPlugin } from './demandControlPlugin';
 import { EarlyRefusals } from './EarlyRefusals';
+import { inferListSizes } from './inferListSizes';
 import { ThrottleMemory } from './ThrottleMemory';
 
 export interface DemandControlOptions {
@@ -59,12 +60,17 @@ export class DemandControl {
 
   /**
    * Builds the estimator for a newly loaded supergraph (its full document, with `@cost` and `@listSize`) on
-   * every load and hot reload: estimates are cached per supergraph version.
+   * every load and hot reload: estimates are cached per supergraph version. List fields without `@listSize`
+   * are sized by a slicing argument when they have one (`COST_SLICING_ARGUMENTS`), and one log line says how
+   * every list of this supergraph is sized.
    */
   useSupergraph(supergraph: DocumentNode, apiSchema: GraphQLSchema, version: string): void {
+    const { config, logger } = this.options;
     const costModel = new CostModel(supergraph);
+    const listSizes = inferListSizes(costModel, apiSchema, config.slicingArguments, config.defaultListSize);
+    logger.info({ version, inferredSlicing: listSizes.inferred, fallingBack: listSizes.fallingBack }, listSizes.line);
     this.estimator = {
-      estimator: new CostEstimator(costModel, apiSchema, { defaultListSize: this.options.config.defaultListSize }),
+      estimator: new CostEstimator(costModel, apiSchema, { defaultListSize: config.defaultListSize }),
       version,
     };
   }

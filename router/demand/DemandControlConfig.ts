@@ -1,4 +1,5 @@
 import { ConfigError, type Env, readBoolean, readEnum, readInteger, readOptionalString, readString, readUrl } from '../../shared';
+import { DEFAULT_SLICING_ARGUMENTS } from './inferListSizes';
 
 /**
  * `enforce` refuses what is over the limit; `measure` only logs and counts it, for rolling a new limit out
@@ -38,6 +39,11 @@ export interface DemandControlConfig {
   bodyMode: LimitMode;
   /** `COST_DEFAULT_LIST_SIZE` (10): size assumed for a list field without `@listSize` or slicing argument. */
   defaultListSize: number;
+  /**
+   * `COST_SLICING_ARGUMENTS` (`first,last,limit,pageSize,take`): argument names that size a list or connection
+   * field without `@listSize` (see `inferListSizes`). `none` turns the inference off.
+   */
+  slicingArguments: readonly string[];
   /** `REVEAL_LIMITS` (true): put the measured value and the limit in a refusal's `extensions`. */
   revealLimits: boolean;
   /** `BUDGET_CAPACITY`, `BUDGET_RESTORE_RATE`, `BUDGET_MODE`. */
@@ -58,6 +64,20 @@ function readLimit(env: Env, name: string, fallback: number): Limit {
   return { max: readInteger(env, name, fallback, { min: 1 }), mode: readEnum(env, `${name}_MODE`, MODES, 'enforce') };
 }
 
+function readSlicingArguments(env: Env): readonly string[] {
+  const raw = readString(env, 'COST_SLICING_ARGUMENTS', DEFAULT_SLICING_ARGUMENTS.join(','));
+  if (raw === 'none') return [];
+  const names = raw
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const wrong = names.filter((name) => !/^[_A-Za-z][_0-9A-Za-z]*$/.test(name));
+  if (names.length === 0 || wrong.length > 0) {
+    throw new ConfigError(`COST_SLICING_ARGUMENTS must be argument names separated by commas (or none), got '${raw}'`);
+  }
+  return names;
+}
+
 export function readDemandControlConfig(env: Env): DemandControlConfig {
   const budgetMode = readEnum(env, 'BUDGET_MODE', ['enforce', 'measure', 'off'] as const, 'enforce');
   const apiKeyHeader = readString(env, 'API_KEY_HEADER', 'x-api-key').toLowerCase();
@@ -71,6 +91,7 @@ export function readDemandControlConfig(env: Env): DemandControlConfig {
     pageSizeMode: readEnum(env, 'PAGE_SIZE_MODE', MODES, 'enforce'),
     bodyMode: readEnum(env, 'ROUTER_MAX_BODY_BYTES_MODE', MODES, 'enforce'),
     defaultListSize: readInteger(env, 'COST_DEFAULT_LIST_SIZE', 10, { min: 1, max: 10_000 }),
+    slicingArguments: readSlicingArguments(env),
     revealLimits: readBoolean(env, 'REVEAL_LIMITS', true),
     budget: {
       capacity: readInteger(env, 'BUDGET_CAPACITY', 2000, { min: 1 }),

@@ -38,6 +38,20 @@ const DISCREET_MESSAGES: Partial<Record<ErrorCode, string>> = {
 };
 
 /**
+ * What a cost refusal adds when some list sizes were guessed: which lists, and the three ways to price
+ * them by their real size (a slicing argument in the operation, `@listSize` in their subgraph, the default).
+ */
+function assumedSizes(lists: readonly string[], config: DemandControlConfig): string {
+  if (lists.length === 0) return '';
+  const slicing = config.slicingArguments.length > 0 ? ` (${config.slicingArguments.join(', ')})` : '';
+  return (
+    ` The sizes of ${lists.join(', ')} were assumed (COST_DEFAULT_LIST_SIZE: ${config.defaultListSize} items each) because nothing gives them:` +
+    ` pass a slicing argument${slicing}, annotate the field with @listSize(assumedSize:) or @listSize(slicingArguments:) in its subgraph,` +
+    ' or set COST_DEFAULT_LIST_SIZE.'
+  );
+}
+
+/**
  * A request error (status 400 unless given). With `reveal`, the message and `extensions` carry the measured
  * value and the limit; without, a message that names neither.
  */
@@ -207,8 +221,8 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
             () =>
               refusal(
                 ErrorCode.COST_ESTIMATED_TOO_EXPENSIVE,
-                `The operation's estimated cost is ${analysis.cost}; the limit is ${config.maxCost.max}.`,
-                { measured: analysis.cost, limit: config.maxCost.max },
+                `The operation's estimated cost is ${analysis.cost}; the limit is ${config.maxCost.max}.${assumedSizes(analysis.assumedLists, config)}`,
+                { measured: analysis.cost, limit: config.maxCost.max, assumedListSizes: analysis.assumedLists },
                 reveal,
               ),
             context,

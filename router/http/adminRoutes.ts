@@ -32,11 +32,11 @@ export function adminRoutes(options: AdminRoutesOptions): Route[] {
       path: '/health/ready',
       handler: async (_req, res) => {
         if (!options.ready()) throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The router is shutting down.');
-        const { version, loadedAt, sdl } = source.current;
+        const { version, loadedAt, prepared } = source.current;
         // Ready as long as a supergraph is loaded: one dead subgraph must not take every replica out of the
         // load balancer (the others' data is still served). The body says how each subgraph is doing.
         const states = await Promise.all(
-          subgraphsOf(sdl).map(async ({ name, url }) => ({
+          subgraphsOf(prepared.document).map(async ({ name, url }) => ({
             name,
             reachable: await subgraphReady(subgraphs.urlOf(name) ?? url),
             circuit: subgraphs.breakers.get(name)?.current ?? 'closed',

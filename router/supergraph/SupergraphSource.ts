@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import type { Logger } from '../../shared';
-import { type PreparedSupergraph, prepareSupergraph } from './prepareSupergraph';
+import { checkSupergraph } from './checkSupergraph';
+import type { PreparedSupergraph } from './prepareSupergraph';
 
 /** One supergraph the router has served or serves. */
 export interface SupergraphVersion {
@@ -20,6 +21,8 @@ export interface SupergraphSourceOptions {
   url: string | null;
   /** How often the file or URL is looked at, in ms. */
   pollIntervalMs: number;
+  /** `<NAME>_URL` overrides by upper-cased subgraph name: a subgraph with one needs no URL in the supergraph. */
+  subgraphUrls?: Readonly<Record<string, string>>;
 }
 
 type Update = (supergraphSdl: string) => void;
@@ -30,7 +33,7 @@ function versionOf(sdl: string): string {
 
 /**
  * Where the router's supergraph comes from, and how a new one replaces it without a restart: the file (or
- * URL) is polled; a changed supergraph is checked (its linked features, see `prepareSupergraph`) and handed
+ * URL) is polled; a changed supergraph is checked (see `checkSupergraph`) and handed
  * to the gateway, which builds the new schema and query planner and swaps them in for new requests while
  * in-flight ones finish on the old. A supergraph that fails either step is refused: the old one keeps
  * serving, the error is logged and shown by `/health/ready`. The gateway's update throws synchronously on
@@ -88,7 +91,8 @@ export class SupergraphSource {
   }
 
   private prepare(sdl: string): SupergraphVersion {
-    const version: SupergraphVersion = { sdl, prepared: prepareSupergraph(sdl), version: versionOf(sdl), loadedAt: new Date() };
+    const prepared = checkSupergraph(sdl, this.options.subgraphUrls);
+    const version: SupergraphVersion = { sdl, prepared, version: versionOf(sdl), loadedAt: new Date() };
     this.byGatewaySdl.set(version.prepared.gatewaySdl, version);
     return version;
   }

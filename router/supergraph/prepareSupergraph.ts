@@ -1,9 +1,5 @@
 import { type ConstDirectiveNode, type DocumentNode, Kind, parse, print, visit } from 'graphql';
-
-/** Features linked `for: SECURITY` that this router enforces itself (see `authorization/AuthorizationPolicy.ts`). */
-export const ENFORCED_SECURITY_FEATURES = new Set(['https://specs.apollo.dev/authenticated', 'https://specs.apollo.dev/requiresScopes']);
-/** Features linked `for: EXECUTION` that the gateway itself executes. */
-export const GATEWAY_EXECUTION_FEATURES = new Set(['https://specs.apollo.dev/join']);
+import { ENFORCED_SECURITY_FEATURES, supportOf } from './featureSupport';
 
 export class SupergraphRefused extends Error {
   override readonly name = 'SupergraphRefused';
@@ -29,8 +25,9 @@ export function linkedFeatures(document: DocumentNode): LinkedFeature[] {
   for (const definition of document.definitions) {
     if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION) continue;
     for (const directive of definition.directives ?? []) {
-      if (directive.name.value !== 'link') continue;
-      const url = argument(directive, 'url') ?? '';
+      // `@core(feature:)` is how Fed 1 supergraphs (core v0.1/v0.2) link what `@link(url:)` links in Fed 2.
+      if (directive.name.value !== 'link' && directive.name.value !== 'core') continue;
+      const url = argument(directive, directive.name.value === 'link' ? 'url' : 'feature') ?? '';
       const match = /^(.*)\/(v\d+\.\d+)$/.exec(url);
       const identity = match ? match[1] : url;
       features.push({
@@ -55,22 +52,21 @@ export interface PreparedSupergraph {
 }
 
 /**
- * Checks a supergraph's linked features and prepares the copy for the gateway. A feature linked
- * `for: SECURITY` or `for: EXECUTION` that nobody here enforces (`@policy`, an unknown spec) makes the
- * router refuse the supergraph: serving it would silently drop a rule its authors relied on.
+ * Checks a supergraph's linked features and prepares the copy for the gateway. What the gateway implements
+ * (join, tag, inaccessible) and what the router enforces itself pass; a feature linked `for: SECURITY` or
+ * `for: EXECUTION` that nobody here implements (`@policy`, `@context`, an unknown spec) makes the router
+ * refuse the supergraph, as stock `@apollo/gateway` does: serving it would silently drop a rule its authors
+ * relied on, or answer fields without what they depend on. See `featureSupport.ts`.
  */
 export function prepareSupergraph(sdl: string): PreparedSupergraph {
   const document = parse(sdl);
   const features = linkedFeatures(document);
-  const refused = features.filter(
-    (feature) =>
-      (feature.purpose === 'SECURITY' && !ENFORCED_SECURITY_FEATURES.has(feature.identity)) ||
-      (feature.purpose === 'EXECUTION' && !GATEWAY_EXECUTION_FEATURES.has(feature.identity)),
-  );
+  const refused = features.flatMap((feature) => {
+    const support = supportOf(feature);
+    return support.by === 'refused' ? [`${feature.identity}/${feature.version} (for: ${feature.purpose}): ${support.reason}`] : [];
+  });
   if (refused.length > 0) {
-    throw new SupergraphRefused(
-      `The supergraph links ${refused.map((f) => `${f.identity}/${f.version} (for: ${f.purpose})`).join(', ')}, which this router does not enforce; refusing to serve it.`,
-    );
+    throw new SupergraphRefused(`Refusing the supergraph, as stock @apollo/gateway does: it links ${refused.join('; and ')}.`);
   }
   const enforced = features.filter((feature) => ENFORCED_SECURITY_FEATURES.has(feature.identity));
   const nameOf = (spec: string) => enforced.find((feature) => feature.identity.endsWith(`/${spec}`))?.directiveName ?? null;

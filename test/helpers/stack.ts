@@ -55,6 +55,24 @@ export interface GraphQLResult {
 const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
 
 /**
+ * A router's config for a test: the defaults of `NODE_ENV=test`, free ports, no usage recording and no load
+ * shedding, then `overrides`.
+ */
+export function testRouterConfig(overrides: Partial<RouterConfig> = {}): RouterConfig {
+  const base = readRouterConfig({ NODE_ENV: 'test' });
+  return {
+    ...base,
+    port: 0,
+    adminPort: 0,
+    // Usage recording writes to a store of its own: tests that want it pass a `usage` override.
+    usage: { ...base.usage, enabled: false },
+    // A jest worker's event loop lags for reasons of its own (transpiling, other suites): shed only where a test asks.
+    maxEventLoopLagMs: 0,
+    ...overrides,
+  };
+}
+
+/**
  * Starts the three subgraphs and the router in this process, each on a free port and on databases of
  * this test's own (`label`), the way `npm start` wires them.
  */
@@ -107,20 +125,13 @@ export async function startStack(
     product: `http://127.0.0.1:${productPort}/graphql`,
     order: `http://127.0.0.1:${await order.listen(0)}/graphql`,
   };
-  const base = readRouterConfig({ NODE_ENV: 'test' });
   /** A router over these subgraphs; `overrides` change its config (a subgraph URL, limits, budgets…). */
-  const routerConfig = (overrides: Partial<RouterConfig>): RouterConfig => ({
-    ...base,
-    port: 0,
-    adminPort: 0,
-    subgraphUrls: { ACCOUNT: subgraphUrls.account, PRODUCT: subgraphUrls.product, ORDER: subgraphUrls.order },
-    // Usage recording writes to a store of its own: tests that want it pass a `usage` override.
-    usage: { ...base.usage, enabled: false },
-    // A jest worker's event loop lags for reasons of its own (transpiling, other suites): shed only where a test asks.
-    maxEventLoopLagMs: 0,
-    subgraphSecrets: { ACCOUNT: subgraphSecret('account'), PRODUCT: subgraphSecret('product'), ORDER: subgraphSecret('order') },
-    ...overrides,
-  });
+  const routerConfig = (overrides: Partial<RouterConfig>): RouterConfig =>
+    testRouterConfig({
+      subgraphUrls: { ACCOUNT: subgraphUrls.account, PRODUCT: subgraphUrls.product, ORDER: subgraphUrls.order },
+      subgraphSecrets: { ACCOUNT: subgraphSecret('account'), PRODUCT: subgraphSecret('product'), ORDER: subgraphSecret('order') },
+      ...overrides,
+    });
   const config = routerConfig(routerOverrides);
   const router = await createRouter({ config, logger });
   const { port, adminPort } = await router.listen();

@@ -156,6 +156,24 @@ describe('npm run schema (the subgraph owners CLI)', () => {
     expect((await schema(root, 'compose', '--check')).code).toBe(1);
   });
 
+  it('fails a change the router would refuse to serve (@fromContext), with the router’s reason, and publishes nothing', async () => {
+    const sdl = variant(root, 'context', (s) =>
+      s.replace('"@composeDirective"]', '"@composeDirective", "@context", "@fromContext"]').concat(`
+extend type Query { shelf: Shelf }
+type Shelf @key(fields: "id") @context(name: "shelf") { id: ID! label: String! item: ShelfItem! }
+type ShelfItem @key(fields: "id") { id: ID! name(prefix: String @fromContext(field: "$shelf { label }")): String! }
+`),
+    );
+    const supergraph = path.join(root, 'schema', 'supergraph.graphql');
+    const before = fs.readFileSync(supergraph, 'utf8');
+    const checked = await schema(root, 'check', 'product', '--sdl', sdl);
+    expect(checked.code).toBe(1);
+    expect(checked.stdout).toMatch(/✖ router: Refusing the supergraph, as stock @apollo\/gateway does: .*@context\/@fromContext/);
+    expect(checked.stdout).toContain('check FAILED for product: 0 composition errors, refused by the router');
+    expect((await schema(root, 'publish', 'product', '--sdl', sdl)).code).toBe(1);
+    expect(fs.readFileSync(supergraph, 'utf8')).toBe(before);
+  });
+
   it('exits 2 when the command itself cannot run', async () => {
     expect((await schema(root, 'check', 'nope')).code).toBe(2);
     expect((await schema(root, 'check', 'product', '--sdl', path.join(root, 'missing.graphql'))).code).toBe(2);

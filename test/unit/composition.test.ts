@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { parse } from 'graphql';
 import { subgraphsOf } from '../../router';
 import { composeSupergraph, readSubgraphSources } from '../../schema/composeSupergraph';
 import { projectPath } from '../../shared';
@@ -13,7 +14,7 @@ describe('composition', () => {
   it('names every subgraph with its default URL in the supergraph', () => {
     const result = composeSupergraph(readSubgraphSources());
     if (!result.ok) throw new Error('composition failed');
-    expect(subgraphsOf(result.supergraphSdl)).toEqual([
+    expect(subgraphsOf(parse(result.supergraphSdl))).toEqual([
       { name: 'account', url: 'http://localhost:4001/graphql' },
       { name: 'order', url: 'http://localhost:4003/graphql' },
       { name: 'product', url: 'http://localhost:4002/graphql' },
