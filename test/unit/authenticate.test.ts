@@ -12,10 +12,14 @@ const AUTH: AuthConfig = {
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 
-/** A clock the test moves by hand, starting at the real time (tokens are signed with it). */
+/**
+ * A clock the test moves by hand, starting at the real time (tokens are signed with it) and standing still
+ * otherwise: a clock that followed real time would add however long the machine took between two calls.
+ */
 function clock() {
+  const start = Date.now();
   let offsetMs = 0;
-  return { now: () => Date.now() + offsetMs, advance: (ms: number) => (offsetMs += ms) };
+  return { now: () => start + offsetMs, advance: (ms: number) => (offsetMs += ms) };
 }
 
 describe('the authenticator’s memory of verified tokens', () => {
