@@ -106,13 +106,13 @@ const definitions = {
     meaning: 'The document has several operations and `operationName` names none of them (or is missing). Name the operation to run.',
   },
   SUBSCRIPTIONS_NOT_SUPPORTED: {
-    kinds: ['request'],
+    kinds: ['http'],
     statuses: [400],
     sentBy: ['router'],
     meaning: 'A subscription operation: the router answers queries and mutations over HTTP only. Poll with a query instead.',
   },
   OPERATION_NOT_SUPPORTED: {
-    kinds: ['request'],
+    kinds: ['http'],
     statuses: [400],
     sentBy: ['router'],
     meaning:
