@@ -19,6 +19,7 @@ import {
 } from '../shared';
 import type { AuthConfig } from './auth/authenticate';
 import { type DemandControlConfig, readDemandControlConfig } from './demand/DemandControlConfig';
+import type { ExplorerKind } from './http/explorerPage';
 import type { TrustedDocumentsMode } from './persisted/TrustedDocuments';
 import { readUsageDatabaseConfig } from './usage/UsageStore';
 
@@ -40,6 +41,11 @@ export interface RouterConfig {
    */
   subgraphUrls: Readonly<Record<string, string>>;
   production: boolean;
+  /**
+   * What a browser gets at `/graphql` (`EXPLORER`): `graphiql` (the development default: GraphiQL served by the
+   * router, no CDN), `sandbox` (Apollo Sandbox from Apollo's CDN), or, in production always, `plain` (no explorer).
+   */
+  explorer: ExplorerKind;
   logLevel: string;
   /** Largest request body, in bytes; larger ones get 413 PAYLOAD_TOO_LARGE. Default 1 MiB. */
   maxBodyBytes: number;
@@ -171,6 +177,17 @@ export function subgraphSecretFor(config: Pick<RouterConfig, 'subgraphSecrets' |
   return secret ?? developmentSubgraphSecret(name);
 }
 
+function readExplorer(env: Env, production: boolean): ExplorerKind {
+  const explorer = readEnum(env, 'EXPLORER', ['graphiql', 'sandbox'] as const, 'graphiql');
+  if (production && readOptionalString(env, 'EXPLORER')) {
+    // Production turns introspection off, so an explorer would show no schema: refuse rather than pretend.
+    throw new ConfigError(
+      `EXPLORER is for development: production serves a plain page with no explorer; unset EXPLORER (got '${explorer}')`,
+    );
+  }
+  return production ? 'plain' : explorer;
+}
+
 /** Variables ending in `_URL` that are not subgraph locations. */
 const NOT_SUBGRAPH_URLS = new Set([
   'DATABASE_URL',
@@ -213,6 +230,7 @@ export function readRouterConfig(env: Env): RouterConfig {
     }),
     subgraphUrls,
     production,
+    explorer: readExplorer(env, production),
     logLevel: readString(env, 'LOG_LEVEL', 'info'),
     maxBodyBytes: readInteger(env, 'ROUTER_MAX_BODY_BYTES', 1024 * 1024, { min: 1024 }),
     corsOrigins: cors

@@ -2,8 +2,6 @@ import type http from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import {
   type Caller,
   closeServer,
@@ -32,6 +30,7 @@ import { DemandCode, type DemandContext, type DemandCounters, demandControlPlugi
 import { CostEstimator } from './demand/estimateCost';
 import { ThrottleMemory } from './demand/ThrottleMemory';
 import { installGatewayFastPaths } from './gatewayFastPaths';
+import { createExplorer } from './http/explorerPage';
 import { TrustedDocuments } from './persisted/TrustedDocuments';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import { CircuitBreaker } from './resilience/CircuitBreaker';
@@ -89,12 +88,6 @@ const CORS_ALLOWED_HEADERS = [
   'apollographql-client-name',
   'apollographql-client-version',
 ].join(', ');
-
-/** What a browser sees at `/graphql` in production: no Sandbox, no schema, no scripts. */
-const PRODUCTION_LANDING_PAGE = `<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>GraphQL API</title></head>
-<body><h1>GraphQL API</h1><p>Send GraphQL operations to this URL with POST and <code>content-type: application/json</code>.</p></body></html>
-`;
 
 /**
  * A response built for a signed-in caller is never shared: its cache scope is PRIVATE whatever the subgraphs'
@@ -318,6 +311,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       version: loaded.version,
     };
   });
+  const explorer = createExplorer(config.explorer);
   const trustedDocuments = TrustedDocuments.load(config.trustedDocuments.mode, config.trustedDocuments.dir);
   if (trustedDocuments.mode !== 'off') logger.info({ mode: trustedDocuments.mode, lists: trustedDocuments.clients }, 'trusted documents');
   const apollo = new ApolloServer<RouterContext>({
@@ -333,10 +327,8 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     ...(trustedDocuments.mode === 'enforce' ? { persistedQueries: false as const } : {}),
     plugins: [
       privateWhenSignedIn(),
-      // Production: no Sandbox and no scripts from a CDN; the router serves PRODUCTION_LANDING_PAGE itself.
-      config.production
-        ? ApolloServerPluginLandingPageDisabled()
-        : ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }),
+      // Sandbox's plugin when EXPLORER=sandbox; otherwise the router serves the page itself (explorer.serveLandingPage).
+      explorer.plugin(),
       demandControlPlugin({
         config: demand,
         budget,
@@ -362,6 +354,8 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     if (!origin || !(corsAnyOrigin || config.corsOrigins.includes(origin))) return;
     res.setHeader('access-control-allow-origin', origin);
     res.setHeader('vary', 'origin');
+    // A browser client reads Retry-After (429 THROTTLED, 503 OVERLOADED) only when CORS exposes it.
+    res.setHeader('access-control-expose-headers', 'retry-after');
   };
 
   const httpServer = createHttpServer(
@@ -388,11 +382,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
             res.end();
             return;
           }
-          if (config.production && req.method === 'GET' && !url.searchParams.has('query') && req.headers.accept?.includes('text/html')) {
-            res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'public, max-age=300' });
-            res.end(PRODUCTION_LANDING_PAGE);
-            return;
-          }
+          if (explorer.serveLandingPage(req, res, url)) return;
           let caller: Caller;
           try {
             caller = await authenticate(req);
@@ -453,6 +443,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
           });
         }),
       },
+      ...explorer.routes,
     ],
     (error) => logger.error({ err: error }, 'request failed'),
     config.limits,
