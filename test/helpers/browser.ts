@@ -26,6 +26,10 @@ export interface RecordedRequest {
   method: string;
   headers: Record<string, string>;
   resourceType: string;
+  /** The request body (POST), as sent. */
+  body: string | null;
+  /** `performance.now()` when the browser sent it. */
+  at: number;
 }
 
 /**
@@ -54,7 +58,14 @@ export async function launchBrowser(artifactsFolder: string): Promise<Browser> {
   const requests: RecordedRequest[] = [];
   const problems: string[] = [];
   const record = (request: Request) =>
-    requests.push({ url: request.url(), method: request.method(), headers: request.headers(), resourceType: request.resourceType() });
+    requests.push({
+      url: request.url(),
+      method: request.method(),
+      headers: request.headers(),
+      resourceType: request.resourceType(),
+      body: request.postData(),
+      at: performance.now(),
+    });
   context.on('request', record);
   // A service worker would make requests of its own: none is expected.
   context.on('serviceworker', (worker) => problems.push(`unexpected service worker ${worker.url()}`));
@@ -75,10 +86,10 @@ export async function launchBrowser(artifactsFolder: string): Promise<Browser> {
     async newPage() {
       const page = await context.newPage();
       // A CSP violation is reported to the page as an event; collect it with the other problems.
-      await page.addInitScript(() => {
-        document.addEventListener('securitypolicyviolation', (event) => {
-          console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI}`);
-        });
+      await page.addInitScript({
+        content: `document.addEventListener('securitypolicyviolation', (event) => {
+          console.error('CSP violation: ' + event.violatedDirective + ' blocked ' + event.blockedURI);
+        });`,
       });
       return page;
     },
