@@ -311,7 +311,8 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       version: loaded.version,
     };
   });
-  const explorer = createExplorer(config.explorer);
+  // Production keeps its plain page whatever the config says (RouterConfig refuses EXPLORER there).
+  const explorer = createExplorer(config.production ? 'plain' : config.explorer);
   const trustedDocuments = TrustedDocuments.load(config.trustedDocuments.mode, config.trustedDocuments.dir);
   if (trustedDocuments.mode !== 'off') logger.info({ mode: trustedDocuments.mode, lists: trustedDocuments.clients }, 'trusted documents');
   const apollo = new ApolloServer<RouterContext>({

@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   await waitUntilReady('router', `http://localhost:${adminPort}/health/ready`, router);
   console.log(`
   Supergraph ready.
-    GraphQL + Apollo Sandbox  http://localhost:${routerPort}/graphql
+    GraphQL + explorer        http://localhost:${routerPort}/graphql
     Router health             http://localhost:${adminPort}/health/ready
     Subgraphs                 ${SUBGRAPH_NAMES.map((name) => `${name} :${readPort(env, `${name.toUpperCase()}_PORT`, DEFAULT_PORTS[name])}`).join(', ')}
   Press Ctrl-C to stop.

@@ -181,7 +181,14 @@ describe('the storefront in a real browser (headless Chromium)', () => {
     await page.evaluate(`sessionStorage.setItem('storefront.session', ${JSON.stringify(value)})`);
     await page.goto(`${storefrontUrl}/#/orders`);
     await page.reload();
-    await page.getByTestId('sign-in-reason').waitFor();
+    await page
+      .getByTestId('sign-in-reason')
+      .waitFor()
+      .catch(async (error: unknown) => {
+        // What the person saw instead, for whoever reads the failure.
+        await browser.screenshot(page, `failed-sign-in-again-${kind}`);
+        throw error;
+      });
     expect(await page.getByTestId('sign-in-reason').textContent()).toContain('sign in again');
     expect(await page.evaluate(`sessionStorage.getItem('storefront.session')`)).toBeNull();
     await browser.screenshot(page, `5-sign-in-again-${kind}`);
@@ -192,7 +199,7 @@ describe('the storefront in a real browser (headless Chromium)', () => {
     const base = readRouterConfig({ NODE_ENV: 'test' });
     const small = await stack.startRouter({
       trustedDocuments: { mode: 'enforce', dir: STOREFRONT_TRUSTED_DOCUMENTS_DIR },
-      demand: { ...base.demand, budget: { capacity: 100, restorePerSecond: 20, mode: 'enforce' } },
+      demand: { ...base.demand, budget: { capacity: 70, restorePerSecond: 15, mode: 'enforce' } },
     });
     const arrivals: { at: number; status?: number; retryAfter?: string }[] = [];
     small.router.httpServer.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
@@ -206,21 +213,37 @@ describe('the storefront in a real browser (headless Chromium)', () => {
     });
     const other = await serveStorefront(small.url);
     try {
-      const list = manifest.operations.find((operation) => operation.name === 'ProductList')!;
-      const spend = await fetch(small.url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'apollographql-client-name': 'storefront', 'apollographql-client-version': '1.0.0' },
-        body: JSON.stringify({ query: list.body, variables: { first: 20 } }),
-      });
-      expect(spend.status).toBe(200);
+      // The page is up first, so that what follows takes a click, not a page load, while the budget is empty.
       await page.goto(`${other.url}/#/`);
+      await cards().nth(19).waitFor();
+      // Spend the budget (the test shares the browser's client key: anonymous, from 127.0.0.1) down to a few points,
+      // each time asking for as many products as the points left pay for: the browser's next page (62 points)
+      // then waits for about 60 / 15 s.
+      const list = manifest.operations.find((operation) => operation.name === 'ProductList')!;
+      let available = 70;
+      for (let spent = 0; available >= 10; spent++) {
+        expect(spent).toBeLessThan(20);
+        const spend = await fetch(small.url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'apollographql-client-name': 'storefront',
+            'apollographql-client-version': manifest.client.version,
+          },
+          body: JSON.stringify({ query: list.body, variables: { first: Math.max(1, Math.floor((available - 2) / 3)) } }),
+        });
+        const body = (await spend.json()) as { extensions?: { cost?: { throttleStatus: { currentlyAvailable: number } } } };
+        if (spend.status === 429) break;
+        available = body.extensions!.cost!.throttleStatus.currentlyAvailable;
+      }
+      await page.getByText('Next page').click();
       const notice = page.getByTestId('problem');
       await notice.waitFor();
       const text = (await notice.textContent()) ?? '';
       const seconds = Number(/Try again in (\d+) s/.exec(text)?.[1]);
       expect(seconds).toBeGreaterThanOrEqual(1);
       await browser.screenshot(page, '6-throttled');
-      await cards().nth(19).waitFor();
+      await page.getByText('Tool 21', { exact: true }).waitFor();
       const refused = arrivals.find((arrival) => arrival.status === 429)!;
       expect(refused.retryAfter).toBe(String(seconds));
       const retried = arrivals.find((arrival) => arrival.at > refused.at && arrival.status === 200)!;
