@@ -6,6 +6,7 @@ import { guardStatement } from '../deadline';
 import type { DatabaseConfig, MysqlDatabaseConfig } from './DatabaseConfig';
 import { withColumnVariants } from './portableColumn';
 import { StatementCounter } from './StatementCounter';
+import { sqliteDriver } from './sqliteDriver';
 
 export interface OpenDataSourceOptions {
   // biome-ignore lint/complexity/noBannedTypes: TypeORM's own type for entity classes
@@ -31,6 +32,7 @@ export async function openDataSource(config: DatabaseConfig, options: OpenDataSo
       ? await mysqlDataSource(config, options)
       : new DataSource({
           type: 'better-sqlite3',
+          driver: sqliteDriver(),
           database: prepareSqliteFile(config.file),
           entities: options.entities,
           migrations: options.migrations,
