@@ -22,6 +22,7 @@ import {
 } from '../shared';
 import type { AuthConfig } from './auth/createAuthenticator';
 import { type DemandControlConfig, readDemandControlConfig } from './demand/DemandControlConfig';
+import type { ExplorerKind } from './http/landingPage';
 import type { TrustedDocumentsMode } from './persisted/TrustedDocuments';
 import { readUsageDatabaseConfig } from './usage/UsageStore';
 
@@ -43,6 +44,11 @@ export interface RouterConfig {
    */
   subgraphUrls: Readonly<Record<string, string>>;
   production: boolean;
+  /**
+   * What a browser gets at `/graphql` (`EXPLORER`): `graphiql` (the development default: GraphiQL served by the
+   * router, no CDN), `sandbox` (Apollo Sandbox from Apollo's CDN), or, in production always, `plain` (no explorer).
+   */
+  explorer: ExplorerKind;
   logLevel: string;
   /** `LOG_FORMAT`: `pretty` for readable lines in development; JSON otherwise (the default). */
   logFormat: LogFormat;
@@ -177,6 +183,17 @@ export function subgraphSecretFor(config: Pick<RouterConfig, 'subgraphSecrets' |
   return secret ?? developmentSubgraphSecret(name);
 }
 
+function readExplorer(env: Env, production: boolean): ExplorerKind {
+  const explorer = readEnum(env, 'EXPLORER', ['graphiql', 'sandbox'] as const, 'graphiql');
+  if (production && readOptionalString(env, 'EXPLORER')) {
+    // Production turns introspection off, so an explorer would show no schema: refuse rather than pretend.
+    throw new ConfigError(
+      `EXPLORER is for development: production serves a plain page with no explorer; unset EXPLORER (got '${explorer}')`,
+    );
+  }
+  return production ? 'plain' : explorer;
+}
+
 /** Variables ending in `_URL` that are not subgraph locations. */
 const NOT_SUBGRAPH_URLS = new Set([
   'DATABASE_URL',
@@ -220,6 +237,7 @@ export function readRouterConfig(env: Env): RouterConfig {
     }),
     subgraphUrls,
     production,
+    explorer: readExplorer(env, production),
     logLevel: readString(env, 'LOG_LEVEL', 'info'),
     logFormat: readLogFormat(env),
     maxBodyBytes: readInteger(env, 'ROUTER_MAX_BODY_BYTES', 1024 * 1024, { min: 1024 }),

@@ -111,7 +111,8 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
 
   // Apollo Server: authorization in front of the gateway (which answers response-key collisions right), then the
   // plugins each request passes.
-  const landing = landingPage(config.production);
+  // Production keeps its plain page whatever the config says (RouterConfig refuses EXPLORER there).
+  const landing = landingPage(config.production ? 'plain' : config.explorer);
   const supergraphOf = (gatewaySdl: string) => source.versionOfGatewaySdl(gatewaySdl)?.prepared;
   const apollo = new ApolloServer<RouterContext>({
     gateway: new AuthorizingGateway(new CollisionFreeGateway(gateway, supergraphOf), supergraphOf),
@@ -151,6 +152,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
         trustedDocuments,
         metrics,
       }),
+      ...landing.routes,
     ],
     (error) => logger.error({ err: error }, 'request failed'),
     config.limits,

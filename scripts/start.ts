@@ -141,7 +141,7 @@ async function main(): Promise<void> {
   await waitUntilReady('router', `http://localhost:${adminPort}/health/ready`, router, [routerPort, adminPort]);
   console.log(`
   Supergraph ready.
-    GraphQL + Apollo Sandbox  http://localhost:${routerPort}/graphql
+    GraphQL + explorer        http://localhost:${routerPort}/graphql
     Router health             http://localhost:${adminPort}/health/ready
     Subgraphs                 ${SUBGRAPH_NAMES.map((name) => `${name} :${portOf(`${name.toUpperCase()}_PORT`)}`).join(', ')}
   Press Ctrl-C to stop.

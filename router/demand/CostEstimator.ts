@@ -378,6 +378,8 @@ export class CostEstimator {
     sizedMultipliers: Map<FieldNode, number>,
     assumed: Set<string>,
   ): number {
+    // __schema and __type are answered by the router from its schema (no subgraph, no database): free.
+    if (field.name.startsWith('__')) return 0;
     const coordinate = `${parent.name}.${field.name}`;
     const named = getNamedType(field.type);
     const weight = this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (isCompositeType(named) ? 1 : 0);

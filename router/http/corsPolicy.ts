@@ -26,6 +26,8 @@ export function corsPolicy(origins: readonly string[]): CorsPolicy {
       if (!origin || !(anyOrigin || origins.includes(origin))) return;
       res.setHeader('access-control-allow-origin', origin);
       res.setHeader('vary', 'origin');
+      // A browser client reads Retry-After (429 THROTTLED, 503 OVERLOADED) only when CORS exposes it.
+      res.setHeader('access-control-expose-headers', 'retry-after');
     },
     answerPreflight(res) {
       res.writeHead(204, {

@@ -11,6 +11,7 @@ import { withColumnVariants } from './portableColumn';
 import { ReplicaMonitor } from './ReplicaMonitor';
 import { ReplicaReads } from './ReplicaReads';
 import { StatementCounter } from './StatementCounter';
+import { sqliteDriver } from './sqliteDriver';
 import { MemoryWritePositions, RedisWritePositions } from './WritePositions';
 
 export interface OpenDataSourceOptions {
@@ -39,6 +40,7 @@ export async function openDataSource(config: DatabaseConfig, options: OpenDataSo
       ? await mysqlDataSource(config, options)
       : new DataSource({
           type: 'better-sqlite3',
+          driver: sqliteDriver(),
           database: prepareSqliteFile(config.file),
           entities: options.entities,
           migrations: options.migrations,

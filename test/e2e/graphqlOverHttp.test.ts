@@ -98,14 +98,67 @@ describe('the router speaks GraphQL over HTTP', () => {
     expect(response.status).toBe(400);
   });
 
-  it('shows the Apollo Sandbox landing page to a browser in development', async () => {
-    const response = await fetch(stack.routerUrl, { headers: { accept: 'text/html' } });
-    expect(response.status).toBe(200);
-    expect(response.headers.get('content-type')).toContain('text/html');
-    expect(await response.text()).toContain('embeddable-sandbox');
+  describe('the explorer a browser gets in development', () => {
+    const page = () => fetch(stack.routerUrl, { headers: { accept: 'text/html' } });
+
+    it('is GraphiQL served by the router, under a Content-Security-Policy that names no other origin', async () => {
+      const response = await page();
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain('text/html');
+      const csp = response.headers.get('content-security-policy') ?? '';
+      expect(csp).toContain("default-src 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("connect-src 'self'");
+      // Only keywords and schemes: no host, so nothing outside the router may be loaded or called.
+      const sources = csp.split(';').flatMap((directive) => directive.trim().split(/\s+/).slice(1));
+      expect(sources.filter((source) => !/^'[a-z-]+'$/.test(source) && source !== 'data:')).toEqual([]);
+      const html = await response.text();
+      const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((match) => match[1]);
+      // Every script is the router's own file or a JSON data block, never inline code.
+      expect(scripts.every((attributes) => /src="\/explorer\//.test(attributes) || /type="application\/json"/.test(attributes))).toBe(true);
+      expect(html).not.toContain('embeddable-sandbox');
+      // For those online: a link to Sandbox (a link to follow, nothing loaded from there).
+      expect(html).toContain('Open this endpoint in Apollo Sandbox');
+      expect(html).toContain('npm run token -- --user 1');
+      expect(html).toContain('apollographql-client-name');
+    });
+
+    it.each([
+      ['graphiql.js', 'text/javascript', 'renderYogaGraphiQL'],
+      ['graphiql.css', 'text/css', '.graphiql-container'],
+      ['editor.worker.js', 'text/javascript', ''],
+      ['json.worker.js', 'text/javascript', ''],
+      ['graphql.worker.js', 'text/javascript', ''],
+    ])('serves its file %s from the router itself', async (file, contentType, marker) => {
+      const response = await fetch(stack.routerUrl.replace('/graphql', `/explorer/${file}`), { headers: { 'accept-encoding': 'gzip' } });
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toContain(contentType);
+      const text = await response.text();
+      expect(text.length).toBeGreaterThan(1000);
+      expect(text).toContain(marker);
+    });
+
+    it('leaves GET with a query to GraphQL', async () => {
+      const url = `${stack.routerUrl}?query=${encodeURIComponent('{ products(first: 1) { pageInfo { hasNextPage } } }')}`;
+      const response = await fetch(url, { headers: { accept: 'text/html, application/json', 'apollo-require-preflight': 'true' } });
+      expect(response.status).toBe(200);
+      expect((await readJson(response)).data.products.pageInfo.hasNextPage).toBe(false);
+    });
+
+    it('is Apollo Sandbox with EXPLORER=sandbox', async () => {
+      const sandbox = await stack.startRouter({ explorer: 'sandbox' });
+      try {
+        const response = await fetch(sandbox.url, { headers: { accept: 'text/html' } });
+        expect(response.status).toBe(200);
+        expect(await response.text()).toContain('embeddable-sandbox');
+        expect((await fetch(sandbox.url.replace('/graphql', '/explorer/graphiql.js'))).status).toBe(404);
+      } finally {
+        await sandbox.router.stop();
+      }
+    });
   });
 
-  it('answers a CORS preflight so that the embedded Sandbox can call it', async () => {
+  it('answers a CORS preflight so that Sandbox, on its own origin, can call it', async () => {
     const response = await fetch(stack.routerUrl, {
       method: 'OPTIONS',
       headers: {
@@ -117,6 +170,14 @@ describe('the router speaks GraphQL over HTTP', () => {
     expect(response.status).toBe(204);
     expect(response.headers.get('access-control-allow-origin')).toBe('https://sandbox.embed.apollographql.com');
     expect(response.headers.get('access-control-allow-headers')).toContain('content-type');
+  });
+
+  it('lets a browser client on another origin read Retry-After', async () => {
+    const response = await post(JSON.stringify({ query: '{ products(first: 1) { pageInfo { hasNextPage } } }' }), {
+      origin: 'http://localhost:5173',
+    });
+    expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+    expect(response.headers.get('access-control-expose-headers')).toContain('retry-after');
   });
 
   it('keeps health on the admin port only', async () => {

@@ -379,9 +379,13 @@ describe('identity and access in production mode', () => {
     expect(text).not.toContain('"response"');
   });
 
-  it('shows a plain landing page, not Sandbox, and CORS only for listed origins', async () => {
+  it('shows a plain landing page, no explorer, and CORS only for listed origins', async () => {
     const page = await fetch(stack.routerUrl, { headers: { accept: 'text/html' } });
-    expect(await page.text()).not.toContain('embeddable-sandbox');
+    const html = await page.text();
+    expect(html).toContain('<h1>GraphQL API</h1>');
+    expect(html).not.toContain('embeddable-sandbox');
+    expect(html).not.toContain('<script');
+    expect((await fetch(stack.routerUrl.replace('/graphql', '/explorer/graphiql.js'))).status).toBe(404);
     const allowed = await fetch(stack.routerUrl, {
       method: 'OPTIONS',
       headers: { origin: 'https://shop.example', 'access-control-request-method': 'POST' },

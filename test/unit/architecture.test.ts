@@ -23,6 +23,7 @@ const ENV_READERS: Record<string, string> = {
   'scripts/token.ts': 'command line: npm run token',
   'scripts/generateMigration.ts': 'command line: npm run migration:generate',
   'scripts/persistedQueries.ts': 'command line: npm run persisted-queries',
+  'scripts/storefront.ts': 'command line: npm run storefront',
   'scripts/errorReference.ts': 'command line: npm run docs:errors',
   'scripts/faultSoak.ts': 'command line: npm run soak',
   'scripts/benchDemandControl.ts': 'command line: npm run bench:demand',

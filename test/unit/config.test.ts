@@ -122,6 +122,14 @@ describe('router configuration', () => {
     ).toEqual(['https://a.example', 'https://b.example']);
   });
 
+  it('serves GraphiQL by default in development, Sandbox on request, and no explorer in production', () => {
+    expect(readRouterConfig({}).explorer).toBe('graphiql');
+    expect(readRouterConfig({ EXPLORER: 'sandbox' }).explorer).toBe('sandbox');
+    expect(readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).explorer).toBe('plain');
+    expect(() => readRouterConfig({ EXPLORER: 'playground' })).toThrow("EXPLORER must be one of graphiql, sandbox, got 'playground'");
+    expect(() => readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: strong, EXPLORER: 'graphiql' })).toThrow(/unset EXPLORER/);
+  });
+
   it('keeps its pool idle timeout below the subgraphs keep-alive by default', () => {
     const { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } = jest.requireActual('../../shared');
     expect(readRouterConfig({}).subgraphIdleTimeoutMs).toBeLessThan(SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS);

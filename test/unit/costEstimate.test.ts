@@ -1,5 +1,5 @@
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { getIntrospectionQuery, parse } from 'graphql';
 import { CostEstimator, CostModel, InvalidVariables } from '../../router';
 
 const SUBGRAPH = /* GraphQL */ `
@@ -120,6 +120,12 @@ describe('estimated cost, computed by hand', () => {
   it('estimates the named operation of a document with several', () => {
     const document = 'query A { shop { name } } query B { report { total } }';
     expect(estimate(document, {}, 'B').cost).toBe(50);
+  });
+
+  it('prices introspection at 0: the router answers it from its own schema, no subgraph is asked', () => {
+    const introspection = getIntrospectionQuery({ specifiedByUrl: true, directiveIsRepeatable: true, inputValueDeprecation: true });
+    expect(estimate(introspection).cost).toBe(0);
+    expect(estimate('{ __type(name: "Shop") { fields { name } } shop { name } }').cost).toBe(1);
   });
 
   it('flags requireOneSlicingArgument when none or several are given', () => {
