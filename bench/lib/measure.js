@@ -178,7 +178,7 @@ async function measureRounds({ options, operations, routers, headers, references
         `${measured.sqlPerRequest !== null ? `, SQL ${measured.sqlPerRequest.toFixed(2)}/req` : ''}${measured.valid ? '' : ` INVALID: ${measured.invalidReasons.join('; ')}`}`,
     );
     for (const [name, r] of Object.entries(routers)) {
-      if (r.entry.child.exitCode !== null) throw new Error(`${name} exited during the run:\n  ${r.entry.tail.join('\n  ')}`);
+      if (r.entry.child.exitCode !== null) throw new Error(`${name} exited during the run:\n  ${r.entry.tail().join('\n  ')}`);
     }
   }
   return runs;
