@@ -11,6 +11,7 @@ const { gitCommit, gitDirty } = require('./build');
 const { log } = require('./log');
 const { READER_USER } = require('./operations');
 const proc = require('./proc');
+const { ratiosToStock } = require('./ratios');
 const report = require('./report');
 const { stat } = require('./stats');
 
@@ -88,6 +89,7 @@ function writeResults({ options, operations, pass, runs, pinned, startedAt }) {
     counts: pass.counts,
     references: Object.fromEntries(Object.entries(pass.references).map(([name, ref]) => [name, { bytes: ref.bytes }])),
     summary,
+    ratios: ratiosToStock(summary, operations, options.routers),
     runs,
     problems: pass.problems,
   };

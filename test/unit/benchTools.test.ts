@@ -1,7 +1,7 @@
 /**
  * The router bench's own logic that its figures rest on (bench/README.md): recordings keyed by caller as well as
- * body, our router's refusals read from its metrics, and the proof that no request repeats within a second. Plain
- * Node modules of bench/lib, which need none of the bench's packages.
+ * body, our router's refusals read from its metrics, the proof that no request repeats within a second, and the
+ * regression guard's comparison. Plain Node modules of bench/lib, which need none of the bench's packages.
  */
 
 import { RouterMetrics } from '../../router/metrics/RouterMetrics';
@@ -11,6 +11,7 @@ import type { LoadShedder } from '../../router/resilience/LoadShedder';
 const { subgraphRequestKey, clientRequestKey } = require('../../bench/lib/recordings');
 const { refusalsIn, refusalsBetween } = require('../../bench/lib/refusals');
 const { newRotation, nextVariant } = require('../../bench/lib/rotation');
+const { compareCpu, ratiosToStock } = require('../../bench/lib/ratios');
 
 describe('recording keys', () => {
   const body = Buffer.from('{"query":"{ me { id } }"}');
@@ -69,5 +70,38 @@ describe('the rotation over variants', () => {
     for (const now of [0, 100, 200, 300, 1300, 1400]) nextVariant(rotation, now);
     // Variant 0 at 0, 200 (repeat), 1300; variant 1 at 100, 300 (repeat), 1400.
     expect(rotation.repeats).toBe(2);
+  });
+});
+
+describe('the regression guard', () => {
+  const result = (oursCpu: number, stockCpu: number) => {
+    const summary = {
+      myOrders: {
+        ours: { rps: { median: 400 }, p95: { median: 50 }, cpuMsPerRequest: { median: oursCpu }, peakRssMb: { max: 300 } },
+        stock: { rps: { median: 200 }, p95: { median: 100 }, cpuMsPerRequest: { median: stockCpu }, peakRssMb: { max: 250 } },
+      },
+    };
+    const operations = [{ name: 'myOrders' }];
+    const routers = ['ours', 'stock'];
+    return { summary, operations, routers, ratios: ratiosToStock(summary, operations, routers) };
+  };
+
+  it('takes every figure as a ratio to the stock gateway in the same run', () => {
+    expect(result(2.5, 5).ratios.myOrders.ours).toEqual({ rps: 2, p95: 0.5, cpuMsPerRequest: 0.5, peakRssMb: 1.2 });
+  });
+
+  it('warns when our CPU per request grows by more than 10 % relative to stock, not below it nor on a slower machine', () => {
+    const baseline = result(2.5, 5);
+    expect(compareCpu(result(2.76, 5), baseline)[0]).toMatchObject({ operation: 'myOrders', warning: true });
+    expect(compareCpu(result(2.74, 5), baseline)[0].warning).toBe(false);
+    // Both routers twice as slow: the ratio is the same.
+    expect(compareCpu(result(5, 10), baseline)[0]).toMatchObject({ changePercent: 0, warning: false });
+  });
+
+  it('works out the ratios of results written before they were stored', () => {
+    const { summary, operations, routers } = result(3, 5);
+    const rows = compareCpu({ summary, operations, routers }, result(2.5, 5));
+    expect(rows[0].changePercent).toBeCloseTo(20, 6);
+    expect(rows[0].warning).toBe(true);
   });
 });
