@@ -70,7 +70,10 @@ const times = (value) => (typeof value === 'number' ? `${value.toFixed(2)}×` : 
 
 function main() {
   const options = parseArguments(process.argv.slice(2));
-  const current = options.current ?? resultsOfKind(DEFAULT_KIND)[0] ?? usage(`no result named …${DEFAULT_KIND} in ${RESULTS}`);
+  const current =
+    options.current ??
+    resultsOfKind(DEFAULT_KIND)[0] ??
+    usage(`no result named …${DEFAULT_KIND} in ${RESULTS}: run npm run bench -- --quick --canned --distinct first`);
   let baseline = options.baseline;
   if (!baseline) {
     const committed = resultsOfKind(kindOf(current))
