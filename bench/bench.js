@@ -1,6 +1,6 @@
 /**
- * `npm run bench` (in bench/): our router beside stock @apollo/gateway, Hive Gateway and the floor (the same
- * subgraph requests made directly), on the same subgraphs, supergraph and load. See README.md.
+ * `npm run bench` (in bench/): our router beside stock @apollo/gateway, Hive Gateway and the floor (no GraphQL:
+ * the stock gateway's recorded answer to each request), on the same subgraphs, supergraph and load. See README.md.
  *
  *   npm run bench -- [--quick] [--distinct] [--canned] [--embedded] [--duration 10] [--rounds 3] [--connections 32]
  *                    [--warmup 5] [--routers ours,stock,hive,floor] [--operations productList,productDetail,myOrders,checkout]
