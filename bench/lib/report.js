@@ -94,7 +94,7 @@ function markdown(result) {
         '(ours, Hive Gateway, and the floor on real subgraphs) show deduplication’s best case, not real traffic.',
     );
   }
-  lines.push('');
+  if (meta.distinct !== undefined) lines.push('');
   lines.push(
     'Router CPU is user + system time of the router process (all threads) over the run, divided by the requests it answered. ' +
       'Subgraph requests and SQL statements per operation come from a separate, unmeasured pass through a counting proxy ' +
