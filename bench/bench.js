@@ -1,6 +1,6 @@
 /**
- * `npm run bench` (in bench/): our router beside stock @apollo/gateway, Hive Gateway and the floor (the same
- * subgraph requests made directly), on the same subgraphs, supergraph and load. See README.md.
+ * `npm run bench` (in bench/): our router beside stock @apollo/gateway, Hive Gateway and the floor (no GraphQL:
+ * the stock gateway's recorded answer to each request), on the same subgraphs, supergraph and load. See README.md.
  *
  *   npm run bench -- [--quick] [--distinct] [--canned] [--embedded] [--duration 10] [--rounds 3] [--connections 32]
  *                    [--warmup 5] [--routers ours,stock,hive,floor] [--operations productList,productDetail,myOrders,checkout]
@@ -19,12 +19,12 @@ const { ensureSeeded, usersWithOrders } = require('./lib/database');
 const { agent } = require('./lib/http');
 const { log } = require('./lib/log');
 const { measureRounds } = require('./lib/measure');
-const { distinctVariants, OPERATIONS } = require('./lib/operations');
+const { needsOf, OPERATIONS } = require('./lib/operations');
 const { parseOptions } = require('./lib/options');
 const proc = require('./lib/proc');
 const { rewriteReport, writeResults } = require('./lib/results');
 const { identityHeaders, startRouter } = require('./lib/routers');
-const { startCanned, startSubgraphs, topUpCheckoutStock } = require('./lib/subgraphs');
+const { listingCursors, startCanned, startSubgraphs, topUpCheckoutStock } = require('./lib/subgraphs');
 
 async function main() {
   if (process.argv.includes('--replicas')) return require('./replicas').runReplicaBench(process.argv.slice(2));
@@ -38,16 +38,20 @@ async function main() {
   // 1. The root project, built; the large data set, seeded once.
   const buildProblem = buildRoot(options);
   await ensureSeeded(options);
-  // After the build and the seed: a fresh clone has neither the compiled helpers nor the users yet.
-  const distinctUsers = options.distinct ? await usersWithOrders(options, 63, 20) : [];
-  const operations = OPERATIONS.filter((op) => options.operations.includes(op.name)).map((op) =>
-    options.distinct ? distinctVariants(op, distinctUsers) : op,
-  );
 
   // 2. The subgraphs, and stock for checkout to buy.
   log(`starting the subgraphs on ${options.embedded ? 'SQLite' : 'MySQL'} (ports ${PORTS.account}-${PORTS.order})`);
   const subgraphs = await startSubgraphs(options);
-  if (operations.some((op) => op.name === 'checkout')) await topUpCheckoutStock();
+  const selected = OPERATIONS.filter((op) => options.operations.includes(op.name));
+  if (selected.some((op) => op.name === 'checkout')) await topUpCheckoutStock();
+  // The requests each operation rotates over; --distinct needs users and catalog pages from the data.
+  const needs = needsOf(selected, options);
+  const inputs = {
+    users: needs.users > 0 ? await usersWithOrders(options, needs.users, 20) : [],
+    listingCursors: needs.listingPages > 0 ? await listingCursors(needs.listingPages) : [],
+  };
+  const operations = selected.map((op) => ({ ...op, variants: op.variants(options, inputs) }));
+  log(`requests per operation: ${operations.map((op) => `${op.name} ${op.variants.length}`).join(', ')}`);
 
   // 3. The unmeasured pass: counts, references, recordings.
   const pass = await countingPass(options, operations);
@@ -70,15 +74,12 @@ async function main() {
   for (const name of options.routers) {
     routers[name] = await startRouter(name, urlOf, options.canned ? 'canned' : 'direct', options, pass.floorPlanFile);
   }
+  // The identity headers of every variant, as each router expects them (our router: a signed token).
   const headers = {};
   for (const name of options.routers) {
     headers[name] = {};
-    for (const op of operations) {
-      // --distinct: one set of identity headers per user the requests rotate over.
-      headers[name][op.name] = op.users
-        ? await Promise.all(op.users.map((user) => identityHeaders(name, user)))
-        : await identityHeaders(name, op.user);
-    }
+    for (const op of operations)
+      headers[name][op.name] = await Promise.all(op.variants.map((variant) => identityHeaders(name, variant.user)));
   }
 
   // 6. The measured runs.

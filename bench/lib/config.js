@@ -41,8 +41,14 @@ function databaseEnv(options) {
   return { DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306', DATABASE_NAME_PREFIX };
 }
 
+/** Production mode and nothing else of this process's environment: what our router under test starts from. */
+function productionEnv(extra) {
+  return { PATH: process.env.PATH, HOME: process.env.HOME ?? os.homedir(), NODE_ENV: 'production', ...extra };
+}
+
+/** The environment of every other process the bench starts: production mode, warnings only. */
 function baseEnv(extra) {
-  return { PATH: process.env.PATH, HOME: process.env.HOME ?? os.homedir(), NODE_ENV: 'production', LOG_LEVEL: 'warn', ...extra };
+  return productionEnv({ LOG_LEVEL: 'warn', ...extra });
 }
 
 module.exports = {
@@ -59,5 +65,6 @@ module.exports = {
   fromRoot,
   rootPackage,
   databaseEnv,
+  productionEnv,
   baseEnv,
 };

@@ -42,12 +42,12 @@ for (const [id, ms] of selfMs) {
   const pkg = ['(garbage collector)', '(idle)', '(program)'].includes(name) ? name : where(callFrame.url);
   packages.set(pkg, (packages.get(pkg) ?? 0) + ms);
 }
-const percent = (ms) => `${((100 * ms) / total).toFixed(1).padStart(5)}%`;
-process.stdout.write(`${file}: ${(total / 1000).toFixed(1)} s sampled\n\nself time by function:\n`);
-for (const [key, ms] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, count)) {
-  process.stdout.write(`${percent(ms)} ${ms.toFixed(0).padStart(7)} ms  ${key}\n`);
-}
-process.stdout.write('\nself time by package or file:\n');
-for (const [key, ms] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, count)) {
-  process.stdout.write(`${percent(ms)} ${ms.toFixed(0).padStart(7)} ms  ${key}\n`);
-}
+// Busy: everything but (idle), the share a router's CPU per request is made of.
+const busy = total - (packages.get('(idle)') ?? 0);
+const share = (ms, of) => `${((100 * ms) / of).toFixed(1).padStart(5)}%`;
+const row = (key, ms) => `${share(ms, total)} ${key === '(idle)' ? '     –' : share(ms, busy)} ${ms.toFixed(0).padStart(7)} ms  ${key}\n`;
+process.stdout.write(`${file}: ${(total / 1000).toFixed(1)} s sampled, ${(busy / 1000).toFixed(1)} s busy\n\n`);
+process.stdout.write('self time by function (of all, of busy):\n');
+for (const [key, ms] of [...functions].sort((a, b) => b[1] - a[1]).slice(0, count)) process.stdout.write(row(key, ms));
+process.stdout.write('\nself time by package or file (of all, of busy):\n');
+for (const [key, ms] of [...packages].sort((a, b) => b[1] - a[1]).slice(0, count)) process.stdout.write(row(key, ms));

@@ -1,6 +1,6 @@
 /**
  * The bench's databases (`bench_large_*`, on MySQL or SQLite files): seeded with the large data set once, and
- * read for the users `--distinct` rotates over.
+ * read for the users `--distinct` rotates over (MySQL or SQLite).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -34,17 +34,29 @@ async function withMysql(config, work) {
   }
 }
 
-/** Users with at least `minimum` orders in the bench's order database (for --distinct "my orders"), MySQL only. */
+/** Runs one read-only statement on the database of `config` (MySQL or a SQLite file); resolves with its rows. */
+async function queryRows(config, sql, params = []) {
+  if (config.kind === 'mysql') {
+    return withMysql(config, async (connection) => (await connection.query(sql, params))[0]);
+  }
+  const Database = rootPackage('better-sqlite3');
+  if (!fs.existsSync(config.file)) throw new Error(`no database file ${config.file}`);
+  const db = new Database(config.file, { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare(sql).all(...params);
+  } finally {
+    db.close();
+  }
+}
+
+/** The first `count` users (by id) with at least `minimum` orders in the bench's order database (for --distinct "my orders"). */
 async function usersWithOrders(options, count, minimum) {
-  const config = databaseOf(options, 'order');
-  if (config.kind !== 'mysql') throw new Error('--distinct runs on MySQL');
-  return withMysql(config, async (connection) => {
-    const [rows] = await connection.query('SELECT user_id FROM orders GROUP BY user_id HAVING COUNT(*) >= ? ORDER BY user_id LIMIT ?', [
-      minimum,
-      count,
-    ]);
-    return rows.map((row) => String(row.user_id));
-  });
+  const rows = await queryRows(
+    databaseOf(options, 'order'),
+    'SELECT user_id FROM orders GROUP BY user_id HAVING COUNT(*) >= ? ORDER BY user_id LIMIT ?',
+    [minimum, count],
+  );
+  return rows.map((row) => String(row.user_id));
 }
 
 /** Row counts of the bench databases, or null where a database or table is missing. */
@@ -57,21 +69,7 @@ async function seededCounts(options) {
   const counts = {};
   for (const [what, [config, sql]] of Object.entries(queries)) {
     try {
-      if (config.kind === 'mysql') {
-        counts[what] = await withMysql(config, async (connection) => {
-          const [rows] = await connection.query(sql);
-          return Number(rows[0].n);
-        });
-      } else {
-        const Database = rootPackage('better-sqlite3');
-        if (!fs.existsSync(config.file)) throw new Error('no file');
-        const db = new Database(config.file, { readonly: true, fileMustExist: true });
-        try {
-          counts[what] = Number(db.prepare(sql).get().n);
-        } finally {
-          db.close();
-        }
-      }
+      counts[what] = Number((await queryRows(config, sql))[0].n);
     } catch {
       counts[what] = null;
     }

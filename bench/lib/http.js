@@ -26,4 +26,9 @@ async function getJson(url) {
   return response.body.json();
 }
 
-module.exports = { agent, post, getOk, getJson };
+async function getText(url) {
+  const response = await request(url, { dispatcher: agent });
+  return response.body.text();
+}
+
+module.exports = { agent, post, getOk, getJson, getText };

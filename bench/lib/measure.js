@@ -3,58 +3,68 @@
  * a time, with the router's CPU and memory, the subgraphs' CPU, the machine's and the SQL statements around each
  * run; and the order of the runs (reads in interleaved rounds, then checkout).
  */
+const crypto = require('node:crypto');
 const os = require('node:os');
+const { performance } = require('node:perf_hooks');
 const autocannon = require('autocannon');
 const { log } = require('./log');
 const { normalise } = require('./operations');
 const proc = require('./proc');
+const { newRotation, nextVariant } = require('./rotation');
+const { refusalsBetween } = require('./refusals');
+const { refusalCounts } = require('./routers');
 const { percentile } = require('./stats');
 const { sqlStatements } = require('./subgraphs');
 
+/** Every how many responses one is compared with the reference (the first of each run always is). */
+const SAMPLE_EVERY = 997;
+
 /**
- * One closed-loop run of `op` against `router`: fixed connections, fixed duration. Every response must be a 2xx
- * without `errors`, and the first must match the reference (normalised); else the run does not count.
+ * One closed-loop run of `op` against `router`: fixed connections, fixed duration, each request the next of the
+ * operation's variants (`lib/rotation.js`) with its caller's identity (`headers[variant]`). Every response must be a 2xx
+ * without `errors`, the first and every SAMPLE_EVERY-th must match the reference answer of its variant
+ * (`references[variant]`, a hash of the normalised answer), and our router must have refused nothing; else the
+ * run does not count. Throws when our router refused an operation by demand control: the bench's budget is wrong.
  */
-async function measure({ router, op, seconds, connections, headers, reference, subgraphPids, label, record }) {
+async function measure({ router, op, seconds, connections, headers, references, rotation, subgraphPids, label, record, distinct }) {
   const latencies = [];
-  let first = null;
   let withErrors = 0;
-  let checked = 0;
-  let sampledMismatch = null;
-  let bodies = op.bodies;
-  let next = 0;
-  const verifyBody = (body) => {
-    if (first === null) first = body;
-    else if (record && ++checked % 997 === 0 && op.compare === 'data' && bodies.length === 1 && normalise(body, op.compare) !== reference) {
-      sampledMismatch ??= body.slice(0, 300);
-    }
-    if (body.includes('"errors"')) {
-      withErrors += 1;
-      return false;
-    }
-    return true;
+  let responses = 0;
+  let compared = 0;
+  let mismatch = null;
+  const repeatsBefore = rotation.repeats;
+  const variants = op.variants;
+  const bodies = variants.map((variant) => Buffer.from(variant.body));
+  const requestHeaders = headers.map((identity) => ({ 'content-type': 'application/json', ...identity }));
+  const requestOptions = {
+    requests: [
+      {
+        method: 'POST',
+        // Requests rotate over the variants; a connection's response comes back to the context of its request.
+        setupRequest: (req, context) => {
+          const variant = nextVariant(rotation, performance.now());
+          context.variant = variant;
+          req.body = bodies[variant];
+          req.headers = requestHeaders[variant];
+          return req;
+        },
+        onResponse: (_status, body, context) => {
+          if (body.includes('"errors"')) withErrors += 1;
+          if (responses++ % SAMPLE_EVERY !== 0) return;
+          compared += 1;
+          const expected = references?.[context.variant];
+          if (!expected) {
+            mismatch ??= `variant ${context.variant} has no reference (its answer in the unmeasured pass failed)`;
+            return;
+          }
+          const normalised = normalise(body, op.compare);
+          const hash = normalised === null ? null : crypto.createHash('sha1').update(normalised).digest('hex');
+          if (hash !== expected) mismatch ??= `variant ${context.variant}: ${body.slice(0, 200)}`;
+        },
+      },
+    ],
   };
-  // Per-request identities (--distinct "my orders"): the headers rotate with the requests. The floor replays the
-  // recorded subgraph requests of the first request only (it has no plan for the others).
-  const floor = router.name === 'floor';
-  const identities = Array.isArray(headers) && !floor ? headers : null;
-  if (floor) bodies = [bodies[0]];
-  const requestOptions =
-    bodies.length === 1 && !identities
-      ? { method: 'POST', body: bodies[0] }
-      : {
-          requests: [
-            {
-              method: 'POST',
-              setupRequest: (req) => {
-                const index = next++;
-                req.body = bodies[index % bodies.length];
-                if (identities) req.headers = { ...req.headers, ...identities[index % identities.length] };
-                return req;
-              },
-            },
-          ],
-        };
+  const refusalsBefore = await refusalCounts(router);
   const sqlBefore = record && !op.canned ? await sqlStatements().catch(() => null) : null;
   proc.resetPeakRss(router.pid);
   const cpuBefore = proc.cpuMs(router.pid);
@@ -68,8 +78,6 @@ async function measure({ router, op, seconds, connections, headers, reference, s
     duration: seconds,
     pipelining: 1,
     timeout: 30,
-    headers: { 'content-type': 'application/json', ...(identities ? {} : headers) },
-    verifyBody,
     ...requestOptions,
   });
   instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
@@ -89,6 +97,7 @@ async function measure({ router, op, seconds, connections, headers, reference, s
     instance.on('error', reject);
   });
   const elapsedSeconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  const repeats = rotation.repeats - repeatsBefore;
   if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
   const cpu = proc.cpuMs(router.pid) - cpuBefore;
   const subgraphCpu = subgraphPids.reduce((sum, pid) => sum + proc.cpuMs(pid), 0) - subgraphCpuBefore;
@@ -100,16 +109,27 @@ async function measure({ router, op, seconds, connections, headers, reference, s
   // What else kept the machine busy: MariaDB (ours and anyone's), other test suites, the kernel.
   const otherCpu = machineAfter.busy - machineBefore.busy - cpu - subgraphCpu - loadGeneratorCpu;
   const sqlAfter = sqlBefore === null ? null : await sqlStatements().catch(() => null);
+  const refused = refusalsBetween(refusalsBefore, await refusalCounts(router));
+  if (refused?.demandTotal > 0) {
+    throw new Error(
+      `${label}: our router refused ${refused.demandTotal} operations by demand control (${JSON.stringify(refused.demand)}); ` +
+        'the bench runs it with budgets that must refuse nothing (BENCH_BUDGET in lib/routers.js)',
+    );
+  }
   const ok = result['2xx'];
   latencies.sort((a, b) => a - b);
   const reasons = [];
   if (result.non2xx > 0) reasons.push(`${result.non2xx} non-2xx responses`);
   if (result.errors > 0) reasons.push(`${result.errors} errors (${result.timeouts} timeouts)`);
   if (withErrors > 0) reasons.push(`${withErrors} responses with GraphQL errors`);
-  if (first === null) reasons.push('no response');
-  else if (normalise(first, op.compare) !== reference) reasons.push(`first response differs from the reference: ${first.slice(0, 200)}`);
-  if (sampledMismatch) reasons.push(`a sampled response differs from the reference: ${sampledMismatch}`);
+  if (responses === 0) reasons.push('no response');
+  if (mismatch) reasons.push(`a response differs from the reference answer (stock's) to the same request: ${mismatch}`);
   if (ok === 0) reasons.push('no successful response');
+  if (refused?.shed > 0) reasons.push(`our router shed ${refused.shed} requests (event-loop lag)`);
+  // The floor keeps nothing between requests: a repeat costs it what a new request does.
+  if (distinct && repeats > 0 && router.name !== 'floor') {
+    reasons.push(`${repeats} requests repeated a variant within a second (${variants.length} variants): raise DISTINCT_VARIANTS`);
+  }
   return {
     requests: ok,
     seconds: Number(elapsedSeconds.toFixed(2)),
@@ -129,6 +149,10 @@ async function measure({ router, op, seconds, connections, headers, reference, s
     non2xx: result.non2xx,
     errors: result.errors,
     timeouts: result.timeouts,
+    variants: variants.length,
+    repeatsWithinSecond: repeats,
+    responsesCompared: compared,
+    refused,
     valid: reasons.length === 0,
     invalidReasons: reasons,
   };
@@ -153,19 +177,22 @@ async function measureRounds({ options, operations, routers, headers, references
   const estimate = ((total * options.duration + options.routers.length * operations.length * options.warmup) / 60).toFixed(1);
   log(`${total} measured runs of ${options.duration} s (+ warm-ups): about ${estimate} min`);
 
-  const warmed = new Set();
+  const rotations = new Map();
   for (const [index, { round, op, router }] of plan.entries()) {
     const key = `${router}:${op.name}`;
+    const warm = rotations.has(key);
+    if (!warm) rotations.set(key, newRotation(op.variants.length));
     const common = {
       router: routers[router],
       op: { ...op, canned: options.canned },
       connections: options.connections,
       headers: headers[router][op.name],
-      reference: references[op.name]?.normalised ?? null,
+      references: references[op.name]?.hashes ?? null,
+      rotation: rotations.get(key),
       subgraphPids,
+      distinct: options.distinct,
     };
-    if (!warmed.has(key) && options.warmup > 0) {
-      warmed.add(key);
+    if (!warm && options.warmup > 0) {
       await measure({ ...common, seconds: options.warmup, label: `warm-up ${op.name} × ${router}`, record: false });
     }
     const label = `[${index + 1}/${total}] round ${round} ${op.name} × ${router}`;
@@ -175,10 +202,11 @@ async function measureRounds({ options, operations, routers, headers, references
       `${label}: ${measured.rps.toFixed(0)} req/s, p50 ${measured.p50?.toFixed(1)} ms, p95 ${measured.p95?.toFixed(1)} ms, ` +
         `p99 ${measured.p99?.toFixed(1)} ms, CPU ${measured.cpuMsPerRequest?.toFixed(3)} ms/req, RSS ${measured.peakRssMb.toFixed(0)} MB, ` +
         `load gen ${measured.loadGeneratorCpuPercent.toFixed(0)}% CPU, other ${measured.otherCpuPercentOfMachine?.toFixed(0)}% of machine` +
-        `${measured.sqlPerRequest !== null ? `, SQL ${measured.sqlPerRequest.toFixed(2)}/req` : ''}${measured.valid ? '' : ` INVALID: ${measured.invalidReasons.join('; ')}`}`,
+        `${measured.sqlPerRequest !== null ? `, SQL ${measured.sqlPerRequest.toFixed(2)}/req` : ''}` +
+        `, ${measured.repeatsWithinSecond} repeats within 1 s of ${measured.variants} variants${measured.valid ? '' : ` INVALID: ${measured.invalidReasons.join('; ')}`}`,
     );
     for (const [name, r] of Object.entries(routers)) {
-      if (r.entry.child.exitCode !== null) throw new Error(`${name} exited during the run:\n  ${r.entry.tail.join('\n  ')}`);
+      if (r.entry.child.exitCode !== null) throw new Error(`${name} exited during the run:\n  ${r.entry.tail().join('\n  ')}`);
     }
   }
   return runs;

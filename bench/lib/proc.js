@@ -2,7 +2,6 @@
 const { execFileSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
-const readline = require('node:readline');
 
 const hasTaskset = (() => {
   try {
@@ -34,30 +33,44 @@ const children = new Set();
 
 /**
  * Starts `args` (argv[0] is the program) on `cores` (`'1'`, or `'all'`), with `env` only (not this process's
- * environment, so that a stray variable cannot change a router's configuration). Lines it prints go to
- * `logFile`; the last few are kept to explain a crash.
+ * environment, so that a stray variable cannot change a router's configuration). The child writes its output to
+ * `logFile` itself (rewritten at each start): a router logging a line per request must not cost this process,
+ * the load generator, a read per line. `entry.tail()` gives the last lines, to explain a crash.
  */
 function start(name, args, { env, cores = 'all', cwd, logFile }) {
   const list = cores === 'all' ? `0-${CORES - 1}` : cores;
   const argv = canPin ? ['taskset', '-c', list, ...args] : args;
-  const child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const tail = [];
-  const log = logFile ? fs.createWriteStream(logFile, { flags: 'a' }) : null;
-  for (const stream of [child.stdout, child.stderr]) {
-    readline.createInterface({ input: stream }).on('line', (line) => {
-      tail.push(line);
-      if (tail.length > 20) tail.shift();
-      log?.write(`${line}\n`);
-    });
+  const fd = logFile ? fs.openSync(logFile, 'w') : 'ignore';
+  let child;
+  try {
+    child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', fd, fd] });
+  } finally {
+    if (logFile) fs.closeSync(fd);
   }
+  const tail = () => (logFile ? lastLines(logFile, 20) : []);
   const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
   const entry = { name, child, pid: child.pid, exited, tail, stopping: false };
-  exited.then(() => {
-    children.delete(entry);
-    log?.end();
-  });
+  exited.then(() => children.delete(entry));
   children.add(entry);
   return entry;
+}
+
+/** The last `count` lines of `file` (from its last 16 KB), or none when it cannot be read. */
+function lastLines(file, count) {
+  try {
+    const { size } = fs.statSync(file);
+    const length = Math.min(size, 16_384);
+    const buffer = Buffer.alloc(length);
+    const fd = fs.openSync(file, 'r');
+    try {
+      fs.readSync(fd, buffer, 0, length, size - length);
+    } finally {
+      fs.closeSync(fd);
+    }
+    return buffer.toString('utf8').split('\n').filter(Boolean).slice(-count);
+  } catch {
+    return [];
+  }
 }
 
 async function stop(entry, graceMs = 10_000) {
@@ -79,7 +92,7 @@ async function waitUntil(entry, what, check, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (entry && entry.child.exitCode !== null) {
-      throw new Error(`${entry.name} exited (code ${entry.child.exitCode}) before ${what}:\n  ${entry.tail.join('\n  ')}`);
+      throw new Error(`${entry.name} exited (code ${entry.child.exitCode}) before ${what}:\n  ${entry.tail().join('\n  ')}`);
     }
     try {
       if (await check()) return;
@@ -88,7 +101,7 @@ async function waitUntil(entry, what, check, timeoutMs = 120_000) {
     }
     await new Promise((resolve) => setTimeout(resolve, 150));
   }
-  throw new Error(`${entry?.name ?? what}: not ready after ${timeoutMs} ms (${what})${entry ? `:\n  ${entry.tail.join('\n  ')}` : ''}`);
+  throw new Error(`${entry?.name ?? what}: not ready after ${timeoutMs} ms (${what})${entry ? `:\n  ${entry.tail().join('\n  ')}` : ''}`);
 }
 
 /** PIDs of `pid` and all its descendants (a router that forks workers is measured whole). */

@@ -1,17 +1,32 @@
 /**
- * A proxy between a router and its subgraphs (`/<subgraph>/…` → that subgraph) that records every request and
- * answer with its timing: what the unmeasured pass counts, what canned mode replays and what the floor replays.
+ * A proxy between a router and its subgraphs (`/<subgraph>/…` → that subgraph) that records every answer by its
+ * request (`lib/recordings.js`: path, identity headers, body), for canned mode, and, while `state.logging` is
+ * on, logs every request with its timing: what the unmeasured pass counts and how the floor's stages are found.
  */
 const http = require('node:http');
 const { request } = require('undici');
 const { PORTS } = require('./config');
 const { agent } = require('./http');
+const { subgraphRequestKey } = require('./recordings');
 
-/** Listens on PORTS.proxy; `state.log` collects the entries (the caller empties it between requests). */
+const HOP_BY_HOP = ['host', 'connection', 'content-length', 'keep-alive', 'transfer-encoding'];
+
+/**
+ * Listens on PORTS.proxy. `state.recordings` maps a request's key to its answer `{ status, contentType,
+ * contentEncoding, body }` (a Buffer); `state.log` collects entries while `state.logging` is true (the caller
+ * empties it between requests); with `state.answerRecorded` a request already recorded is answered from the
+ * recording without reaching the subgraph (the same request from another router, in the same pass).
+ */
 function startRecordingProxy() {
-  const state = { log: [] };
+  const state = { recordings: new Map(), log: [], logging: true, answerRecorded: false, forwarded: 0 };
   const base = process.hrtime.bigint();
   const now = () => Number(process.hrtime.bigint() - base) / 1e6;
+  const answer = (res, recorded) => {
+    const out = { 'content-type': recorded.contentType, 'content-length': recorded.body.length };
+    if (recorded.contentEncoding) out['content-encoding'] = recorded.contentEncoding;
+    res.writeHead(recorded.status, out);
+    res.end(recorded.body);
+  };
   const server = http.createServer((req, res) => {
     const match = /^\/(account|product|order)(\/.*)$/.exec(req.url);
     const chunks = [];
@@ -25,28 +40,32 @@ function startRecordingProxy() {
       const [, subgraph, rest] = match;
       const body = Buffer.concat(chunks);
       const headers = {};
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (!['host', 'connection', 'content-length', 'keep-alive', 'transfer-encoding'].includes(name)) headers[name] = value;
+      for (const [name, value] of Object.entries(req.headers)) if (!HOP_BY_HOP.includes(name)) headers[name] = value;
+      const key = subgraphRequestKey(req.url, req.headers, body);
+      const known = state.answerRecorded ? state.recordings.get(key) : undefined;
+      if (known) {
+        answer(res, known);
+        return;
       }
       const entry = { subgraph, path: req.url, headers, body: body.toString('utf8'), start: now() };
       try {
+        state.forwarded += 1;
         const response = await request(`http://127.0.0.1:${PORTS[subgraph]}${rest}`, {
           method: req.method,
           headers,
           body,
           dispatcher: agent,
         });
-        const responseBody = Buffer.from(await response.body.arrayBuffer());
+        const recorded = {
+          status: response.statusCode,
+          contentType: response.headers['content-type'] ?? 'application/json',
+          contentEncoding: response.headers['content-encoding'] ?? null,
+          body: Buffer.from(await response.body.arrayBuffer()),
+        };
         entry.end = now();
-        entry.status = response.statusCode;
-        entry.contentType = response.headers['content-type'] ?? 'application/json';
-        entry.contentEncoding = response.headers['content-encoding'] ?? null;
-        entry.response = responseBody.toString('utf8');
-        state.log.push(entry);
-        const out = { 'content-type': entry.contentType, 'content-length': responseBody.length };
-        if (entry.contentEncoding) out['content-encoding'] = entry.contentEncoding;
-        res.writeHead(response.statusCode, out);
-        res.end(responseBody);
+        state.recordings.set(key, recorded);
+        if (state.logging) state.log.push(entry);
+        answer(res, recorded);
       } catch (error) {
         res.writeHead(502);
         res.end(String(error));
@@ -71,4 +90,15 @@ function stagesOf(entries) {
   return stages;
 }
 
-module.exports = { startRecordingProxy, stagesOf };
+/** The recordings as lines for `routers/canned.js` (`writeJsonLines`). */
+function* cannedLines(recordings) {
+  for (const [key, recorded] of recordings) {
+    const { status, contentType, contentEncoding, body } = recorded;
+    // A compressed answer's bytes are not text: base64.
+    yield contentEncoding
+      ? { key, status, contentType, contentEncoding, bodyBase64: body.toString('base64') }
+      : { key, status, contentType, body: body.toString('utf8') };
+  }
+}
+
+module.exports = { startRecordingProxy, stagesOf, cannedLines };

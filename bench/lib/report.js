@@ -10,7 +10,9 @@ const spread = (stat, digits) => (stat ? `${fixed(stat.median, digits)} (${fixed
 function markdown(result) {
   const lines = [];
   const { meta } = result;
-  lines.push(`# Router benchmark ${meta.date} (${meta.commit}, ${meta.mode}${meta.quick ? ', quick' : ''})`);
+  // Results written before the distinct canned mode do not say which traffic they had (their file name does).
+  const traffic = meta.distinct === undefined ? '' : meta.distinct ? ', distinct requests' : ', identical requests';
+  lines.push(`# Router benchmark ${meta.date} (${meta.commit}, ${meta.mode}${traffic}${meta.quick ? ', quick' : ''})`);
   lines.push('');
   lines.push(
     `${meta.connections} connections, ${meta.durationSeconds} s per run, ${meta.rounds} interleaved rounds, ` +
@@ -35,6 +37,7 @@ function markdown(result) {
     '| operation | router | req/s | ×stock | p50 ms | p95 ms | ×stock | p99 ms | router CPU ms/req | ×stock | subgraph CPU ms/req | peak RSS MB | subgraph req/op | SQL/op | SQL/req under load | valid runs |',
   );
   lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const titleOf = (op) => (op.variants > 1 ? `${op.title}, ${op.variants} requests` : op.title);
   for (const op of result.operations) {
     const base = result.summary[op.name]?.stock;
     for (const router of result.routers) {
@@ -43,7 +46,7 @@ function markdown(result) {
       const counts = result.counts[router]?.[op.name];
       lines.push(
         [
-          op.title,
+          titleOf(op),
           ROUTER_LABELS[router] ?? router,
           spread(s.rps, 0),
           ratio(s.rps?.median, base?.rps?.median),
@@ -80,10 +83,22 @@ function markdown(result) {
     for (const problem of result.problems) lines.push(`- ${problem}`);
     lines.push('');
   }
+  if (meta.distinct) {
+    lines.push(
+      'Distinct requests: each operation rotates over the requests named in its row (users, products, pages, orders), and a router’s ' +
+        'run counts only if none of its requests repeated one within a second (the floor’s may: it keeps nothing between requests).',
+    );
+  } else if (meta.distinct === false) {
+    lines.push(
+      'Identical requests: every connection sends the same read, so routers that share identical subgraph calls in flight ' +
+        '(ours, Hive Gateway, and the floor on real subgraphs) show deduplication’s best case, not real traffic.',
+    );
+  }
+  if (meta.distinct !== undefined) lines.push('');
   lines.push(
     'Router CPU is user + system time of the router process (all threads) over the run, divided by the requests it answered. ' +
       'Subgraph requests and SQL statements per operation come from a separate, unmeasured pass through a counting proxy ' +
-      '(the floor makes the stock gateway’s requests). See bench/README.md.',
+      `(the floor ${meta.mode === 'canned' ? 'sends the stock gateway’s recorded answer without subgraph requests' : 'makes the stock gateway’s subgraph requests'}). See bench/README.md.`,
   );
   lines.push('');
   return lines.join('\n');

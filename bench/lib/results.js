@@ -11,6 +11,7 @@ const { gitCommit, gitDirty } = require('./build');
 const { log } = require('./log');
 const { READER_USER } = require('./operations');
 const proc = require('./proc');
+const { ratiosToStock } = require('./ratios');
 const report = require('./report');
 const { stat } = require('./stats');
 
@@ -45,6 +46,7 @@ function summarise(runs, operations, routers) {
         bytesPerResponse: of('bytesPerResponse'),
         loadGeneratorCpuPercent: of('loadGeneratorCpuPercent'),
         otherCpuPercentOfMachine: of('otherCpuPercentOfMachine'),
+        repeatsWithinSecond: of('repeatsWithinSecond'),
       };
     }
   }
@@ -56,6 +58,7 @@ function writeResults({ options, operations, pass, runs, pinned, startedAt }) {
   const date = new Date().toISOString().slice(0, 10);
   const commit = gitCommit();
   const mode = options.canned ? 'canned' : options.embedded ? 'sqlite' : 'mysql';
+  const summary = summarise(runs, operations, options.routers);
   const result = {
     meta: {
       date,
@@ -79,12 +82,14 @@ function writeResults({ options, operations, pass, runs, pinned, startedAt }) {
         autocannon: packageVersion('autocannon'),
       },
       readerUser: READER_USER,
+      distinct: options.distinct,
     },
     routers: options.routers,
-    operations: operations.map((op) => ({ name: op.name, title: op.title, kind: op.kind, user: op.user })),
+    operations: operations.map((op) => ({ name: op.name, title: op.title, kind: op.kind, variants: op.variants.length })),
     counts: pass.counts,
     references: Object.fromEntries(Object.entries(pass.references).map(([name, ref]) => [name, { bytes: ref.bytes }])),
-    summary: summarise(runs, operations, options.routers),
+    summary,
+    ratios: ratiosToStock(summary, operations, options.routers),
     runs,
     problems: pass.problems,
   };

@@ -4,9 +4,10 @@
  */
 const fs = require('node:fs');
 const path = require('node:path');
-const { BENCH_DIR, baseEnv, databaseEnv, fromRoot, PORTS, ROOT, SECRET, TMP } = require('./config');
-const { post } = require('./http');
+const { BENCH_DIR, baseEnv, databaseEnv, fromRoot, PORTS, productionEnv, ROOT, SECRET, TMP } = require('./config');
+const { getText, post } = require('./http');
 const proc = require('./proc');
+const { refusalsIn } = require('./refusals');
 
 /** The supergraph the stock and Hive gateways load: without the security links, with this run's subgraph URLs. */
 function writeGatewaySupergraph(label, urlOf) {
@@ -20,6 +21,14 @@ function writeGatewaySupergraph(label, urlOf) {
   fs.writeFileSync(file, gatewaySdl);
   return file;
 }
+
+/**
+ * Our router's client budgets: enforced in process, as by default, but with a bucket no run can empty. A
+ * one-address load generator is one client, which the default (2,000 points, 100 a second) would throttle within
+ * a second; an operation costs at most MAX_OPERATION_COST (1,000) points, so 10^9 points restored every second
+ * outlast a million operations a second. Every run checks that ours refused nothing (`refusalCounts`).
+ */
+const BENCH_BUDGET = { capacity: 1_000_000_000, restorePerSecond: 1_000_000_000 };
 
 /** `BENCH_OURS_ENV="ROUTER_DEDUPLICATE_QUERIES=false …"`: settings to compare (before/after an optimization). */
 function oursExtraEnv() {
@@ -38,7 +47,10 @@ async function startRouter(router, urlOf, label, options, floorPlanFile) {
   let entry;
   let url;
   if (router === 'ours') {
-    const env = baseEnv({
+    // As in production, with everything it does by default (authentication, authorization, cost analysis, budgets,
+    // metrics, usage recording, one info log line per request; tracing is off without an OTLP endpoint): only the
+    // ports, secrets, subgraph URLs and the budget's size are set.
+    const env = productionEnv({
       ...databaseEnv(options),
       ROUTER_PORT: String(PORTS.ours),
       ROUTER_ADMIN_PORT: String(PORTS.oursAdmin),
@@ -50,8 +62,8 @@ async function startRouter(router, urlOf, label, options, floorPlanFile) {
       ACCOUNT_URL: urlOf('account'),
       PRODUCT_URL: urlOf('product'),
       ORDER_URL: urlOf('order'),
-      // A client budget would refuse a load generator within a second (it is one client): off, as for any benchmark.
-      BUDGET_MODE: 'off',
+      BUDGET_CAPACITY: String(BENCH_BUDGET.capacity),
+      BUDGET_RESTORE_RATE: String(BENCH_BUDGET.restorePerSecond),
       ...oursExtraEnv(),
     });
     // BENCH_OURS_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, go to node before the script (profiling).
@@ -107,16 +119,27 @@ async function startRouter(router, urlOf, label, options, floorPlanFile) {
   return { name: router, entry, url, pid: entry.pid };
 }
 
-/** Identity: our router verifies a bearer token; stock and Hive forward the identity headers the client sends. */
+const signedTokens = new Map();
+
+/**
+ * Identity: our router verifies a bearer token; stock, Hive and the floor read the identity headers the client
+ * sends (stock and Hive forward them to the subgraphs; the floor finds its recording by them).
+ */
 async function identityHeaders(router, user) {
-  if (!user || router === 'floor') return {};
-  if (router === 'ours') {
-    const { signDevelopmentToken } = fromRoot('router');
-    const { readRouterConfig } = fromRoot('router');
-    const auth = readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET, BUDGET_MODE: 'off' }).auth;
-    return { authorization: `Bearer ${await signDevelopmentToken(auth, { userId: user, ttlSeconds: 24 * 3600 })}` };
+  if (!user) return {};
+  if (router !== 'ours') return { 'x-user-id': user };
+  if (!signedTokens.has(user)) {
+    const { readRouterConfig, signDevelopmentToken } = fromRoot('router');
+    const auth = readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: SECRET }).auth;
+    signedTokens.set(user, await signDevelopmentToken(auth, { userId: user, ttlSeconds: 24 * 3600 }));
   }
-  return { 'x-user-id': user };
+  return { authorization: `Bearer ${signedTokens.get(user)}` };
 }
 
-module.exports = { startRouter, identityHeaders };
+/** What our router refused so far (`lib/refusals.js`), from its `/metrics`; null for the others (they refuse nothing). */
+async function refusalCounts(router) {
+  if (router.name !== 'ours') return null;
+  return refusalsIn(await getText(`http://127.0.0.1:${PORTS.oursAdmin}/metrics`));
+}
+
+module.exports = { startRouter, identityHeaders, refusalCounts };

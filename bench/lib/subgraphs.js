@@ -76,4 +76,27 @@ async function topUpCheckoutStock() {
   }
 }
 
-module.exports = { startSubgraphs, startCanned, sqlStatements, topUpCheckoutStock };
+/**
+ * The `after` cursors of the catalog's pages of 20 but the first (`pages - 1` of them): the cursor of its 20th,
+ * 40th, … product, read from the product subgraph 100 products at a time.
+ */
+async function listingCursors(pages) {
+  const headers = { 'x-router-credential': SECRET };
+  const query =
+    'query Pages($after: String) { products(first: 100, after: $after) { edges { cursor } pageInfo { hasNextPage endCursor } } }';
+  const cursors = [];
+  let after = null;
+  while (cursors.length < pages - 1) {
+    const response = await post(subgraphUrl('product'), JSON.stringify({ query, variables: { after } }), headers);
+    const page = JSON.parse(response.text).data?.products;
+    if (!page) throw new Error(`could not read the catalog's pages: ${response.text.slice(0, 300)}`);
+    page.edges.forEach((edge, index) => {
+      if ((index + 1) % 20 === 0) cursors.push(edge.cursor);
+    });
+    if (!page.pageInfo.hasNextPage) break;
+    after = page.pageInfo.endCursor;
+  }
+  return cursors.slice(0, pages - 1);
+}
+
+module.exports = { startSubgraphs, startCanned, sqlStatements, topUpCheckoutStock, listingCursors };
