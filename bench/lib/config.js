@@ -41,9 +41,19 @@ function databaseEnv(options) {
   return { DATABASE_URL: process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306', DATABASE_NAME_PREFIX };
 }
 
-/** Production mode and nothing else of this process's environment: what our router under test starts from. */
+/**
+ * Production mode and nothing else of this process's environment: what our router under test starts from. Apollo's
+ * usage telemetry is off for every router built on @apollo/gateway (ours turns it off by default; stock would
+ * otherwise export metrics to Apollo and probe cloud metadata endpoints), so both do the same work.
+ */
 function productionEnv(extra) {
-  return { PATH: process.env.PATH, HOME: process.env.HOME ?? os.homedir(), NODE_ENV: 'production', ...extra };
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME ?? os.homedir(),
+    NODE_ENV: 'production',
+    APOLLO_TELEMETRY_DISABLED: 'true',
+    ...extra,
+  };
 }
 
 /** The environment of every other process the bench starts: production mode, warnings only. */
