@@ -102,7 +102,7 @@ export interface RouterConfig {
    * The router's faster versions of gateway internals on every request (`ROUTER_GATEWAY_FAST_PATHS`, default
    * true): response shaping (`gateway/fastPaths/resultShaping.ts`) and reuse of the operation built for a
    * document (`gateway/fastPaths/operationReuse.ts`). The same responses; tests compare them with the gateway's.
-   * Process-wide.
+   * Process-wide, and only on the package versions they were tested with (`gateway/fastPaths/versionCheck.ts`).
    */
   gatewayFastPaths: boolean;
   /** Slow-client bounds and shutdown timing (`HTTP_*_TIMEOUT_MS`, `SHUTDOWN_*`). */

@@ -7,7 +7,8 @@ import { DemandControl } from './demand/DemandControl';
 import { AuthorizingGateway } from './gateway/AuthorizingGateway';
 import { CollisionFreeGateway } from './gateway/CollisionFreeGateway';
 import { createSubgraphFetcher } from './gateway/createSubgraphFetcher';
-import { installGatewayFastPaths } from './gateway/fastPaths/installGatewayFastPaths';
+import { activeGatewayFastPaths, installGatewayFastPaths } from './gateway/fastPaths/installGatewayFastPaths';
+import { installedVersions, type PackageVersions } from './gateway/fastPaths/versionCheck';
 import { SubgraphServices } from './gateway/SubgraphServices';
 import { unsupportedOperationsPlugin } from './gateway/unsupportedOperationsPlugin';
 import { adminRoutes } from './http/adminRoutes';
@@ -52,9 +53,24 @@ export interface Router {
  * Each part lives in the folder of its concern; this function only connects them. Nothing listens until
  * `listen()`.
  */
-export async function createRouter(options: { config: RouterConfig; logger: Logger }): Promise<Router> {
+export async function createRouter(options: {
+  config: RouterConfig;
+  logger: Logger;
+  /** The versions of the patched Apollo packages the guards check (default: the installed ones; tests fake them). */
+  gatewayVersions?: PackageVersions;
+}): Promise<Router> {
   const { config, logger } = options;
-  if (config.gatewayFastPaths) installGatewayFastPaths();
+  const versions = options.gatewayVersions ?? installedVersions();
+  // The gateway's internals the router replaces, only on the versions they were tested with; the log says which
+  // are active (a process-wide install by an earlier router counts too) and why any are not.
+  if (config.gatewayFastPaths) {
+    const report = installGatewayFastPaths(versions);
+    if (report.refused)
+      logger.warn({ active: report.active, reason: report.refused }, 'gateway fast paths off: the stock gateway path serves');
+    else logger.info({ active: report.active }, 'gateway fast paths');
+  } else {
+    logger.info({ active: activeGatewayFastPaths() }, 'gateway fast paths not installed (ROUTER_GATEWAY_FAST_PATHS=false)');
+  }
 
   // The supergraph, watched for new versions; a credential for each of its subgraphs, resolved now so that
   // production refuses to start without one.
