@@ -26,6 +26,11 @@ export class RouterMetrics {
     'subgraph',
     'code',
   ]);
+  private readonly overrideLabels = this.metrics.counter(
+    'override_label_requests_total',
+    'Requests planned with each progressive @override label of the supergraph, by label and whether it was on.',
+    ['label', 'active'],
+  );
   private readonly estimatedCost: Histogram;
   private readonly actualCost: Histogram;
 
@@ -49,6 +54,11 @@ export class RouterMetrics {
   observeFetch(subgraph: string, outcome: 'ok' | 'error' | SubgraphFailureCode, seconds: number): void {
     this.fetchDuration.observe({ subgraph, outcome }, seconds);
     if (outcome !== 'ok') this.fetchErrors.inc({ subgraph, code: outcome === 'error' ? 'SUBGRAPH_ERROR' : outcome });
+  }
+
+  /** One request planned with `label` on or off (labels come from the supergraph, so their number is bounded). */
+  observeOverrideLabel(label: string, on: boolean): void {
+    this.overrideLabels.inc({ label, active: on ? 'true' : 'false' });
   }
 
   /** An answered operation's estimated (requested) and actual cost. */
