@@ -81,6 +81,7 @@ export async function createRouter(options: {
     const hook = installOverrideLabelHook(versions);
     progressiveOverride = hook.refused === null;
     if (hook.refused) logger.warn({ reason: hook.refused }, 'progressive @override off: every override label is planned as off');
+    else logger.info({ namedLabelsFile: config.overrideLabels.file }, 'progressive @override on: each request’s labels are planned');
   }
   const namedLabels = new NamedLabels(config.overrideLabels.file);
 

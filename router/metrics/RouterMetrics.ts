@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpError, Metrics, type RequestHandler } from '../../shared';
+import { gatewayFastPathCalls } from '../gateway/fastPaths/installGatewayFastPaths';
 import type { SubgraphFailureCode } from '../gateway/SubgraphDataSource';
 import type { CircuitBreaker } from '../resilience/CircuitBreaker';
 import type { LoadShedder } from '../resilience/LoadShedder';
@@ -113,6 +114,15 @@ function registerCollectors(metrics: Metrics, stats: RouterStats, breakers: Read
     [],
     function collect() {
       this.set(shedder.lagMs / 1000);
+    },
+  );
+  metrics.counter(
+    'gateway_fast_path_calls_total',
+    'Calls that reached each gateway fast path (process-wide): flat under traffic means the stock path serves.',
+    ['fast_path'],
+    function collect() {
+      this.reset();
+      for (const [fastPath, count] of Object.entries(gatewayFastPathCalls())) this.inc({ fast_path: fastPath }, count);
     },
   );
   metrics.counter('demand_refusals_total', 'Operations refused by demand control, by code.', ['code'], function collect() {

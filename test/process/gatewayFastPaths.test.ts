@@ -8,6 +8,7 @@ import type { RouterConfig } from '../../router/RouterConfig';
 import { projectPath } from '../../shared';
 import { e2eSuiteOperations, type SuiteOperation } from '../helpers/e2eOperations';
 import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
+import { sampleValue, scrape } from '../helpers/prometheus';
 import { type Stack, startStack, testRouterConfig } from '../helpers/stack';
 
 type RouterModule = typeof import('../../router');
@@ -164,6 +165,9 @@ describe('the gateway fast paths', () => {
     // One response shaping per request; the operation is rebuilt for execution on each request (and once to plan).
     expect(after.computeResponse - before.computeResponse).toBe(3);
     expect(after.operationFromDocument - before.operationFromDocument).toBeGreaterThanOrEqual(3);
+    // …and /metrics says so, for an operator to alert on.
+    const samples = await scrape(`${stack.adminUrl}/metrics`);
+    expect(sampleValue(samples, 'gateway_fast_path_calls_total', { fast_path: 'computeResponse' })).toBe(after.computeResponse);
   });
 
   it('answer every query of the e2e suite as the gateway’s own code does (fast paths off, in a process of its own)', async () => {
