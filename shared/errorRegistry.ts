@@ -250,6 +250,13 @@ const definitions = {
     meaning:
       'A subgraph is down, restarting, rate-limiting the router (its 429), or its circuit is open; `data` holds the rest. Retry with backoff.',
   },
+  SUBGRAPH_REQUEST_REFUSED: {
+    kinds: ['field'],
+    statuses: [],
+    sentBy: ['router'],
+    meaning:
+      "A subgraph refused the router's request for this part with a 4xx status (other than 429); `data` holds the rest, `null` at `path`, `extensions.subgraph` names it. The operator's log has the status and the subgraph's answer; retrying the same request will not help.",
+  },
   SERVICE_UNAVAILABLE: {
     kinds: ['field', 'http'],
     statuses: [503],

@@ -48,6 +48,7 @@ export {
   PageSizeExceeded,
   ServiceUnavailable,
   Unauthenticated,
+  withoutStackTrace,
 } from './errors';
 export type { RawOperation } from './http/graphqlHttp';
 export { handleGraphQLRequest } from './http/graphqlHttp';
