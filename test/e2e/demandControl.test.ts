@@ -456,4 +456,28 @@ describe('demand control: budgets shared through Redis', () => {
       redis.disconnect();
     }
   });
+
+  it("keeps a listed API key's bucket in Redis under its name, with the key's own capacity", async () => {
+    const key = randomBytes(24).toString('hex');
+    const name = `partner-${randomInt(1_000_000, 9_000_000)}`;
+    const apiKeys = [{ name, sha256: createHash('sha256').update(key).digest('hex'), capacity: 50 }];
+    const { router, url } = await stack.startRouter({ demand: { ...readDemandControlConfig({}), budget, redisUrl: REDIS_URL, apiKeys } });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const send = () =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': key },
+          body: JSON.stringify({ query: productsPage(12) }),
+        });
+      expect((await send()).status).toBe(200);
+      expect((await send()).status).toBe(200); // 2 × 25 = 50
+      expect((await send()).status).toBe(429);
+      expect(Number(await redis.hget(`supergraph:budget:key:${name}`, 'level'))).toBeLessThan(25);
+      expect(await redis.keys(`supergraph:budget:key:${key}*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+      await router.stop();
+    }
+  });
 });
