@@ -1,7 +1,9 @@
+import fs from 'node:fs';
 import net from 'node:net';
 import pino from 'pino';
-import { type Router, type RouterConfig, readRouterConfig } from '../../router';
-import { DEFAULT_SERVER_LIMITS, TIME_LEFT_HEADER } from '../../shared';
+import { prepareSupergraph, type Router, type RouterConfig, readRouterConfig } from '../../router';
+import { DEFAULT_SERVER_LIMITS, projectPath, TIME_LEFT_HEADER } from '../../shared';
+import { StockGateways } from '../conformance/stockGateway';
 import { type FaultyProxy, startFaultyProxy } from '../helpers/faultyProxy';
 import { insertOneOrderOfOneProduct } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';
@@ -297,6 +299,46 @@ describe('a subgraph that refuses (4xx), in production mode', () => {
     await ask();
     expect(proxy.requests).toHaveLength(3);
     expect(router.stats.subgraphs.order.shortCircuited).toBe(1);
+  });
+
+  it('answers like stock @apollo/gateway but for the refused part, which says nothing of the subgraph', async () => {
+    // The reference in a process of its own (the router's fast paths patch the gateway in this one), on the same
+    // supergraph with the product subgraph behind a proxy that answers 403.
+    const stock = await StockGateways.launch();
+    const proxy = await startFaultyProxy(stack.subgraphUrls.product, () => ({ status: 403, body: refusalBody }));
+    const { router, url } = await stack.startRouter({
+      ...production,
+      subgraphUrls: { ACCOUNT: stack.subgraphUrls.account, PRODUCT: proxy.url, ORDER: stack.subgraphUrls.order },
+    });
+    const sdl = prepareSupergraph(fs.readFileSync(projectPath('schema', 'supergraph.graphql'), 'utf8')).gatewaySdl;
+    const reference = await stock.start(sdl.replace('http://localhost:4002/graphql', proxy.url));
+    try {
+      const post = async (target: string | undefined) => {
+        const response = await fetch(String(target), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: '{ product(id: "1") { name } }' }),
+        });
+        return (await response.json()) as {
+          data: unknown;
+          errors: { message: string; path: unknown[]; extensions: Record<string, unknown> }[];
+        };
+      };
+      const [ours, theirs] = [await post(url), await post(reference.url)];
+      expect(ours.data).toEqual(theirs.data);
+      expect(ours.data).toEqual({ product: null });
+      // Stock relays the subgraph's status, URL and body, at no path; ours says which subgraph refused, at the path.
+      expect(theirs.errors).toHaveLength(1);
+      expect(theirs.errors[0].path).toBeUndefined();
+      expect(ours.errors.map((error) => error.path)).toEqual([['product']]);
+      expect(theirs.errors[0].extensions).toMatchObject({ code: 'FORBIDDEN', response: { status: 403, url: proxy.url } });
+      expect(ours.errors[0].extensions).toEqual({ code: 'SUBGRAPH_REQUEST_REFUSED', subgraph: 'product' });
+    } finally {
+      await reference.stop();
+      await stock.close();
+      await router.stop();
+      await proxy.close();
+    }
   });
 
   it("never relays a subgraph's own stack trace or exception", async () => {
