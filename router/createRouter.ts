@@ -1,7 +1,16 @@
 import type http from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { closeServer, createHttpServer, type Logger, listen, type Metrics, maskUnexpectedError, requestMetricsPlugin } from '../shared';
+import {
+  closeServer,
+  createHttpServer,
+  type Logger,
+  listen,
+  type Metrics,
+  maskUnexpectedError,
+  requestMetricsPlugin,
+  withoutStackTrace,
+} from '../shared';
 import { createAuthenticator } from './auth/createAuthenticator';
 import { DemandControl } from './demand/DemandControl';
 import { AuthorizingGateway } from './gateway/AuthorizingGateway';
@@ -177,7 +186,11 @@ export async function createRouter(options: {
       requestMetricsPlugin<RouterContext>(metrics.metrics, logger),
       ...(usage ? [usage.plugin(() => source.current.version)] : []),
     ],
-    formatError: (formatted, error) => maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error')),
+    formatError: (formatted, error) => {
+      const masked = maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error'));
+      // A subgraph's own stack trace comes through the gateway in its error's extensions: never to a client in production.
+      return config.production ? withoutStackTrace(masked) : masked;
+    },
   });
   await apollo.start();
 

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { Caller, Logger } from '../../shared';
-import { type BudgetStore, InMemoryBudgetStore, RedisBudgetStore } from './BudgetStore';
+import { ApiKeys } from './ApiKeys';
+import { type BudgetLimits, type BudgetStore, InMemoryBudgetStore, RedisBudgetStore } from './BudgetStore';
 import { CostEstimator } from './CostEstimator';
 import { CostModel } from './CostModel';
 import { clientKeyOf } from './clientKeyOf';
@@ -34,6 +35,8 @@ export class DemandControl {
   readonly batching: boolean;
   readonly plugin: ApolloServerPlugin<DemandContext>;
   private readonly budget: BudgetStore | null;
+  private readonly apiKeys: ApiKeys;
+  private readonly clientKeyOptions: Parameters<typeof clientKeyOf>[2];
   private estimator: { estimator: CostEstimator; version: string } | null = null;
 
   constructor(private readonly options: DemandControlOptions) {
@@ -45,11 +48,14 @@ export class DemandControl {
         : config.redisUrl
           ? new RedisBudgetStore(config.redisUrl, config.budget, logger)
           : new InMemoryBudgetStore(config.budget);
+    this.apiKeys = new ApiKeys(config.apiKeys, config.apiKeyHeader);
+    this.clientKeyOptions = { apiKeyHeader: config.apiKeyHeader, trustedProxies: config.trustedProxies, apiKeys: this.apiKeys };
     const throttled = new ThrottleMemory();
     this.early = new EarlyRefusals(config, options.maxBodyBytes, counters, throttled, logger);
     this.plugin = demandControlPlugin({
       config,
       budget: this.budget,
+      limitsOf: (client) => this.limitsOf(client),
       logger,
       counters,
       current: () => this.estimator,
@@ -75,9 +81,17 @@ export class DemandControl {
     };
   }
 
-  /** Whose budget a request spends (see clientKeyOf). */
+  /** Whose budget a request spends (see clientKeyOf); throws a 401 HttpError for an API key that is not listed. */
   clientKeyOf(req: IncomingMessage, caller: Caller): string {
-    return clientKeyOf(req, caller, this.options.config);
+    return clientKeyOf(req, caller, this.clientKeyOptions);
+  }
+
+  /** The size of a client's bucket: a listed API key's own, else the configured one. */
+  private limitsOf(client: string): BudgetLimits {
+    const { budget } = this.options.config;
+    const key = client.startsWith('key:') ? this.apiKeys.named(client.slice(4)) : undefined;
+    if (!key) return budget;
+    return { capacity: key.capacity ?? budget.capacity, restorePerSecond: key.restorePerSecond ?? budget.restorePerSecond };
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,5 @@
 import { ConfigError, type Env, readBoolean, readEnum, readInteger, readOptionalString, readString, readUrl } from '../../shared';
+import { type ApiKeyEntry, readApiKeys } from './ApiKeys';
 import { DEFAULT_SLICING_ARGUMENTS } from './inferListSizes';
 
 /**
@@ -48,8 +49,16 @@ export interface DemandControlConfig {
   revealLimits: boolean;
   /** `BUDGET_CAPACITY`, `BUDGET_RESTORE_RATE`, `BUDGET_MODE`. */
   budget: BudgetConfig;
-  /** `API_KEY_HEADER` (`x-api-key`): identifies an anonymous client by key before falling back to its IP. */
+  /**
+   * `API_KEY_HEADER` (`x-api-key`): the header that carries an API key. Read only when keys are configured:
+   * otherwise an anonymous client is budgeted by its address whatever it sends there.
+   */
   apiKeyHeader: string;
+  /**
+   * `API_KEYS_FILE` or `API_KEYS`: the keys the router accepts (name, SHA-256, optional budget). A listed key has a
+   * bucket of its own (kept by name); an unlisted one is refused with 401. Default none.
+   */
+  apiKeys: readonly ApiKeyEntry[];
   /** `TRUSTED_PROXIES`: addresses whose `X-Forwarded-For` is believed. Default none. */
   trustedProxies: readonly string[];
   /** `REDIS_URL`: budgets shared by every router replica; unset, each process keeps its own. */
@@ -99,6 +108,7 @@ export function readDemandControlConfig(env: Env): DemandControlConfig {
       mode: budgetMode,
     },
     apiKeyHeader,
+    apiKeys: readApiKeys(env),
     trustedProxies: (readOptionalString(env, 'TRUSTED_PROXIES') ?? '')
       .split(',')
       .map((address) => address.trim())

@@ -76,6 +76,7 @@ export class SubgraphServices {
         breaker,
         retryBudget,
         observe: (outcome, seconds) => this.options.observe(name, outcome, seconds),
+        logger,
       },
     );
     if (stats.subgraphs[name]) Object.assign(source.stats, stats.subgraphs[name]);

@@ -1,9 +1,15 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Logger } from '../../shared';
+import { ClientLabels, type Logger } from '../../shared';
 import { coordinatesOf } from './coordinatesOf';
 import type { UsageRow, UsageStore } from './UsageStore';
 
 const DAY_MS = 86_400_000;
+
+/** Who sent an operation, as the `apollographql-client-name` and `-version` headers say. */
+export interface UsageClient {
+  name?: string | null;
+  version?: string | null;
+}
 
 /**
  * Counts which schema coordinates each operation uses, per day and client, in memory, and writes the
@@ -19,6 +25,8 @@ export class UsageRecorder {
   private readonly coordinates = new Map<string, string[]>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** Client names, versions and operation names come from clients: bounded as the metrics bound them. */
+  private readonly labels = new ClientLabels();
 
   constructor(
     private readonly store: UsageStore,
@@ -31,8 +39,22 @@ export class UsageRecorder {
     this.timer.unref();
   }
 
-  record(coordinates: readonly string[], client: string, operation: string, now: Date | number = Date.now()): void {
+  /**
+   * Counts one operation's coordinates for its client (`name@version`, `unknown` without a name) and operation
+   * name (`(anonymous)` without one). Past the first 50 client names, 100 versions and 200 operation names this
+   * process has seen, the rest are counted as `(other)` (`(invalid)` for values no metric label could hold).
+   */
+  record(
+    coordinates: readonly string[],
+    from: UsageClient,
+    operationName: string | null | undefined,
+    now: Date | number = Date.now(),
+  ): void {
     const day = this.dayOf(typeof now === 'number' ? now : now.getTime());
+    const client = from.name
+      ? this.labels.clientName(from.name) + (from.version ? `@${this.labels.clientVersion(from.version)}` : '')
+      : 'unknown';
+    const operation = this.labels.operation(operationName);
     const groupKey = `${day}\u0000${client}\u0000${operation}`;
     let group = this.counts.get(groupKey);
     if (!group) {
@@ -89,10 +111,8 @@ export class UsageRecorder {
             this.coordinates.set(key, coordinates);
           }
           const headers = context.request.http?.headers;
-          const name = headers?.get('apollographql-client-name');
-          const clientVersion = headers?.get('apollographql-client-version');
-          const client = name ? (clientVersion ? `${name}@${clientVersion}` : name) : 'unknown';
-          this.record(coordinates, client, context.operationName ?? '(anonymous)');
+          const client = { name: headers?.get('apollographql-client-name'), version: headers?.get('apollographql-client-version') };
+          this.record(coordinates, client, context.operationName);
         },
       }),
     };

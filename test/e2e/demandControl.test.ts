@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import Redis from 'ioredis';
 import { type DemandControlConfig, type Router, readDemandControlConfig, readRouterConfig, signDevelopmentToken } from '../../router';
 import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
@@ -296,17 +296,87 @@ describe('demand control: a budget per client', () => {
     expect(cost?.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(39);
     expect(cost?.throttleStatus.currentlyAvailable).toBeLessThanOrEqual(41);
   });
+});
 
-  it('tells anonymous clients apart by API key, else by address', async () => {
-    const key = `key-${randomInt(1_000_000)}`;
-    const spend = () =>
-      fetch(stack.routerUrl, {
+describe('demand control: API keys', () => {
+  let stack: Stack;
+  const budget = { capacity: 100, restorePerSecond: 1, mode: 'enforce' as const };
+  const listedKey = randomBytes(24).toString('base64url');
+  const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
+  const started: Router[] = [];
+  /** A router of its own (fresh buckets), with `apiKeys` configured or none. */
+  async function routerWith(apiKeys: DemandControlConfig['apiKeys']) {
+    const { router, url } = await stack.startRouter({ demand: { ...readDemandControlConfig({}), budget, apiKeys } });
+    started.push(router);
+    const ask = async (headers: Record<string, string> = {}, query = productsPage(12)) => {
+      const response = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key },
-        body: JSON.stringify({ query: productsPage(12) }),
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query }),
       });
-    for (let i = 0; i < 4; i++) expect((await spend()).status).toBe(200);
-    expect((await spend()).status).toBe(429);
+      return { status: response.status, headers: response.headers, body: await readJson(response) };
+    };
+    return { router, ask };
+  }
+  beforeAll(async () => {
+    stack = await startStack('apikeys');
+    await seed(stack);
+  });
+  afterAll(async () => {
+    await Promise.all(started.map((router) => router.stop()));
+    await stack.stop();
+  });
+
+  it('with no key configured, ignores the header: 500 requests with a new key each are throttled exactly like 500 without one', async () => {
+    const inventing = await routerWith([]);
+    const keyless = await routerWith([]);
+    const statuses = { inventing: [] as number[], keyless: [] as number[] };
+    for (let i = 0; i < 500; i++) {
+      statuses.inventing.push((await inventing.ask({ 'x-api-key': randomBytes(16).toString('hex') })).status);
+      statuses.keyless.push((await keyless.ask()).status);
+    }
+    // 100 points buy four operations of 25; the rest wait (1 point a second) however many keys were invented.
+    expect(statuses.inventing.filter((status) => status === 200)).toHaveLength(4);
+    expect(statuses.inventing).toEqual(statuses.keyless);
+    expect(statuses.inventing.slice(4).every((status) => status === 429)).toBe(true);
+  });
+
+  it('with keys configured, answers 500 unlisted keys 401 UNAUTHENTICATED before any work, with no stack and no data changed', async () => {
+    const { router, ask } = await routerWith([{ name: 'storefront', sha256: sha256(listedKey) }]);
+    const before = { requests: router.stats.subgraphRequests, statements: stack.statementCounts() };
+    const invented = Array.from({ length: 500 }, () => randomBytes(16).toString('hex'));
+    const answers = [];
+    for (const key of invented) answers.push(await ask({ 'x-api-key': key }));
+    expect(answers.map((answer) => answer.status)).toEqual(invented.map(() => 401));
+    for (const { body } of answers) {
+      expect(body.errors).toEqual([
+        { message: expect.stringContaining('x-api-key header is not one this router accepts'), extensions: { code: 'UNAUTHENTICATED' } },
+      ]);
+    }
+    const text = JSON.stringify(answers[0].body);
+    expect(text).not.toContain(invented[0]);
+    expect(text).not.toMatch(/stack|at .*\.js|http:\/\//);
+    // Refused before parsing and planning: no subgraph asked, no SQL run.
+    expect(router.stats.subgraphRequests).toBe(before.requests);
+    expect(stack.statementCounts()).toEqual(before.statements);
+    // A signed-in caller with an unlisted key is refused too: the key is a credential, and a wrong one is an error.
+    const token = await stack.token('1');
+    expect((await ask({ authorization: `Bearer ${token}`, 'x-api-key': 'not-listed' })).status).toBe(401);
+  });
+
+  it('gives a listed key a bucket of its own, with its own capacity, apart from the address', async () => {
+    const { ask } = await routerWith([{ name: 'storefront', sha256: sha256(listedKey), capacity: 200, restorePerSecond: 2 }]);
+    const spent = [];
+    for (let i = 0; i < 8; i++) spent.push(await ask({ 'x-api-key': listedKey })); // 8 × 25 = 200
+    expect(spent.map((answer) => answer.status)).toEqual(spent.map(() => 200));
+    expect(spent[0].body.extensions.cost.throttleStatus).toMatchObject({ maximumAvailable: 200, restoreRate: 2 });
+    const throttled = await ask({ 'x-api-key': listedKey });
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.errors[0].extensions.code).toBe('THROTTLED');
+    // The address's bucket (the default 100) is untouched by the key's spending.
+    const anonymous = await ask();
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body.extensions.cost.throttleStatus).toMatchObject({ maximumAvailable: 100, restoreRate: 1 });
   });
 });
 
@@ -384,6 +454,30 @@ describe('demand control: budgets shared through Redis', () => {
       expect(await redis.pttl(`supergraph:budget:user:${as}`)).toBeGreaterThan(0);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it("keeps a listed API key's bucket in Redis under its name, with the key's own capacity", async () => {
+    const key = randomBytes(24).toString('hex');
+    const name = `partner-${randomInt(1_000_000, 9_000_000)}`;
+    const apiKeys = [{ name, sha256: createHash('sha256').update(key).digest('hex'), capacity: 50 }];
+    const { router, url } = await stack.startRouter({ demand: { ...readDemandControlConfig({}), budget, redisUrl: REDIS_URL, apiKeys } });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const send = () =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': key },
+          body: JSON.stringify({ query: productsPage(12) }),
+        });
+      expect((await send()).status).toBe(200);
+      expect((await send()).status).toBe(200); // 2 × 25 = 50
+      expect((await send()).status).toBe(429);
+      expect(Number(await redis.hget(`supergraph:budget:key:${name}`, 'level'))).toBeLessThan(25);
+      expect(await redis.keys(`supergraph:budget:key:${key}*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+      await router.stop();
     }
   });
 });

@@ -1,9 +1,12 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { coordinatesOf, readRouterConfig, UsageStore } from '../../router';
+import { coordinatesOf, readRouterConfig, UsageRecorder, UsageStore } from '../../router';
+import { routerDatabase } from '../../router/usage/database';
+import { createLogger, type DatabaseConfig, openDataSource, parseMysqlUrl } from '../../shared';
 import { insertCategory, insertProducts } from '../helpers/fixtures';
 import { type Stack, startStack } from '../helpers/stack';
+import { dropMysqlDatabase } from '../helpers/testDatabase';
 
 describe('the router records which schema coordinates operations use', () => {
   let stack: Stack;
@@ -49,6 +52,71 @@ describe('the router records which schema coordinates operations use', () => {
     } finally {
       await store.close();
     }
+  });
+});
+
+describe('the usage store stays bounded whatever clients call themselves', () => {
+  // The router's own database on the suite's server (MySQL with TEST_DATABASE_URL), or a SQLite file.
+  const config: DatabaseConfig = process.env.TEST_DATABASE_URL
+    ? parseMysqlUrl(process.env.TEST_DATABASE_URL, 'TEST_DATABASE_URL', `t${process.env.JEST_WORKER_ID ?? '0'}_usagebound_router`, 2)
+    : { kind: 'sqlite', file: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'usage-bound-')), 'router.sqlite') };
+  const logger = createLogger('test', 'silent');
+  const day = Date.UTC(2026, 10, 27, 12);
+
+  beforeAll(async () => {
+    if (config.kind === 'mysql') await dropMysqlDatabase(config);
+  });
+  afterAll(async () => {
+    if (config.kind === 'mysql') await dropMysqlDatabase(config);
+  });
+
+  /** Records `n` operations through a fresh recorder, the i-th from `make(i)`, and returns the rows written. */
+  async function recordAndRead(n: number, make: (i: number) => [{ name: string; version: string }, string]) {
+    const store = await UsageStore.open(config);
+    const recorder = new UsageRecorder(store, logger, 60_000);
+    for (let i = 0; i < n; i++) recorder.record(['Query.me'], ...make(i), day);
+    await recorder.stop();
+    const { dataSource } = await openDataSource(config, routerDatabase);
+    try {
+      const rows: { client: string; operation: string; count: number | string }[] = await dataSource.query(
+        'SELECT client, operation, count FROM coordinate_usage',
+      );
+      await dataSource.query('DELETE FROM coordinate_usage');
+      return rows.map((row) => ({ ...row, count: Number(row.count) }));
+    } finally {
+      await dataSource.destroy();
+    }
+  }
+
+  const countOf = (
+    rows: { client: string; operation: string; count: number }[],
+    where: (row: { client: string; operation: string }) => boolean,
+  ) => rows.filter(where).reduce((sum, row) => sum + row.count, 0);
+
+  it('keeps 50 client names of 10,000 and counts the rest as (other)', async () => {
+    const rows = await recordAndRead(10_000, (i) => [{ name: `app-${i}`, version: '1.0' }, 'Me']);
+    expect(new Set(rows.map((row) => row.client)).size).toBe(51);
+    expect(countOf(rows, (row) => row.client === '(other)@1.0')).toBe(9_950);
+    expect(countOf(rows, () => true)).toBe(10_000);
+  });
+
+  it('keeps 100 client versions of 10,000 and counts the rest as (other)', async () => {
+    const rows = await recordAndRead(10_000, (i) => [{ name: 'web', version: `1.${i}` }, 'Me']);
+    expect(new Set(rows.map((row) => row.client)).size).toBe(101);
+    expect(countOf(rows, (row) => row.client === 'web@(other)')).toBe(9_900);
+    expect(countOf(rows, () => true)).toBe(10_000);
+  });
+
+  it('keeps 200 operation names of 10,000 and counts the rest as (other)', async () => {
+    const rows = await recordAndRead(10_000, (i) => [{ name: 'web', version: '1.0' }, `Operation${i}`]);
+    expect(new Set(rows.map((row) => row.operation)).size).toBe(201);
+    expect(countOf(rows, (row) => row.operation === '(other)')).toBe(9_800);
+    expect(countOf(rows, () => true)).toBe(10_000);
+  });
+
+  it('records a header no metric label could hold as (invalid), never as it was sent', async () => {
+    const rows = await recordAndRead(2, (i) => [{ name: i === 0 ? 'x'.repeat(500) : 'a b\u0000c', version: '1.0' }, 'Me']);
+    expect(rows).toEqual([{ client: '(invalid)@1.0', operation: 'Me', count: 2 }]);
   });
 });
 

@@ -13,12 +13,12 @@ describe('UsageRecorder counting', () => {
     const { store, written } = memoryStore();
     const recorder = new UsageRecorder(store, {} as Logger, 60_000);
     const beforeMidnight = Date.UTC(2026, 10, 27, 23, 59, 59, 999);
-    recorder.record(['Query.me', 'User.orders'], 'web@1.0', 'MyOrders', beforeMidnight);
-    recorder.record(['Query.me'], 'web@1.0', 'MyOrders', beforeMidnight - 3_600_000);
-    recorder.record(['Query.me'], 'ios@2.0', 'MyOrders', beforeMidnight);
-    recorder.record(['Query.me'], 'web@1.0', 'MyOrders', beforeMidnight + 1);
+    recorder.record(['Query.me', 'User.orders'], { name: 'web', version: '1.0' }, 'MyOrders', beforeMidnight);
+    recorder.record(['Query.me'], { name: 'web', version: '1.0' }, 'MyOrders', beforeMidnight - 3_600_000);
+    recorder.record(['Query.me'], { name: 'ios', version: '2.0' }, 'MyOrders', beforeMidnight);
+    recorder.record(['Query.me'], { name: 'web', version: '1.0' }, 'MyOrders', beforeMidnight + 1);
     // A clock that goes back (another day than the one remembered) is counted on its own day.
-    recorder.record(['Query.me'], 'web@1.0', 'MyOrders', new Date(Date.UTC(2026, 10, 20, 12)));
+    recorder.record(['Query.me'], { name: 'web', version: '1.0' }, 'MyOrders', new Date(Date.UTC(2026, 10, 20, 12)));
     await recorder.flush();
     const rows = written.map(({ day, client, coordinate, count }) => `${day} ${client} ${coordinate} ${count}`).sort();
     expect(rows).toEqual([
