@@ -16,6 +16,7 @@ export { CostModel } from './demand/CostModel';
 export type { DemandControlConfig } from './demand/DemandControlConfig';
 export { readDemandControlConfig } from './demand/DemandControlConfig';
 export { ThrottleMemory } from './demand/ThrottleMemory';
+export { TrustedProxies } from './demand/TrustedProxies';
 export { installGatewayFastPaths } from './gateway/fastPaths/installGatewayFastPaths';
 export type { RouterStats } from './metrics/RouterStats';
 export type { Manifest, TrustedDocumentsMode } from './persisted/TrustedDocuments';

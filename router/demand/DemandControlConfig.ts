@@ -1,5 +1,6 @@
 import { ConfigError, type Env, readBoolean, readEnum, readInteger, readOptionalString, readString, readUrl } from '../../shared';
 import { DEFAULT_SLICING_ARGUMENTS } from './inferListSizes';
+import { TrustedProxies } from './TrustedProxies';
 
 /**
  * `enforce` refuses what is over the limit; `measure` only logs and counts it, for rolling a new limit out
@@ -50,8 +51,11 @@ export interface DemandControlConfig {
   budget: BudgetConfig;
   /** `API_KEY_HEADER` (`x-api-key`): identifies an anonymous client by key before falling back to its IP. */
   apiKeyHeader: string;
-  /** `TRUSTED_PROXIES`: addresses whose `X-Forwarded-For` is believed. Default none. */
-  trustedProxies: readonly string[];
+  /**
+   * `TRUSTED_PROXIES`: addresses and CIDR ranges (IPv4, IPv6) whose `X-Forwarded-For` is believed. Default none:
+   * behind a load balancer every anonymous client then shares the balancer's budget.
+   */
+  trustedProxies: TrustedProxies;
   /** `REDIS_URL`: budgets shared by every router replica; unset, each process keeps its own. */
   redisUrl: string | null;
   /** `BATCHING` (false): accept a JSON array of operations in one request. */
@@ -99,10 +103,7 @@ export function readDemandControlConfig(env: Env): DemandControlConfig {
       mode: budgetMode,
     },
     apiKeyHeader,
-    trustedProxies: (readOptionalString(env, 'TRUSTED_PROXIES') ?? '')
-      .split(',')
-      .map((address) => address.trim())
-      .filter(Boolean),
+    trustedProxies: TrustedProxies.parse(readOptionalString(env, 'TRUSTED_PROXIES') ?? ''),
     redisUrl: readUrl(env, 'REDIS_URL') ?? null,
     batching: readBoolean(env, 'BATCHING', false),
   };

@@ -10,7 +10,7 @@ import type { Caller } from '../../shared';
 export function clientKeyOf(
   req: IncomingMessage,
   caller: Caller,
-  options: { apiKeyHeader: string; trustedProxies: readonly string[] },
+  options: { apiKeyHeader: string; trustedProxies: { includes(address: string): boolean } },
 ): string {
   if (caller.userId) return `user:${caller.userId}`;
   const apiKey = req.headers[options.apiKeyHeader];
