@@ -94,6 +94,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     logger,
     observe: (requested, actual) => metrics.observeCost(requested, actual),
   });
+  await demand.ready();
 
   // The gateway over the supergraph; each load and hot reload also rebuilds the cost estimator.
   const gateway = new ApolloGateway({ supergraphSdl: source.manager(), logger, buildService: (service) => subgraphs.build(service) });

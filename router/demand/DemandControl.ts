@@ -10,6 +10,7 @@ import type { DemandControlConfig } from './DemandControlConfig';
 import { type DemandContext, type DemandCounters, demandControlPlugin } from './demandControlPlugin';
 import { EarlyRefusals } from './EarlyRefusals';
 import { inferListSizes } from './inferListSizes';
+import { SharedThrottleMemory } from './SharedThrottleMemory';
 import { ThrottleMemory } from './ThrottleMemory';
 
 export interface DemandControlOptions {
@@ -25,7 +26,7 @@ export interface DemandControlOptions {
 
 /**
  * Demand control, put together: the client budgets (in process, or in Redis for several replicas), the memory
- * of throttled operations, the cost estimator of the supergraph being served, the Apollo Server plugin that
+ * of throttled operations (shared through Redis too), the cost estimator of the supergraph being served, the Apollo Server plugin that
  * checks limits and budgets after parsing, and the refusals that come before it.
  */
 export class DemandControl {
@@ -34,6 +35,8 @@ export class DemandControl {
   readonly batching: boolean;
   readonly plugin: ApolloServerPlugin<DemandContext>;
   private readonly budget: BudgetStore | null;
+  /** The throttle memory shared with the other routers on `REDIS_URL`, when set. */
+  private readonly sharedThrottle: SharedThrottleMemory | null;
   private estimator: { estimator: CostEstimator; version: string } | null = null;
 
   constructor(private readonly options: DemandControlOptions) {
@@ -46,6 +49,8 @@ export class DemandControl {
           ? new RedisBudgetStore(config.redisUrl, config.budget, logger)
           : new InMemoryBudgetStore(config.budget);
     const throttled = new ThrottleMemory();
+    this.sharedThrottle =
+      config.redisUrl && config.budget.mode === 'enforce' ? new SharedThrottleMemory(config.redisUrl, throttled, logger, counters) : null;
     this.early = new EarlyRefusals(config, options.maxBodyBytes, counters, throttled, logger);
     this.plugin = demandControlPlugin({
       config,
@@ -80,7 +85,13 @@ export class DemandControl {
     return clientKeyOf(req, caller, this.options.config);
   }
 
+  /** Settles once what is shared through Redis is listening (at most a second; never fails). */
+  async ready(): Promise<void> {
+    await this.sharedThrottle?.subscribed;
+  }
+
   async close(): Promise<void> {
     await this.budget?.close();
+    await this.sharedThrottle?.close();
   }
 }
