@@ -18,6 +18,7 @@ import { privateWhenSignedIn } from './http/privateWhenSignedIn';
 import { RouterMetrics } from './metrics/RouterMetrics';
 import { emptyRouterStats, type RouterStats } from './metrics/RouterStats';
 import { registerSupergraphMetrics } from './metrics/supergraphMetrics';
+import { RedisKeyValueCache } from './persisted/RedisKeyValueCache';
 import { TrustedDocuments } from './persisted/TrustedDocuments';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import type { RouterContext } from './RouterContext';
@@ -110,6 +111,24 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   const trustedDocuments = TrustedDocuments.load(config.trustedDocuments.mode, config.trustedDocuments.dir);
   if (trustedDocuments.mode !== 'off') logger.info({ mode: trustedDocuments.mode, lists: trustedDocuments.clients }, 'trusted documents');
 
+  // Automatic persisted queries: off when only trusted documents may run (they would let any client register
+  // any document); with a cache Redis, a hash registered through one router is served by every one.
+  const apqCache =
+    trustedDocuments.mode !== 'enforce' && config.apq.redisUrl
+      ? new RedisKeyValueCache({
+          url: config.apq.redisUrl,
+          ttlSeconds: config.apq.ttlSeconds,
+          maxEntryBytes: config.apq.maxEntryBytes,
+          logger,
+        })
+      : null;
+  await apqCache?.connected;
+  if (apqCache && config.apq.sharesBudgetRedis) {
+    logger.warn(
+      'the APQ cache shares REDIS_URL with the client budgets: budget keys need a Redis with maxmemory-policy noeviction, caches want an eviction policy; set CACHE_REDIS_URL to a Redis of its own',
+    );
+  }
+
   // Apollo Server: authorization in front of the gateway (which answers response-key collisions right), then the
   // plugins each request passes.
   // Production keeps its plain page whatever the config says (RouterConfig refuses EXPLORER there).
@@ -124,8 +143,8 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     includeStacktraceInErrorResponses: !config.production,
     // No "Did you mean …?" in production: suggestions map the schema for anyone probing it.
     hideSchemaDetailsFromClientErrors: config.production,
-    // Automatic persisted queries would let any client register any document: off when only trusted ones may run.
-    ...(trustedDocuments.mode === 'enforce' ? { persistedQueries: false as const } : {}),
+    persistedQueries:
+      trustedDocuments.mode === 'enforce' ? false : { ttl: config.apq.ttlSeconds, ...(apqCache ? { cache: apqCache } : {}) },
     plugins: [
       unsupportedOperationsPlugin(),
       privateWhenSignedIn(),
@@ -188,6 +207,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       await closeServer(adminServer);
       await fetcher.close();
       await demand.close();
+      apqCache?.close();
       await usage?.stop();
       source.stop();
     },
