@@ -36,6 +36,11 @@ export interface RouterConfig {
   supergraphPath: string;
   /** Poll this URL for the supergraph instead of the file (`SUPERGRAPH_URL`). */
   supergraphUrl: string | null;
+  /**
+   * A last-known-good copy of the supergraph (`SUPERGRAPH_CACHE_PATH`, default none): written on each supergraph
+   * loaded; a router that starts while its source is down (or serves a refused supergraph) starts from it.
+   */
+  supergraphCachePath: string | null;
   /** How often the file or URL is checked for a new supergraph (`SUPERGRAPH_POLL_INTERVAL_MS`): 1 s for a file, 10 s for a URL. */
   supergraphPollIntervalMs: number;
   /**
@@ -250,6 +255,7 @@ export function readRouterConfig(env: Env): RouterConfig {
     adminPort: readPort(env, 'ROUTER_ADMIN_PORT', DEFAULT_PORTS.routerAdmin),
     supergraphPath: path.resolve(readString(env, 'SUPERGRAPH_PATH', projectPath(DEFAULT_SUPERGRAPH_PATH))),
     supergraphUrl: readUrl(env, 'SUPERGRAPH_URL') ?? null,
+    supergraphCachePath: ((file) => (file ? path.resolve(file) : null))(readOptionalString(env, 'SUPERGRAPH_CACHE_PATH')),
     supergraphPollIntervalMs: readInteger(env, 'SUPERGRAPH_POLL_INTERVAL_MS', readOptionalString(env, 'SUPERGRAPH_URL') ? 10_000 : 1_000, {
       min: 10,
       max: 3_600_000,

@@ -63,6 +63,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     {
       path: config.supergraphPath,
       url: config.supergraphUrl,
+      cachePath: config.supergraphCachePath,
       pollIntervalMs: config.supergraphPollIntervalMs,
       subgraphUrls: config.subgraphUrls,
     },
