@@ -2,6 +2,7 @@ import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -9,6 +10,7 @@ import { readRouterConfig, signDevelopmentToken } from '../../router';
 import { freePorts } from '../../scripts/lib/net';
 import { projectPath } from '../../shared';
 import { insertCategory, insertProducts } from '../helpers/fixtures';
+import { readJson } from '../helpers/http';
 import { acceptsConnections } from '../helpers/net';
 import { parsePrometheus } from '../helpers/prometheus';
 import { type Stack, startStack } from '../helpers/stack';
@@ -21,6 +23,8 @@ const REDIS_SERVER = 'redis-server';
 const CAPACITY = 100;
 const RESTORE_PER_SECOND = 1;
 const PAGE_COST = 25;
+/** How often each router looks at the supergraph file. */
+const POLL_INTERVAL_MS = 250;
 const productsPage = '{ products(first: 12) { edges { node { id } } } }';
 const lookup = '{ product(id: "1") { name } }';
 
@@ -121,6 +125,57 @@ describe('two routers behind HAProxy, one Redis', () => {
   const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'two-routers-'));
   let balancerUrl = '';
   const routerUrl = (i: number) => `http://127.0.0.1:${ports.routers[i].port}/graphql`;
+  /** The file both routers serve (the publisher replaces it) and each router's last-known-good copy. */
+  const supergraphFile = path.join(directory, 'supergraph.graphql');
+  const copyOf = (i: number) => path.join(directory, `router-${i}`, 'last-good.graphql');
+  const statsSocket = path.join(directory, 'haproxy.sock');
+  let loadTokens: string[] = [];
+
+  /** A router process's environment: on the test's subgraphs and Redis, behind HAProxy. */
+  function routerEnvironment(port: number, adminPort: number): Record<string, string> {
+    return {
+      DATA_DIR: directory,
+      ROUTER_PORT: String(port),
+      ROUTER_ADMIN_PORT: String(adminPort),
+      ACCOUNT_URL: stack.subgraphUrls.account,
+      PRODUCT_URL: stack.subgraphUrls.product,
+      ORDER_URL: stack.subgraphUrls.order,
+      SUPERGRAPH_PATH: supergraphFile,
+      SUPERGRAPH_POLL_INTERVAL_MS: String(POLL_INTERVAL_MS),
+      REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
+      // HAProxy connects from 127.0.0.1; the client's own address is in X-Forwarded-For.
+      TRUSTED_PROXIES: '127.0.0.1/32',
+      BUDGET_CAPACITY: String(CAPACITY),
+      BUDGET_RESTORE_RATE: String(RESTORE_PER_SECOND),
+      USAGE_RECORDING: 'false',
+      // Sharing is under test, not load shedding: a busy 2-core machine must not shed.
+      ROUTER_MAX_EVENT_LOOP_LAG_MS: '60000',
+      LOG_LEVEL: 'warn',
+    };
+  }
+
+  /** Each server's state as HAProxy's health checks see it (`show stat` on its stats socket). */
+  async function haproxyStates(): Promise<Record<string, string>> {
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = net.connect(statsSocket);
+      let output = '';
+      socket.on('data', (chunk) => {
+        output += chunk;
+      });
+      socket.on('end', () => resolve(output));
+      socket.on('error', reject);
+      socket.end('show stat\n');
+    });
+    const [header, ...rows] = text.trim().split('\n');
+    const columns = header.replace(/^# /, '').split(',');
+    const [name, server, status] = ['pxname', 'svname', 'status'].map((column) => columns.indexOf(column));
+    return Object.fromEntries(
+      rows
+        .map((row) => row.split(','))
+        .filter((fields) => fields[name] === 'routers' && fields[server].startsWith('router'))
+        .map((fields) => [fields[server], fields[status]]),
+    );
+  }
 
   function startRedis(): Child {
     return start(REDIS_SERVER, ['--port', String(ports.redis), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {});
@@ -144,27 +199,15 @@ describe('two routers behind HAProxy, one Redis', () => {
     redis = startRedis();
     await until(redisUp, () => `redis-server did not start:\n${redis?.output()}`);
 
-    for (const { port, adminPort } of ports.routers) {
+    fs.copyFileSync(projectPath('schema', 'supergraph.graphql'), supergraphFile);
+    ports.routers.forEach(({ port, adminPort }, i) => {
       routers.push(
         start(process.execPath, [projectPath('dist', 'router', 'main.js')], {
-          DATA_DIR: directory,
-          ROUTER_PORT: String(port),
-          ROUTER_ADMIN_PORT: String(adminPort),
-          ACCOUNT_URL: stack.subgraphUrls.account,
-          PRODUCT_URL: stack.subgraphUrls.product,
-          ORDER_URL: stack.subgraphUrls.order,
-          REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
-          // HAProxy connects from 127.0.0.1; the client's own address is in X-Forwarded-For.
-          TRUSTED_PROXIES: '127.0.0.1/32',
-          BUDGET_CAPACITY: String(CAPACITY),
-          BUDGET_RESTORE_RATE: String(RESTORE_PER_SECOND),
-          USAGE_RECORDING: 'false',
-          // Sharing is under test, not load shedding: a busy 2-core machine must not shed.
-          ROUTER_MAX_EVENT_LOOP_LAG_MS: '60000',
-          LOG_LEVEL: 'warn',
+          ...routerEnvironment(port, adminPort),
+          SUPERGRAPH_CACHE_PATH: copyOf(i),
         }),
       );
-    }
+    });
     for (const [i, { adminPort }] of ports.routers.entries()) {
       await until(
         async () => (await fetch(`http://127.0.0.1:${adminPort}/health/ready`).catch(() => null))?.status === 200,
@@ -178,6 +221,7 @@ describe('two routers behind HAProxy, one Redis', () => {
       [
         'global',
         '  maxconn 2000',
+        `  stats socket ${statsSocket}`,
         'defaults',
         '  mode http',
         '  timeout connect 2s',
@@ -187,6 +231,10 @@ describe('two routers behind HAProxy, one Redis', () => {
         '  option forwardfor',
         // No idle connection to a router is reused: none can be closed by the router as a request goes out on it.
         '  option http-server-close',
+        // A connection a router refuses (killed, not yet taken out by the health check) is tried again on the
+        // other: safe for any request, since nothing reached a router. Requests a router was answering are not.
+        '  retries 2',
+        '  option redispatch 1',
         'frontend graphql',
         `  bind 127.0.0.1:${ports.balancer}`,
         '  default_backend routers',
@@ -203,6 +251,8 @@ describe('two routers behind HAProxy, one Redis', () => {
     await run(HAPROXY, ['-c', '-f', config]);
     haproxy = start(HAPROXY, ['-db', '-f', config], {});
     balancerUrl = `http://127.0.0.1:${ports.balancer}/graphql`;
+    const auth = readRouterConfig({}).auth;
+    loadTokens = await Promise.all(Array.from({ length: 200 }, (_, i) => signDevelopmentToken(auth, { userId: String(900_000 + i) })));
     await until(
       async () => (await post(balancerUrl, { query: '{ __typename }' })).status === 200,
       () => `HAProxy did not answer:\n${haproxy?.output()}`,
@@ -216,6 +266,57 @@ describe('two routers behind HAProxy, one Redis', () => {
     await stack.stop();
     fs.rmSync(directory, { recursive: true, force: true });
   });
+
+  /**
+   * A load loop through the balancer: 8 workers, signed-in users (200 of them in turn) asking a 2-point lookup,
+   * so that their budgets refuse nothing (`throttled` counts it, for the caller to assert). Requests are counted
+   * by the phase they started in.
+   */
+  function startLoad() {
+    let phase = 'before';
+    let running = true;
+    let sent = 0;
+    const inPhase = new Map<string, number>();
+    const failedByPhase: Record<string, number> = {};
+    const outcomes = new Map<string, number>();
+    const started = Date.now();
+    const worker = async () => {
+      while (running) {
+        const token = loadTokens[sent++ % loadTokens.length];
+        const during = phase;
+        const reply = await post(balancerUrl, { query: lookup }, { headers: { authorization: `Bearer ${token}` } });
+        const outcome = reply.status === 200 && reply.body.data?.product?.name === 'Product 1' ? 'ok' : String(reply.status);
+        outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
+        inPhase.set(during, (inPhase.get(during) ?? 0) + 1);
+        if (outcome !== 'ok') failedByPhase[during] = (failedByPhase[during] ?? 0) + 1;
+      }
+    };
+    const workers = Array.from({ length: 8 }, worker);
+    return {
+      started,
+      phase(name: string) {
+        phase = name;
+      },
+      /** Resolves once `count` requests have been answered in the current phase. */
+      reach: (count: number) =>
+        until(
+          async () => (inPhase.get(phase) ?? 0) >= count,
+          () => `load stalled in phase ${phase}`,
+          60_000,
+        ),
+      async stop(what: string) {
+        running = false;
+        await Promise.all(workers);
+        const seconds = (Date.now() - started) / 1000;
+        const total = [...outcomes.values()].reduce((sum, count) => sum + count, 0);
+        const failed = total - (outcomes.get('ok') ?? 0);
+        console.log(
+          `${what}: ${total} requests in ${seconds.toFixed(1)} s through HAProxy (${[...inPhase].map(([name, count]) => `${count} ${name}`).join(', ')}), ${failed} failed, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`,
+        );
+        return { failed, throttled: outcomes.get('429') ?? 0, failedByPhase };
+      },
+    };
+  }
 
   it('refuses a malformed TRUSTED_PROXIES at start with one line naming it', async () => {
     const failed = await run(process.execPath, [projectPath('dist', 'router', 'main.js')], {
@@ -286,55 +387,111 @@ describe('two routers behind HAProxy, one Redis', () => {
   });
 
   it('fails no request while Redis stops and comes back under load through the balancer', async () => {
-    // Signed-in users, 200 of them in turn, asking a 2-point lookup: their budgets refuse nothing (asserted).
-    const auth = readRouterConfig({}).auth;
-    const tokens = await Promise.all(Array.from({ length: 200 }, (_, i) => signDevelopmentToken(auth, { userId: String(900_000 + i) })));
-    const outcomes = new Map<number, number>();
-    let sent = 0;
-    let phase: 'before' | 'down' | 'back' = 'before';
-    const byPhase = { before: 0, down: 0, back: 0 };
-    let running = true;
-    const worker = async () => {
-      while (running) {
-        const token = tokens[sent++ % tokens.length];
-        const reply = await post(balancerUrl, { query: lookup }, { headers: { authorization: `Bearer ${token}` } });
-        const ok = reply.status === 200 && reply.body.data?.product?.name === 'Product 1';
-        const key = ok ? 200 : reply.status === 200 ? -1 : reply.status;
-        outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
-        byPhase[phase]++;
-      }
-    };
-    const started = Date.now();
-    const workers = Array.from({ length: 8 }, worker);
-    await until(
-      async () => byPhase.before >= 300,
-      () => 'load did not start',
-      30_000,
-    );
-    phase = 'down';
+    const load = startLoad();
+    await load.reach(300);
+    load.phase('Redis down');
     await stopChild(redis);
     expect(await redisUp()).toBe(false);
-    await until(
-      async () => byPhase.down >= 300,
-      () => 'load stalled while Redis was down',
-      30_000,
-    );
+    await load.reach(300);
     redis = startRedis();
     await until(redisUp, () => `redis-server did not restart:\n${redis?.output()}`);
-    phase = 'back';
+    load.phase('Redis back');
+    await load.reach(300);
+    const { failed, throttled } = await load.stop('Redis stopped mid-run');
+    expect(throttled).toBe(0);
+    expect(failed).toBe(0);
+  }, 120_000);
+
+  it('serves a publication on both routers (printing how long after it each did), failing no request under load', async () => {
+    const versions = async () =>
+      Promise.all(
+        ports.routers.map(
+          async ({ adminPort }) => (await readJson(await fetch(`http://127.0.0.1:${adminPort}/health/ready`))).supergraph.version,
+        ),
+      );
+    const [before] = await versions();
+    expect(await versions()).toEqual([before, before]);
+    const load = startLoad();
+    await load.reach(200);
+    load.phase('publishing');
+    // A publisher writes beside the file and renames over it, so a router never reads half a supergraph.
+    const next = `${supergraphFile}.next`;
+    fs.writeFileSync(next, `# published again\n${fs.readFileSync(supergraphFile, 'utf8')}`);
+    const published = Date.now();
+    fs.renameSync(next, supergraphFile);
+    const switchedAfter: number[] = [0, 0];
     await until(
-      async () => byPhase.back >= 300,
-      () => 'load stalled after Redis came back',
+      async () => {
+        const now = await versions();
+        now.forEach((version, i) => {
+          if (version !== before && switchedAfter[i] === 0) switchedAfter[i] = Date.now() - published;
+        });
+        return switchedAfter.every((ms) => ms > 0);
+      },
+      () => 'a router never served the publication',
       30_000,
     );
-    running = false;
-    await Promise.all(workers);
-    const seconds = (Date.now() - started) / 1000;
-    const total = [...outcomes.values()].reduce((sum, count) => sum + count, 0);
-    const failed = total - (outcomes.get(200) ?? 0);
-    console.log(
-      `Redis stopped mid-run: ${total} requests in ${seconds.toFixed(1)} s through HAProxy (${byPhase.before} before, ${byPhase.down} while Redis was down, ${byPhase.back} after), ${failed} failed, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`,
+    load.phase('published');
+    await load.reach(200);
+    const { failed, throttled } = await load.stop(
+      `publication (poll interval ${POLL_INTERVAL_MS} ms): served by router 0 after ${switchedAfter[0]} ms, router 1 after ${switchedAfter[1]} ms`,
     );
+    const [a, b] = await versions();
+    expect(a).not.toBe(before);
+    expect(b).toBe(a);
+    expect(throttled).toBe(0);
     expect(failed).toBe(0);
+    // Each router wrote the publication to its last-known-good copy.
+    for (const i of [0, 1])
+      await until(
+        async () => fs.readFileSync(copyOf(i), 'utf8') === fs.readFileSync(supergraphFile, 'utf8'),
+        () => `copy ${i}`,
+        5_000,
+      );
+  }, 120_000);
+
+  it('starts a third router whose supergraph source is missing from its last-known-good copy', async () => {
+    const [port, adminPort] = await freePorts(2);
+    const third = start(process.execPath, [projectPath('dist', 'router', 'main.js')], {
+      ...routerEnvironment(port, adminPort),
+      SUPERGRAPH_PATH: path.join(directory, 'not-published-yet.graphql'),
+      SUPERGRAPH_CACHE_PATH: copyOf(0),
+    });
+    try {
+      const ready = async () => (await fetch(`http://127.0.0.1:${adminPort}/health/ready`).catch(() => null))?.status === 200;
+      await until(ready, () => `the third router did not get ready:\n${third.output()}`);
+      const health = await readJson(await fetch(`http://127.0.0.1:${adminPort}/health/ready`));
+      const first = await readJson(await fetch(`http://127.0.0.1:${ports.routers[0].adminPort}/health/ready`));
+      expect(health.supergraph.version).toBe(first.supergraph.version);
+      expect(health.supergraph.fromLastKnownGoodCopy).toMatchObject({ path: copyOf(0), reason: expect.stringMatching(/ENOENT/) });
+      expect((await post(`http://127.0.0.1:${port}/graphql`, { query: lookup })).body.data).toEqual({ product: { name: 'Product 1' } });
+    } finally {
+      await stopChild(third);
+    }
+  }, 60_000);
+
+  it('takes a killed router out: only requests in flight on it fail, none after the health check', async () => {
+    const load = startLoad();
+    await load.reach(300);
+    load.phase('router 1 killed');
+    const killed = Date.now();
+    const exited = new Promise((resolve) => routers[1].process.once('exit', resolve));
+    routers[1].process.kill('SIGKILL');
+    await exited;
+    // HAProxy checks every 200 ms and takes a router out after 2 failures.
+    await until(
+      async () => (await haproxyStates()).router1 === 'DOWN',
+      () => 'HAProxy never took router 1 out',
+      10_000,
+    );
+    expect((await haproxyStates()).router0).toBe('UP');
+    load.phase('after the health check');
+    await load.reach(300);
+    const { failed, throttled, failedByPhase } = await load.stop('router killed under load');
+    console.log(`router 1 killed ${killed - load.started} ms into the run`);
+    expect(throttled).toBe(0);
+    // At most the requests that were on router 1 when it died (8 workers in all), and none once it was out.
+    expect(failed).toBeLessThanOrEqual(8);
+    expect(failedByPhase['after the health check'] ?? 0).toBe(0);
   }, 120_000);
 });
