@@ -1,6 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
 import type { Router, RouterConfig } from '../../router';
+import { RedisKeyValueCache } from '../../router/persisted/RedisKeyValueCache';
+import { createLogger } from '../../shared';
 import { insertCategory, insertProducts } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';
@@ -115,5 +117,44 @@ describe('automatic persisted queries shared through Redis (CACHE_REDIS_URL)', (
     expect(await apq(url, query, false)).toMatchObject({ status: 200, code: 'PERSISTED_QUERY_NOT_FOUND' });
     expect(await apq(url, query, true)).toEqual({ status: 200, code: undefined, data: { product: { name: 'Hammer' } } });
     expect(await apq(url, query, false)).toEqual({ status: 200, code: undefined, data: { product: { name: 'Hammer' } } });
+  });
+});
+
+describe('the APQ cache’s copy in the process (Redis unreachable, so only the copy answers)', () => {
+  const logger = createLogger('test', 'silent');
+  let now = 1_000_000;
+  const cache = new RedisKeyValueCache({
+    url: 'redis://127.0.0.1:1',
+    ttlSeconds: 60,
+    maxEntryBytes: 200,
+    localBytes: 250,
+    logger,
+    now: () => now,
+  });
+  afterAll(() => cache.close());
+
+  it('keeps at most localBytes, dropping the least recently used, and nothing over maxEntryBytes', async () => {
+    const value = (c: string) => c.repeat(100);
+    await cache.set('a', value('a'));
+    await cache.set('b', value('b'));
+    // Reading a makes b the least recently used: the third entry pushes b out.
+    expect(await cache.get('a')).toBe(value('a'));
+    await cache.set('c', value('c'));
+    expect([await cache.get('a'), await cache.get('b'), await cache.get('c')]).toEqual([value('a'), undefined, value('c')]);
+    await cache.set('large', 'x'.repeat(201));
+    expect(await cache.get('large')).toBeUndefined();
+    expect(await cache.get('a')).toBe(value('a'));
+  });
+
+  it('expires entries after ttlSeconds, and never later than that whatever a caller asks', async () => {
+    await cache.set('short', 'q', { ttl: 10 });
+    await cache.set('long', 'q', { ttl: 3600 });
+    await cache.set('none', 'q', { ttl: null });
+    now += 10_001;
+    expect(await cache.get('short')).toBeUndefined();
+    expect(await cache.get('long')).toBe('q');
+    now += 50_000;
+    expect([await cache.get('long'), await cache.get('none')]).toEqual([undefined, undefined]);
+    expect(await cache.delete('long')).toBe(false);
   });
 });
