@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../shared';
@@ -189,7 +189,8 @@ export class SupergraphSource {
   private saveCopy(sdl: string): void {
     const file = this.options.cachePath;
     if (!file) return;
-    const temporary = `${file}.${process.pid}.tmp`;
+    // Unique per write: routers in containers (each pid 1) may share the folder.
+    const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
     try {
       fs.mkdirSync(path.dirname(file), { recursive: true });
       fs.writeFileSync(temporary, sdl);
