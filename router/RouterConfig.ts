@@ -107,9 +107,15 @@ export interface RouterConfig {
    * The router's faster versions of gateway internals on every request (`ROUTER_GATEWAY_FAST_PATHS`, default
    * true): response shaping (`gateway/fastPaths/resultShaping.ts`) and reuse of the operation built for a
    * document (`gateway/fastPaths/operationReuse.ts`). The same responses; tests compare them with the gateway's.
-   * Process-wide.
+   * Process-wide, and only on the package versions they were tested with (`gateway/fastPaths/versionCheck.ts`).
    */
   gatewayFastPaths: boolean;
+  /**
+   * Progressive `@override(label:)` (`gateway/overrideLabels/`): the router decides each request's labels and
+   * plans with them (`ROUTER_OVERRIDE_LABELS`, default true; false plans every label as off, as the stock gateway
+   * does). Named labels are set in `file` (`OVERRIDE_LABELS_FILE`, re-read at every supergraph poll).
+   */
+  overrideLabels: { enabled: boolean; file: string | null };
   /** Slow-client bounds and shutdown timing (`HTTP_*_TIMEOUT_MS`, `SHUTDOWN_*`). */
   limits: ServerLimits;
   /**
@@ -290,6 +296,10 @@ export function readRouterConfig(env: Env): RouterConfig {
     limits: readServerLimits(env),
     deduplicateQueries: readBoolean(env, 'ROUTER_DEDUPLICATE_QUERIES', true),
     gatewayFastPaths: readBoolean(env, 'ROUTER_GATEWAY_FAST_PATHS', true),
+    overrideLabels: {
+      enabled: readBoolean(env, 'ROUTER_OVERRIDE_LABELS', true),
+      file: optionalPath(readOptionalString(env, 'OVERRIDE_LABELS_FILE')),
+    },
     trustedDocuments: {
       mode: readEnum(env, 'PERSISTED_QUERIES', ['off', 'allow', 'enforce'] as const, 'allow'),
       dir: path.resolve(readString(env, 'PERSISTED_QUERIES_DIR', projectPath('persisted-queries'))),
@@ -304,4 +314,8 @@ export function readRouterConfig(env: Env): RouterConfig {
       database: readUsageDatabaseConfig(env),
     },
   };
+}
+
+function optionalPath(value: string | undefined): string | null {
+  return value ? path.resolve(value) : null;
 }

@@ -7,7 +7,11 @@ import { DemandControl } from './demand/DemandControl';
 import { AuthorizingGateway } from './gateway/AuthorizingGateway';
 import { CollisionFreeGateway } from './gateway/CollisionFreeGateway';
 import { createSubgraphFetcher } from './gateway/createSubgraphFetcher';
-import { installGatewayFastPaths } from './gateway/fastPaths/installGatewayFastPaths';
+import { activeGatewayFastPaths, installGatewayFastPaths } from './gateway/fastPaths/installGatewayFastPaths';
+import { installedVersions, type PackageVersions } from './gateway/fastPaths/versionCheck';
+import { NamedLabels } from './gateway/overrideLabels/overrideLabels';
+import { LabelKeyedPlans, ProgressiveOverrideGateway } from './gateway/overrideLabels/ProgressiveOverrideGateway';
+import { installOverrideLabelHook } from './gateway/overrideLabels/plannerHook';
 import { SubgraphServices } from './gateway/SubgraphServices';
 import { unsupportedOperationsPlugin } from './gateway/unsupportedOperationsPlugin';
 import { adminRoutes } from './http/adminRoutes';
@@ -53,9 +57,34 @@ export interface Router {
  * Each part lives in the folder of its concern; this function only connects them. Nothing listens until
  * `listen()`.
  */
-export async function createRouter(options: { config: RouterConfig; logger: Logger }): Promise<Router> {
+export async function createRouter(options: {
+  config: RouterConfig;
+  logger: Logger;
+  /** The versions of the patched Apollo packages the guards check (default: the installed ones; tests fake them). */
+  gatewayVersions?: PackageVersions;
+}): Promise<Router> {
   const { config, logger } = options;
-  if (config.gatewayFastPaths) installGatewayFastPaths();
+  const versions = options.gatewayVersions ?? installedVersions();
+  // The gateway's internals the router replaces, only on the versions they were tested with; the log says which
+  // are active (a process-wide install by an earlier router counts too) and why any are not.
+  if (config.gatewayFastPaths) {
+    const report = installGatewayFastPaths(versions);
+    if (report.refused)
+      logger.warn({ active: report.active, reason: report.refused }, 'gateway fast paths off: the stock gateway path serves');
+    else logger.info({ active: report.active }, 'gateway fast paths');
+  } else {
+    logger.info({ active: activeGatewayFastPaths() }, 'gateway fast paths not installed (ROUTER_GATEWAY_FAST_PATHS=false)');
+  }
+  // Progressive @override: the planner hook, guarded like the fast paths; the operator's named labels (a file
+  // the router refuses to start with when it is not valid).
+  let progressiveOverride = false;
+  if (config.overrideLabels.enabled) {
+    const hook = installOverrideLabelHook(versions);
+    progressiveOverride = hook.refused === null;
+    if (hook.refused) logger.warn({ reason: hook.refused }, 'progressive @override off: every override label is planned as off');
+    else logger.info({ namedLabelsFile: config.overrideLabels.file }, 'progressive @override on: each request’s labels are planned');
+  }
+  const namedLabels = new NamedLabels(config.overrideLabels.file);
 
   // The supergraph, watched for new versions; a credential for each of its subgraphs, resolved now so that
   // production refuses to start without one.
@@ -69,6 +98,13 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     },
     logger,
   );
+  source.onPoll(() => {
+    try {
+      if (namedLabels.reload()) logger.info({ labels: Object.fromEntries(namedLabels.labels) }, 'override labels reloaded');
+    } catch (error) {
+      logger.error({ err: error }, 'refused OVERRIDE_LABELS_FILE; the previous setting stays');
+    }
+  });
   const authenticate = createAuthenticator(config.auth);
   const credentials = new Map(subgraphsOf(source.current.prepared.document).map(({ name }) => [name, subgraphSecretFor(config, name)]));
 
@@ -136,7 +172,15 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   const landing = landingPage(config.production ? 'plain' : config.explorer);
   const supergraphOf = (gatewaySdl: string) => source.versionOfGatewaySdl(gatewaySdl)?.prepared;
   const apollo = new ApolloServer<RouterContext>({
-    gateway: new AuthorizingGateway(new CollisionFreeGateway(gateway, supergraphOf), supergraphOf),
+    gateway: new ProgressiveOverrideGateway(
+      new AuthorizingGateway(new CollisionFreeGateway(new LabelKeyedPlans(gateway, supergraphOf), supergraphOf), supergraphOf),
+      supergraphOf,
+      {
+        enabled: progressiveOverride,
+        named: namedLabels,
+        count: (label, on) => metrics.observeOverrideLabel(label, on),
+      },
+    ),
     logger,
     introspection: !config.production,
     // The process's runMain owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.

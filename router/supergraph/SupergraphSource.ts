@@ -51,6 +51,7 @@ export class SupergraphSource {
   private update: Update | null = null;
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
+  private readonly pollListeners: (() => void)[] = [];
   private lastSeen: string;
   /** Why the last published supergraph was refused, while the one before it keeps serving. */
   lastError: { message: string; at: Date } | null = null;
@@ -121,6 +122,11 @@ export class SupergraphSource {
     };
   }
 
+  /** Calls `listener` at every poll, before the supergraph is read (for settings re-read with it). */
+  onPoll(listener: () => void): void {
+    this.pollListeners.push(listener);
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
@@ -138,6 +144,7 @@ export class SupergraphSource {
     if (this.polling || !this.update) return;
     this.polling = true;
     try {
+      for (const listener of this.pollListeners) listener();
       let sdl: string;
       try {
         sdl = await readSource(this.options);

@@ -176,9 +176,12 @@ describe('the storefront in a real browser (headless Chromium)', () => {
     ['expired', () => signDevelopmentToken(readRouterConfig({ NODE_ENV: 'test' }).auth, { userId: '1', ttlSeconds: -120 })],
   ])('shows the sign-in again for a %s token (401 from the router), never a blank page', async (kind, token) => {
     const value = JSON.stringify({ userId: '1', token: await token() });
+    // The token is stored from a page of the storefront's origin that does not run the app (its 404), so that the
+    // app's first load below is the one that meets the 401. (Storing it from the app, then reloading, raced: a 401
+    // arriving while the reload began cleared the session, and the reloaded page showed a plain sign-in.)
+    await page.goto(`${storefrontUrl}/not-the-app`);
     await page.evaluate(`sessionStorage.setItem('storefront.session', ${JSON.stringify(value)})`);
     await page.goto(`${storefrontUrl}/#/orders`);
-    await page.reload();
     await page
       .getByTestId('sign-in-reason')
       .waitFor()
