@@ -36,6 +36,11 @@ export interface RouterConfig {
   supergraphPath: string;
   /** Poll this URL for the supergraph instead of the file (`SUPERGRAPH_URL`). */
   supergraphUrl: string | null;
+  /**
+   * A last-known-good copy of the supergraph (`SUPERGRAPH_CACHE_PATH`, default none): written on each supergraph
+   * loaded; a router that starts while its source is down (or serves a refused supergraph) starts from it.
+   */
+  supergraphCachePath: string | null;
   /** How often the file or URL is checked for a new supergraph (`SUPERGRAPH_POLL_INTERVAL_MS`): 1 s for a file, 10 s for a URL. */
   supergraphPollIntervalMs: number;
   /**
@@ -118,6 +123,13 @@ export interface RouterConfig {
    * one JSON manifest per client name and version in `PERSISTED_QUERIES_DIR` (default `persisted-queries/`).
    */
   trustedDocuments: { mode: TrustedDocumentsMode; dir: string };
+  /**
+   * Automatic persisted queries' cache. `redisUrl` (`CACHE_REDIS_URL`, default `REDIS_URL`): in Redis, shared by
+   * every router replica; unset, in each process. Every entry expires after `ttlSeconds` (`APQ_TTL_SECONDS`,
+   * default 86400) and none is over `maxEntryBytes` (`APQ_MAX_ENTRY_BYTES`, default 65536). `sharesBudgetRedis`:
+   * the cache defaulted to the Redis of the budgets, which must not evict (the router warns at start).
+   */
+  apq: { redisUrl: string | null; ttlSeconds: number; maxEntryBytes: number; sharesBudgetRedis: boolean };
   /** How bearer tokens are verified (`JWT_*`). */
   auth: AuthConfig;
   /**
@@ -200,6 +212,17 @@ function readExplorer(env: Env, production: boolean): ExplorerKind {
   return production ? 'plain' : explorer;
 }
 
+function readApqConfig(env: Env): RouterConfig['apq'] {
+  const cacheUrl = readUrl(env, 'CACHE_REDIS_URL') ?? null;
+  const budgetUrl = readUrl(env, 'REDIS_URL') ?? null;
+  return {
+    redisUrl: cacheUrl ?? budgetUrl,
+    ttlSeconds: readInteger(env, 'APQ_TTL_SECONDS', 86_400, { min: 1, max: 30 * 86_400 }),
+    maxEntryBytes: readInteger(env, 'APQ_MAX_ENTRY_BYTES', 65_536, { min: 256, max: 16 * 1024 * 1024 }),
+    sharesBudgetRedis: budgetUrl !== null && (cacheUrl === null || cacheUrl === budgetUrl),
+  };
+}
+
 /** Variables ending in `_URL` that are not subgraph locations. */
 const NOT_SUBGRAPH_URLS = new Set([
   'DATABASE_URL',
@@ -209,6 +232,7 @@ const NOT_SUBGRAPH_URLS = new Set([
   'MIGRATION_DATABASE_URL',
   'SUPERGRAPH_URL',
   'TEST_REDIS_URL',
+  'CACHE_REDIS_URL',
 ]);
 
 export function readRouterConfig(env: Env): RouterConfig {
@@ -237,6 +261,7 @@ export function readRouterConfig(env: Env): RouterConfig {
     adminPort: readPort(env, 'ROUTER_ADMIN_PORT', DEFAULT_PORTS.routerAdmin),
     supergraphPath: path.resolve(readString(env, 'SUPERGRAPH_PATH', projectPath(DEFAULT_SUPERGRAPH_PATH))),
     supergraphUrl: readUrl(env, 'SUPERGRAPH_URL') ?? null,
+    supergraphCachePath: ((file) => (file ? path.resolve(file) : null))(readOptionalString(env, 'SUPERGRAPH_CACHE_PATH')),
     supergraphPollIntervalMs: readInteger(env, 'SUPERGRAPH_POLL_INTERVAL_MS', readOptionalString(env, 'SUPERGRAPH_URL') ? 10_000 : 1_000, {
       min: 10,
       max: 3_600_000,
@@ -279,6 +304,7 @@ export function readRouterConfig(env: Env): RouterConfig {
       mode: readEnum(env, 'PERSISTED_QUERIES', ['off', 'allow', 'enforce'] as const, 'allow'),
       dir: path.resolve(readString(env, 'PERSISTED_QUERIES_DIR', projectPath('persisted-queries'))),
     },
+    apq: readApqConfig(env),
     auth: readAuthConfig(env, production),
     subgraphSecrets,
     demand: readDemandControlConfig(env),

@@ -31,6 +31,7 @@ import { privateWhenSignedIn } from './http/privateWhenSignedIn';
 import { RouterMetrics } from './metrics/RouterMetrics';
 import { emptyRouterStats, type RouterStats } from './metrics/RouterStats';
 import { registerSupergraphMetrics } from './metrics/supergraphMetrics';
+import { RedisKeyValueCache } from './persisted/RedisKeyValueCache';
 import { TrustedDocuments } from './persisted/TrustedDocuments';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import type { RouterContext } from './RouterContext';
@@ -100,6 +101,7 @@ export async function createRouter(options: {
     {
       path: config.supergraphPath,
       url: config.supergraphUrl,
+      cachePath: config.supergraphCachePath,
       pollIntervalMs: config.supergraphPollIntervalMs,
       subgraphUrls: config.subgraphUrls,
     },
@@ -139,6 +141,7 @@ export async function createRouter(options: {
     logger,
     observe: (requested, actual) => metrics.observeCost(requested, actual),
   });
+  await demand.ready();
 
   // The gateway over the supergraph; each load and hot reload also rebuilds the cost estimator.
   const gateway = new ApolloGateway({ supergraphSdl: source.manager(), logger, buildService: (service) => subgraphs.build(service) });
@@ -153,6 +156,24 @@ export async function createRouter(options: {
   });
   const trustedDocuments = TrustedDocuments.load(config.trustedDocuments.mode, config.trustedDocuments.dir);
   if (trustedDocuments.mode !== 'off') logger.info({ mode: trustedDocuments.mode, lists: trustedDocuments.clients }, 'trusted documents');
+
+  // Automatic persisted queries: off when only trusted documents may run (they would let any client register
+  // any document); with a cache Redis, a hash registered through one router is served by every one.
+  const apqCache =
+    trustedDocuments.mode !== 'enforce' && config.apq.redisUrl
+      ? new RedisKeyValueCache({
+          url: config.apq.redisUrl,
+          ttlSeconds: config.apq.ttlSeconds,
+          maxEntryBytes: config.apq.maxEntryBytes,
+          logger,
+        })
+      : null;
+  await apqCache?.connected;
+  if (apqCache && config.apq.sharesBudgetRedis) {
+    logger.warn(
+      'the APQ cache shares REDIS_URL with the client budgets: budget keys need a Redis with maxmemory-policy noeviction, caches want an eviction policy; set CACHE_REDIS_URL to a Redis of its own',
+    );
+  }
 
   // Apollo Server: authorization in front of the gateway (which answers response-key collisions right), then the
   // plugins each request passes.
@@ -176,8 +197,8 @@ export async function createRouter(options: {
     includeStacktraceInErrorResponses: !config.production,
     // No "Did you mean …?" in production: suggestions map the schema for anyone probing it.
     hideSchemaDetailsFromClientErrors: config.production,
-    // Automatic persisted queries would let any client register any document: off when only trusted ones may run.
-    ...(trustedDocuments.mode === 'enforce' ? { persistedQueries: false as const } : {}),
+    persistedQueries:
+      trustedDocuments.mode === 'enforce' ? false : { ttl: config.apq.ttlSeconds, ...(apqCache ? { cache: apqCache } : {}) },
     plugins: [
       unsupportedOperationsPlugin(),
       privateWhenSignedIn(),
@@ -244,6 +265,7 @@ export async function createRouter(options: {
       await closeServer(adminServer);
       await fetcher.close();
       await demand.close();
+      apqCache?.close();
       await usage?.stop();
       source.stop();
     },

@@ -16,6 +16,7 @@ export { CostModel } from './demand/CostModel';
 export type { DemandControlConfig } from './demand/DemandControlConfig';
 export { readDemandControlConfig } from './demand/DemandControlConfig';
 export { ThrottleMemory } from './demand/ThrottleMemory';
+export { TrustedProxies } from './demand/TrustedProxies';
 export { activeGatewayFastPaths, gatewayFastPathCalls, installGatewayFastPaths } from './gateway/fastPaths/installGatewayFastPaths';
 export { installedVersions, TESTED_VERSIONS } from './gateway/fastPaths/versionCheck';
 export type { RouterStats } from './metrics/RouterStats';

@@ -11,6 +11,7 @@ import type { DemandControlConfig } from './DemandControlConfig';
 import { type DemandContext, type DemandCounters, demandControlPlugin } from './demandControlPlugin';
 import { EarlyRefusals } from './EarlyRefusals';
 import { inferListSizes } from './inferListSizes';
+import { SharedThrottleMemory } from './SharedThrottleMemory';
 import { ThrottleMemory } from './ThrottleMemory';
 
 export interface DemandControlOptions {
@@ -26,7 +27,7 @@ export interface DemandControlOptions {
 
 /**
  * Demand control, put together: the client budgets (in process, or in Redis for several replicas), the memory
- * of throttled operations, the cost estimator of the supergraph being served, the Apollo Server plugin that
+ * of throttled operations (shared through Redis too), the cost estimator of the supergraph being served, the Apollo Server plugin that
  * checks limits and budgets after parsing, and the refusals that come before it.
  */
 export class DemandControl {
@@ -37,6 +38,8 @@ export class DemandControl {
   private readonly budget: BudgetStore | null;
   private readonly apiKeys: ApiKeys;
   private readonly clientKeyOptions: Parameters<typeof clientKeyOf>[2];
+  /** The throttle memory shared with the other routers on `REDIS_URL`, when set. */
+  private readonly sharedThrottle: SharedThrottleMemory | null;
   private estimator: { estimator: CostEstimator; version: string } | null = null;
 
   constructor(private readonly options: DemandControlOptions) {
@@ -51,6 +54,8 @@ export class DemandControl {
     this.apiKeys = new ApiKeys(config.apiKeys, config.apiKeyHeader);
     this.clientKeyOptions = { apiKeyHeader: config.apiKeyHeader, trustedProxies: config.trustedProxies, apiKeys: this.apiKeys };
     const throttled = new ThrottleMemory();
+    this.sharedThrottle =
+      config.redisUrl && config.budget.mode === 'enforce' ? new SharedThrottleMemory(config.redisUrl, throttled, logger, counters) : null;
     this.early = new EarlyRefusals(config, options.maxBodyBytes, counters, throttled, logger);
     this.plugin = demandControlPlugin({
       config,
@@ -94,7 +99,13 @@ export class DemandControl {
     return { capacity: key.capacity ?? budget.capacity, restorePerSecond: key.restorePerSecond ?? budget.restorePerSecond };
   }
 
+  /** Settles once what is shared through Redis is listening (at most a second; never fails). */
+  async ready(): Promise<void> {
+    await this.sharedThrottle?.subscribed;
+  }
+
   async close(): Promise<void> {
     await this.budget?.close();
+    await this.sharedThrottle?.close();
   }
 }

@@ -1,6 +1,7 @@
 import { ConfigError, type Env, readBoolean, readEnum, readInteger, readOptionalString, readString, readUrl } from '../../shared';
 import { type ApiKeyEntry, readApiKeys } from './ApiKeys';
 import { DEFAULT_SLICING_ARGUMENTS } from './inferListSizes';
+import { TrustedProxies } from './TrustedProxies';
 
 /**
  * `enforce` refuses what is over the limit; `measure` only logs and counts it, for rolling a new limit out
@@ -59,8 +60,11 @@ export interface DemandControlConfig {
    * bucket of its own (kept by name); an unlisted one is refused with 401. Default none.
    */
   apiKeys: readonly ApiKeyEntry[];
-  /** `TRUSTED_PROXIES`: addresses whose `X-Forwarded-For` is believed. Default none. */
-  trustedProxies: readonly string[];
+  /**
+   * `TRUSTED_PROXIES`: addresses and CIDR ranges (IPv4, IPv6) whose `X-Forwarded-For` is believed. Default none:
+   * behind a load balancer every anonymous client then shares the balancer's budget.
+   */
+  trustedProxies: TrustedProxies;
   /** `REDIS_URL`: budgets shared by every router replica; unset, each process keeps its own. */
   redisUrl: string | null;
   /** `BATCHING` (false): accept a JSON array of operations in one request. */
@@ -109,10 +113,7 @@ export function readDemandControlConfig(env: Env): DemandControlConfig {
     },
     apiKeyHeader,
     apiKeys: readApiKeys(env),
-    trustedProxies: (readOptionalString(env, 'TRUSTED_PROXIES') ?? '')
-      .split(',')
-      .map((address) => address.trim())
-      .filter(Boolean),
+    trustedProxies: TrustedProxies.parse(readOptionalString(env, 'TRUSTED_PROXIES') ?? ''),
     redisUrl: readUrl(env, 'REDIS_URL') ?? null,
     batching: readBoolean(env, 'BATCHING', false),
   };

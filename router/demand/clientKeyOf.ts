@@ -10,7 +10,7 @@ import type { ApiKeys } from './ApiKeys';
 export function clientKeyOf(
   req: IncomingMessage,
   caller: Caller,
-  options: { apiKeyHeader: string; trustedProxies: readonly string[]; apiKeys: ApiKeys },
+  options: { apiKeyHeader: string; trustedProxies: { includes(address: string): boolean }; apiKeys: ApiKeys },
 ): string {
   const apiKey = options.apiKeys.find(req.headers[options.apiKeyHeader]);
   if (caller.userId) return `user:${caller.userId}`;

@@ -26,6 +26,8 @@ export interface DemandContext {
 export interface DemandCounters {
   refused: Record<string, number>;
   measuredOver: Record<string, number>;
+  /** Refusals other routers made, learned through Redis (SharedThrottleMemory). */
+  learnedRefusals: number;
 }
 
 /** What a refusal says when the limits are not to be revealed. */

@@ -1,6 +1,13 @@
 import { createHash, randomBytes, randomInt } from 'node:crypto';
 import Redis from 'ioredis';
-import { type DemandControlConfig, type Router, readDemandControlConfig, readRouterConfig, signDevelopmentToken } from '../../router';
+import {
+  type DemandControlConfig,
+  type Router,
+  readDemandControlConfig,
+  readRouterConfig,
+  signDevelopmentToken,
+  TrustedProxies,
+} from '../../router';
 import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';
@@ -378,7 +385,41 @@ describe('demand control: API keys', () => {
     expect(anonymous.status).toBe(200);
     expect(anonymous.body.extensions.cost.throttleStatus).toMatchObject({ maximumAvailable: 100, restoreRate: 1 });
   });
+  it('tells clients behind a trusted balancer apart by X-Forwarded-For, given as a CIDR range, and no one else', async () => {
+    const trustedProxies = TrustedProxies.parse('127.0.0.0/8,::1/128');
+    const behind = await stack.startRouter({ demand: { ...readDemandControlConfig({}), budget, trustedProxies } });
+    try {
+      const spend = (url: string, forwardedFor: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+          body: JSON.stringify({ query: productsPage(12) }),
+        }).then((response) => response.status);
+      const [a, b] = [`198.51.100.${randomInt(1, 250)}`, `2001:db8::${randomInt(1, 0xffff).toString(16)}`];
+      // Through the balancer: client a spends its 100 points, client b still has its own.
+      for (let i = 0; i < 4; i++) expect(await spend(behind.url, a)).toBe(200);
+      expect(await spend(behind.url, a)).toBe(429);
+      expect(await spend(behind.url, b)).toBe(200);
+      // The header from a peer outside TRUSTED_PROXIES (the suite's router trusts none) chooses no budget: both
+      // "clients" spend the peer's (127.0.0.1's) bucket.
+      const [c, d] = ['203.0.113.1', '203.0.113.2'];
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push(await spend(stack.routerUrl, i % 2 === 0 ? c : d));
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await behind.router.stop();
+    }
+  });
 });
+
+/** Resolves once `condition` holds, looking after each turn of the event loop; fails after 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not true after 5 s: ${condition}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 describe('demand control: budgets shared through Redis', () => {
   let stack: Stack;
@@ -434,12 +475,38 @@ describe('demand control: budgets shared through Redis', () => {
     expect(accepted).toBeGreaterThanOrEqual(4);
   });
 
+  it('refuses through router B, before parsing, an operation its client was just refused through router A', async () => {
+    const as = String(randomInt(1_000_000, 9_000_000));
+    for (let i = 0; i < 4; i++) expect((await ask(urls[0], as)).status).toBe(200);
+    const learned = routers.map((router) => router.stats.demand.learnedRefusals);
+    const refused = await ask(urls[0], as);
+    expect(refused.status).toBe(429);
+    // Router A refused after parsing and costing: its message gives the cost.
+    expect(refused.body.errors[0].message).toMatch(/^This operation costs 25 points/);
+    await until(() => routers[1].stats.demand.learnedRefusals > learned[1]);
+    const throttledB = routers[1].stats.demand.refused.THROTTLED ?? 0;
+    const again = await ask(urls[1], as);
+    expect(again.status).toBe(429);
+    expect(again.body.errors[0].extensions.code).toBe('THROTTLED');
+    // Router B never parsed it (that message comes from the throttle memory, before parsing), though it never
+    // refused this client itself; router A did not learn its own refusal back.
+    expect(again.body.errors[0].message).toMatch(/^Retry this operation in \d+ s/);
+    expect(routers[1].stats.demand.refused.THROTTLED).toBe(throttledB + 1);
+    expect(routers[0].stats.demand.learnedRefusals).toBe(learned[0]);
+    // Another client and a cheaper operation of the same client are not blocked by what B learned.
+    expect((await ask(urls[1], String(Number(as) + 1))).status).toBe(200);
+  });
+
   it('falls back to a bucket in the process when Redis cannot be reached, instead of failing requests', async () => {
     const { router, url } = await routerWith('redis://127.0.0.1:1');
     try {
       const as = String(randomInt(1_000_000, 9_000_000));
       for (let i = 0; i < 4; i++) expect((await ask(url, as)).status).toBe(200);
       expect((await ask(url, as)).status).toBe(429);
+      // The refusal could not be published, and is still remembered here: the retry is refused before parsing.
+      const again = await ask(url, as);
+      expect(again.status).toBe(429);
+      expect(again.body.errors[0].message).toMatch(/^Retry this operation in \d+ s/);
     } finally {
       await router.stop();
     }

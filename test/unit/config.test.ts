@@ -118,6 +118,21 @@ describe('router configuration', () => {
     expect(config.subgraphUrls).toEqual({ ACCOUNT: 'http://account:4001/graphql', INVENTORY: 'http://inventory/graphql' });
   });
 
+  it('puts the APQ cache on CACHE_REDIS_URL, else REDIS_URL (and says when that shares the budgets Redis)', () => {
+    const defaults = { ttlSeconds: 86_400, maxEntryBytes: 65_536 };
+    expect(readRouterConfig({}).apq).toEqual({ redisUrl: null, sharesBudgetRedis: false, ...defaults });
+    expect(readRouterConfig({ REDIS_URL: 'redis://budgets:6379' }).apq).toEqual({
+      redisUrl: 'redis://budgets:6379',
+      sharesBudgetRedis: true,
+      ...defaults,
+    });
+    const apart = readRouterConfig({ REDIS_URL: 'redis://budgets:6379', CACHE_REDIS_URL: 'redis://cache:6379', APQ_TTL_SECONDS: '60' });
+    expect(apart.apq).toEqual({ redisUrl: 'redis://cache:6379', sharesBudgetRedis: false, ttlSeconds: 60, maxEntryBytes: 65_536 });
+    expect(apart.subgraphUrls).toEqual({});
+    expect(() => readRouterConfig({ APQ_MAX_ENTRY_BYTES: '10' })).toThrow(/APQ_MAX_ENTRY_BYTES/);
+    expect(() => readRouterConfig({ CACHE_REDIS_URL: 'not a url' })).toThrow(/CACHE_REDIS_URL/);
+  });
+
   it('follows NODE_ENV for CORS: any origin in development, none by default in production', () => {
     expect(readRouterConfig({}).corsOrigins).toEqual(['*']);
     expect(readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).corsOrigins).toEqual([]);
