@@ -303,6 +303,31 @@ describe('demand control: a budget per client', () => {
     expect(cost?.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(39);
     expect(cost?.throttleStatus.currentlyAvailable).toBeLessThanOrEqual(41);
   });
+  it('tells clients behind a trusted balancer apart by X-Forwarded-For, given as a CIDR range, and no one else', async () => {
+    const trustedProxies = TrustedProxies.parse('127.0.0.0/8,::1/128');
+    const behind = await stack.startRouter({ demand: { ...readDemandControlConfig({}), budget, trustedProxies } });
+    try {
+      const spend = (url: string, forwardedFor: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+          body: JSON.stringify({ query: productsPage(12) }),
+        }).then((response) => response.status);
+      const [a, b] = [`198.51.100.${randomInt(1, 250)}`, `2001:db8::${randomInt(1, 0xffff).toString(16)}`];
+      // Through the balancer: client a spends its 100 points, client b still has its own.
+      for (let i = 0; i < 4; i++) expect(await spend(behind.url, a)).toBe(200);
+      expect(await spend(behind.url, a)).toBe(429);
+      expect(await spend(behind.url, b)).toBe(200);
+      // The header from a peer outside TRUSTED_PROXIES (the suite's router trusts none) chooses no budget: both
+      // "clients" spend the peer's (127.0.0.1's) bucket.
+      const [c, d] = ['203.0.113.1', '203.0.113.2'];
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push(await spend(stack.routerUrl, i % 2 === 0 ? c : d));
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await behind.router.stop();
+    }
+  });
 });
 
 describe('demand control: API keys', () => {
@@ -384,31 +409,6 @@ describe('demand control: API keys', () => {
     const anonymous = await ask();
     expect(anonymous.status).toBe(200);
     expect(anonymous.body.extensions.cost.throttleStatus).toMatchObject({ maximumAvailable: 100, restoreRate: 1 });
-  });
-  it('tells clients behind a trusted balancer apart by X-Forwarded-For, given as a CIDR range, and no one else', async () => {
-    const trustedProxies = TrustedProxies.parse('127.0.0.0/8,::1/128');
-    const behind = await stack.startRouter({ demand: { ...readDemandControlConfig({}), budget, trustedProxies } });
-    try {
-      const spend = (url: string, forwardedFor: string) =>
-        fetch(url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
-          body: JSON.stringify({ query: productsPage(12) }),
-        }).then((response) => response.status);
-      const [a, b] = [`198.51.100.${randomInt(1, 250)}`, `2001:db8::${randomInt(1, 0xffff).toString(16)}`];
-      // Through the balancer: client a spends its 100 points, client b still has its own.
-      for (let i = 0; i < 4; i++) expect(await spend(behind.url, a)).toBe(200);
-      expect(await spend(behind.url, a)).toBe(429);
-      expect(await spend(behind.url, b)).toBe(200);
-      // The header from a peer outside TRUSTED_PROXIES (the suite's router trusts none) chooses no budget: both
-      // "clients" spend the peer's (127.0.0.1's) bucket.
-      const [c, d] = ['203.0.113.1', '203.0.113.2'];
-      const statuses = [];
-      for (let i = 0; i < 5; i++) statuses.push(await spend(stack.routerUrl, i % 2 === 0 ? c : d));
-      expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(1);
-    } finally {
-      await behind.router.stop();
-    }
   });
 });
 
