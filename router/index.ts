@@ -25,7 +25,7 @@ export { DEVELOPMENT_JWT_SECRET, readRouterConfig, subgraphSecretFor } from './R
 export type { RouterContext } from './RouterContext';
 export { CircuitBreaker } from './resilience/CircuitBreaker';
 export { backoffDelay, RetryBudget } from './resilience/RetryBudget';
-export { checkSupergraph } from './supergraph/checkSupergraph';
+export { checkSubgraphLinks, checkSupergraph } from './supergraph/checkSupergraph';
 export type { PreparedSupergraph } from './supergraph/prepareSupergraph';
 export { prepareSupergraph, SupergraphRefused } from './supergraph/prepareSupergraph';
 export { subgraphsOf } from './supergraph/subgraphsOf';

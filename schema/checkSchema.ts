@@ -16,6 +16,7 @@ import {
 import {
   type CoordinateUse,
   CostModel,
+  checkSubgraphLinks,
   checkSupergraph,
   prepareSupergraph,
   SupergraphRefused,
@@ -381,6 +382,7 @@ export async function checkSubgraph(
   }
   report.supergraphSdl = composed.supergraphSdl;
   try {
+    for (const source of sources) checkSubgraphLinks(source.name, source.sdl);
     checkSupergraph(composed.supergraphSdl);
   } catch (error) {
     if (!(error instanceof SupergraphRefused)) throw error;

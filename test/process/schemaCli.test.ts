@@ -293,6 +293,28 @@ type ShelfItem @key(fields: "id") { id: ID! name(prefix: String @fromContext(fie
     expect(fs.readFileSync(supergraph, 'utf8')).toBe(before);
   });
 
+  it('fails a subgraph that links an unknown feature for SECURITY, which composition would pass on without its purpose', async () => {
+    const link = (purpose: string) =>
+      variant(root, `acl-${purpose || 'none'}`, (s) =>
+        s
+          .replace(
+            '  @composeDirective(name: "@maxPageSize")\n',
+            `  @composeDirective(name: "@maxPageSize")\n  @link(url: "https://example.com/acl/v1.0", import: ["@acl"]${purpose})\n  @composeDirective(name: "@acl")\n`,
+          )
+          .concat('\n"Who may read a field (an in-house rule)."\ndirective @acl(role: String!) on FIELD_DEFINITION\n')
+          .replace('  description: String!\n', '  description: String! @acl(role: "staff")\n'),
+      );
+    const refused = await schema(root, 'check', 'product', '--sdl', link(', for: SECURITY'), '--json');
+    expect(refused.code).toBe(1);
+    const report = JSON.parse(refused.stdout);
+    expect(report.failures).toEqual(['ROUTER_REFUSED']);
+    expect(report.refusal).toBe(
+      'Refusing subgraph product: it links https://example.com/acl/v1.0 (for: SECURITY): neither @apollo/gateway nor this router implements it, and a feature linked for SECURITY must not be ignored. Composition would keep the link without its purpose, so a router would serve the supergraph with the rule ignored.',
+    );
+    // The same directive linked without a purpose is the subgraph owner's to apply: it composes and passes.
+    expect((await schema(root, 'check', 'product', '--sdl', link(''), '--json')).code).toBe(0);
+  });
+
   it('exits 2 when the command itself cannot run', async () => {
     expect((await schema(root, 'check', 'nope')).code).toBe(2);
     expect((await schema(root, 'check', 'product', '--sdl', path.join(root, 'missing.graphql'))).code).toBe(2);
