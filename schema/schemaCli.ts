@@ -23,6 +23,10 @@ import { projectPath, SUBGRAPH_NAMES } from '../shared';
 import { type CheckReport, checkSubgraph, NOT_ENOUGH_TRAFFIC_MESSAGE } from './checkSchema';
 import { composeSupergraph, readSubgraphSources } from './composeSupergraph';
 
+// `check` builds the API schemas with @apollo/gateway, whose constructor otherwise sends anonymous usage metrics to
+// Apollo and probes cloud metadata endpoints (as in router/main.ts; APOLLO_TELEMETRY_DISABLED=false turns it on).
+process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
+
 /** The project, or `SCHEMA_ROOT` (a checkout of it): where subgraphs/<name>/schema.graphql and schema/ live. */
 const ROOT = process.env.SCHEMA_ROOT ?? projectPath();
 const SUPERGRAPH = path.join(ROOT, 'schema', 'supergraph.graphql');

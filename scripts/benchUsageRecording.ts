@@ -9,6 +9,7 @@
  *
  *   npm run bench:usage -- [--rounds 7] [--requests 100000]
  */
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { HeaderMap } from '@apollo/server';
 import { type DocumentNode, getOperationAST, parse } from 'graphql';
@@ -16,6 +17,8 @@ import { UsageRecorder, type UsageStore } from '../router';
 import { apiSchemaOf } from '../schema/checkSchema';
 import { createLogger, projectPath } from '../shared';
 
+// apiSchemaOf builds the schema with @apollo/gateway: no telemetry to Apollo, no cloud metadata probes (as router/main.ts).
+process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
   const index = args.indexOf(`--${name}`);
@@ -69,14 +72,15 @@ async function main(): Promise<void> {
     ['apollographql-client-name', 'web'],
     ['apollographql-client-version', '1.4.0'],
   ]);
-  const contexts = CASES.map((c, i) => {
+  const contexts = CASES.map((c) => {
     const document: DocumentNode = parse(c.query);
     const operation = getOperationAST(document);
     return {
       document,
       operation,
       operationName: operation?.name?.value ?? null,
-      queryHash: `hash-${i}`,
+      // As Apollo Server keys a document: the SHA-256 of its text.
+      queryHash: createHash('sha256').update(c.query).digest('hex'),
       schema,
       request: { query: c.query, variables: c.variables, http: { headers, method: 'POST', search: '', body: {} } },
     };

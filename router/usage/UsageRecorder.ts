@@ -5,26 +5,21 @@ import type { UsageRow, UsageStore } from './UsageStore';
 
 const DAY_MS = 86_400_000;
 
-function count(group: Map<string, UsageRow>, day: string, client: string, operation: string, coordinate: string): void {
-  const row = group.get(coordinate);
-  if (row) row.count += 1;
-  else group.set(coordinate, { day, client, operation, coordinate, count: 1 });
-}
-
-/** What a document uses, computed once per supergraph version and document. */
-interface DocumentUsage {
+/** What an operation of a document uses, worked out once per supergraph version, document and operation. */
+interface OperationUsage {
+  /** The coordinates the document shows, and the operation's root type (`Query`, `Mutation`). */
   coordinates: string[];
-  /** The same, as a set, and the operations' variables that can carry input fields or enum values; null for most documents. */
-  variables: { known: Set<string>; byOperation: Map<string | null, InputVariable[]> } | null;
+  /** For the few operations whose variables can carry input objects or enum values: those, and the same coordinates as a set. */
+  variables: { list: InputVariable[]; known: Set<string> } | null;
 }
 
 /**
  * Counts which schema coordinates each operation uses, per day and client, in memory, and writes the
  * counts to the usage store every `flushIntervalMs`, off the request's hot path: a request only adds to a
- * Map (the coordinates of a document are computed once per supergraph version and document; only a
- * document whose variables can carry input objects or enum values walks them per request). Each request
- * also counts its root type's name (`Query`, `Mutation`): one per request, which is how `schema check`
- * knows how much traffic its window holds.
+ * Map (the coordinates of a document are computed once per supergraph version and document; only an
+ * operation whose variables can carry input objects or enum values reads their values per request). Each
+ * request also counts its root type's name (`Query`, `Mutation`) once: how `schema check` knows how much
+ * traffic its window holds.
  */
 export class UsageRecorder {
   /** Rows by `day, client, operation`, then by coordinate: a request builds one key, not one per coordinate. */
@@ -32,7 +27,11 @@ export class UsageRecorder {
   /** The UTC day of `dayEndsAt - 1` (a request does not format a date). */
   private day = '';
   private dayEndsAt = 0;
-  private readonly documents = new Map<string, DocumentUsage>();
+  /** By supergraph version and document: the first operation run from it, and any other (a document may hold several). */
+  private readonly documents = new Map<
+    string,
+    { name: string | null; usage: OperationUsage; others?: Map<string | null, OperationUsage> }
+  >();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -47,14 +46,7 @@ export class UsageRecorder {
     this.timer.unref();
   }
 
-  /** Counts one request: `coordinates`, then `extra` (none of which may be in `coordinates`). */
-  record(
-    coordinates: readonly string[],
-    client: string,
-    operation: string,
-    now: Date | number = Date.now(),
-    extra: Iterable<string> = [],
-  ): void {
+  record(coordinates: readonly string[], client: string, operation: string, now: Date | number = Date.now()): void {
     const day = this.dayOf(typeof now === 'number' ? now : now.getTime());
     const groupKey = `${day}\u0000${client}\u0000${operation}`;
     let group = this.counts.get(groupKey);
@@ -62,8 +54,11 @@ export class UsageRecorder {
       group = new Map();
       this.counts.set(groupKey, group);
     }
-    for (const coordinate of coordinates) count(group, day, client, operation, coordinate);
-    for (const coordinate of extra) count(group, day, client, operation, coordinate);
+    for (const coordinate of coordinates) {
+      const row = group.get(coordinate);
+      if (row) row.count += 1;
+      else group.set(coordinate, { day, client, operation, coordinate, count: 1 });
+    }
   }
 
   private dayOf(ms: number): string {
@@ -102,31 +97,34 @@ export class UsageRecorder {
         didResolveOperation: async (context) => {
           if (!context.document) return;
           const key = `${version()}\u0000${context.queryHash}`;
-          let usage = this.documents.get(key);
+          const operationName = context.operationName;
+          let document = this.documents.get(key);
+          let usage = document?.name === operationName ? document.usage : document?.others?.get(operationName);
           if (!usage) {
-            const known = coordinatesOf(context.schema, context.document);
-            const byOperation = inputVariablesOf(context.schema, context.document);
-            usage = { coordinates: [...known], variables: byOperation ? { known, byOperation } : null };
-            if (this.documents.size >= 2000) this.documents.delete(this.documents.keys().next().value as string);
-            this.documents.set(key, usage);
+            const known = coordinatesOf(context.schema, context.document, context.operation ?? undefined);
+            const root = context.operation && context.schema.getRootType(context.operation.operation);
+            const list = context.operation ? inputVariablesOf(context.schema, context.operation) : [];
+            usage = { coordinates: [...known, ...(root ? [root.name] : [])], variables: list.length > 0 ? { list, known } : null };
+            if (!document) {
+              document = { name: operationName, usage };
+              if (this.documents.size >= 2000) this.documents.delete(this.documents.keys().next().value as string);
+              this.documents.set(key, document);
+            } else (document.others ??= new Map()).set(operationName, usage);
           }
-          // One count of the root type per request (what a check's traffic summary adds up), then what the
-          // variables' values use, for the few documents whose variables can carry input objects or enum values.
-          const root = context.operation ? context.schema.getRootType(context.operation.operation)?.name : undefined;
-          let extra: Iterable<string> = root ? [root] : [];
-          const variables = usage.variables?.byOperation.get(context.operation?.name?.value ?? null);
-          if (variables && usage.variables) {
-            const used = new Set<string>(extra);
+          let coordinates = usage.coordinates;
+          if (usage.variables) {
+            // What this request's variables use, beyond what the document shows.
+            const used = new Set<string>();
             const values = context.request.variables ?? {};
-            for (const variable of variables) inputCoordinatesOf(values[variable.name], variable.plan, used);
+            for (const variable of usage.variables.list) inputCoordinatesOf(values[variable.name], variable.plan, used);
             for (const coordinate of used) if (usage.variables.known.has(coordinate)) used.delete(coordinate);
-            extra = used;
+            if (used.size > 0) coordinates = [...coordinates, ...used];
           }
           const headers = context.request.http?.headers;
           const name = headers?.get('apollographql-client-name');
           const clientVersion = headers?.get('apollographql-client-version');
           const client = name ? (clientVersion ? `${name}@${clientVersion}` : name) : 'unknown';
-          this.record(usage.coordinates, client, context.operationName ?? '(anonymous)', Date.now(), extra);
+          this.record(coordinates, client, context.operationName ?? '(anonymous)');
         },
       }),
     };

@@ -1,5 +1,7 @@
 import {
+  type ASTNode,
   type DocumentNode,
+  type FragmentDefinitionNode,
   type GraphQLInputType,
   type GraphQLSchema,
   getNamedType,
@@ -8,6 +10,7 @@ import {
   isListType,
   isNonNullType,
   Kind,
+  type OperationDefinitionNode,
   TypeInfo,
   typeFromAST,
   type ValueNode,
@@ -15,12 +18,34 @@ import {
   visitWithTypeInfo,
 } from 'graphql';
 
+/** `operation` and the fragments it spreads, directly or through other fragments: what a request runs. */
+function runDocument(document: DocumentNode, operation: OperationDefinitionNode): DocumentNode {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions)
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  const reached = new Map<string, FragmentDefinitionNode>();
+  const spreadsOf = (node: ASTNode) =>
+    visit(node, {
+      FragmentSpread(spread) {
+        const fragment = fragments.get(spread.name.value);
+        if (fragment && !reached.has(fragment.name.value)) {
+          reached.set(fragment.name.value, fragment);
+          spreadsOf(fragment);
+        }
+      },
+    });
+  spreadsOf(operation);
+  return { kind: Kind.DOCUMENT, definitions: [operation, ...reached.values()] };
+}
+
 /**
  * The schema coordinates an operation uses: `Type.field` for every field, `Type.field(arg:)` for every
- * argument given, `Enum.VALUE` and `Input.field` for literals in arguments. Values passed in variables are
- * not in the document: `inputVariablesOf` and `inputCoordinatesOf` add those per request.
+ * argument given, `Enum.VALUE` and `Input.field` for literals in arguments; of `operation` and its fragments
+ * when given, else of the whole document. Values passed in variables are not in the document:
+ * `inputVariablesOf` and `inputCoordinatesOf` add those per request.
  */
-export function coordinatesOf(schema: GraphQLSchema, document: DocumentNode): Set<string> {
+export function coordinatesOf(schema: GraphQLSchema, whole: DocumentNode, operation?: OperationDefinitionNode): Set<string> {
+  const document = operation ? runDocument(whole, operation) : whole;
   const coordinates = new Set<string>();
   const typeInfo = new TypeInfo(schema);
   const literal = (value: ValueNode, type: GraphQLInputType | null | undefined) => {
@@ -96,26 +121,18 @@ export interface InputVariable {
 }
 
 /**
- * The variables of each operation of `document` (by name; `null` for an anonymous one) whose type holds an
- * input object or an enum: the only values that use coordinates the document does not show. Null when no
- * operation has one, so that the request path does nothing more for such a document.
+ * The variables of `operation` whose type holds an input object or an enum: the only values that use
+ * coordinates the document does not show. Empty for most operations, which then need no work per request.
  */
-export function inputVariablesOf(schema: GraphQLSchema, document: DocumentNode): Map<string | null, InputVariable[]> | null {
-  let found: Map<string | null, InputVariable[]> | null = null;
+export function inputVariablesOf(schema: GraphQLSchema, operation: OperationDefinitionNode): InputVariable[] {
   const plans = new Map<string, InputPlan>();
-  for (const definition of document.definitions) {
-    if (definition.kind !== Kind.OPERATION_DEFINITION) continue;
-    const variables: InputVariable[] = [];
-    for (const variable of definition.variableDefinitions ?? []) {
-      const type = typeFromAST(schema, variable.type) as GraphQLInputType | undefined;
-      const plan = type ? planOf(type, plans) : null;
-      if (plan) variables.push({ name: variable.variable.name.value, plan });
-    }
-    if (variables.length === 0) continue;
-    found ??= new Map();
-    found.set(definition.name?.value ?? null, variables);
+  const variables: InputVariable[] = [];
+  for (const variable of operation.variableDefinitions ?? []) {
+    const type = typeFromAST(schema, variable.type) as GraphQLInputType | undefined;
+    const plan = type ? planOf(type, plans) : null;
+    if (plan) variables.push({ name: variable.variable.name.value, plan });
   }
-  return found;
+  return variables;
 }
 
 /** Deeper input values are not walked (no schema nests input objects this deep; graphql-js would reject far deeper). */

@@ -1,5 +1,5 @@
 import { HeaderMap } from '@apollo/server';
-import { buildSchema, getOperationAST, parse } from 'graphql';
+import { buildSchema, getOperationAST, type OperationDefinitionNode, parse } from 'graphql';
 import { inputCoordinatesOf, inputVariablesOf, UsageRecorder, type UsageRow, type UsageStore } from '../../router';
 import type { Logger } from '../../shared';
 
@@ -46,10 +46,17 @@ const SCHEMA = buildSchema(`
   type Mutation { rename(id: ID!, name: String!): Item }
 `);
 
+function operationOf(query: string, name?: string): OperationDefinitionNode {
+  const operation = getOperationAST(parse(query), name);
+  if (!operation) throw new Error(`no operation ${name ?? ''} in ${query}`);
+  return operation;
+}
+
 /** Runs the recorder's plugin on one request, as Apollo Server calls it after resolving the operation. */
-async function request(recorder: UsageRecorder, query: string, variables: Record<string, unknown>, queryHash = query) {
+async function request(recorder: UsageRecorder, query: string, variables: Record<string, unknown>, operationName?: string) {
+  const queryHash = query;
   const document = parse(query);
-  const operation = getOperationAST(document);
+  const operation = getOperationAST(document, operationName);
   const hooks = (await recorder.plugin(() => 'v1').requestDidStart?.({} as never)) as unknown as {
     didResolveOperation(context: unknown): Promise<void>;
   };
@@ -65,7 +72,7 @@ async function request(recorder: UsageRecorder, query: string, variables: Record
 
 describe('input values passed in variables', () => {
   it('reads input fields and enum values by the variable’s type, ignoring what the type does not have', () => {
-    const [variables] = [...(inputVariablesOf(SCHEMA, parse('query($f: Filter, $s: Sort, $id: ID!) { items { id } }'))?.values() ?? [])];
+    const variables = inputVariablesOf(SCHEMA, operationOf('query($f: Filter, $s: Sort, $id: ID!) { items { id } }'));
     expect(variables.map((v) => v.name)).toEqual(['f', 's']);
     const used = new Set<string>();
     inputCoordinatesOf(
@@ -86,10 +93,8 @@ describe('input values passed in variables', () => {
     );
   });
 
-  it('has nothing to do per request for a document whose variables are all scalars', () => {
-    expect(
-      inputVariablesOf(SCHEMA, parse('query Item($id: ID!) { item(id: $id) { name } } mutation { rename(id: "1", name: "x") { id } }')),
-    ).toBe(null);
+  it('has nothing to do per request for an operation whose variables are all scalars', () => {
+    expect(inputVariablesOf(SCHEMA, operationOf('query Item($id: ID!, $n: Int) { item(id: $id) { name } }'))).toEqual([]);
   });
 
   it('counts per request what each request’s variables use, the root type once, and a coordinate once per request', async () => {
@@ -100,7 +105,11 @@ describe('input values passed in variables', () => {
     await request(recorder, query, { filter: { search: 'a', sort: 'NEWEST' } });
     await request(recorder, query, { filter: { price: { min: 1 }, and: [{ search: 'b' }, { search: 'c' }] } });
     await request(recorder, query, {});
-    await request(recorder, 'mutation Rename { rename(id: "1", name: "x") { id } }', {});
+    // Two operations in one document: each request counts the operation it runs (with its fragments), and its root type.
+    const both =
+      'query Item { item(id: "1") { ...Named } } fragment Named on Item { name } mutation Rename { rename(id: "1", name: "x") { id } }';
+    await request(recorder, both, {}, 'Rename');
+    await request(recorder, both, {}, 'Item');
     await recorder.flush();
     const counts = Object.fromEntries(written.map((row) => [`${row.operation} ${row.coordinate}`, row.count]));
     expect(counts).toEqual({
@@ -121,6 +130,10 @@ describe('input values passed in variables', () => {
       'Rename Mutation.rename(id:)': 1,
       'Rename Mutation.rename(name:)': 1,
       'Rename Item.id': 1,
+      'Item Query': 1,
+      'Item Query.item': 1,
+      'Item Query.item(id:)': 1,
+      'Item Item.name': 1,
     });
   });
 });
