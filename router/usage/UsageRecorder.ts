@@ -5,14 +5,6 @@ import type { UsageRow, UsageStore } from './UsageStore';
 
 const DAY_MS = 86_400_000;
 
-/** What an operation of a document uses, worked out once per supergraph version, document and operation. */
-interface OperationUsage {
-  /** The coordinates the document shows, and the operation's root type (`Query`, `Mutation`). */
-  coordinates: string[];
-  /** For the few operations whose variables can carry input objects or enum values: those, and the same coordinates as a set. */
-  variables: { list: InputVariable[]; known: Set<string> } | null;
-}
-
 /**
  * Counts which schema coordinates each operation uses, per day and client, in memory, and writes the
  * counts to the usage store every `flushIntervalMs`, off the request's hot path: a request only adds to a
@@ -109,7 +101,10 @@ export class UsageRecorder {
               document = { name: operationName, usage };
               if (this.documents.size >= 2000) this.documents.delete(this.documents.keys().next().value as string);
               this.documents.set(key, document);
-            } else (document.others ??= new Map()).set(operationName, usage);
+            } else {
+              document.others ??= new Map();
+              document.others.set(operationName, usage);
+            }
           }
           let coordinates = usage.coordinates;
           if (usage.variables) {
@@ -129,4 +124,12 @@ export class UsageRecorder {
       }),
     };
   }
+}
+
+/** What an operation of a document uses, worked out once per supergraph version, document and operation. */
+interface OperationUsage {
+  /** The coordinates the document shows, and the operation's root type (`Query`, `Mutation`). */
+  coordinates: string[];
+  /** For the few operations whose variables can carry input objects or enum values: those, and the same coordinates as a set. */
+  variables: { list: InputVariable[]; known: Set<string> } | null;
 }
