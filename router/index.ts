@@ -27,12 +27,12 @@ export { DEVELOPMENT_JWT_SECRET, readRouterConfig, subgraphSecretFor } from './R
 export type { RouterContext } from './RouterContext';
 export { CircuitBreaker } from './resilience/CircuitBreaker';
 export { backoffDelay, RetryBudget } from './resilience/RetryBudget';
-export { checkSupergraph } from './supergraph/checkSupergraph';
+export { checkSubgraphLinks, checkSupergraph } from './supergraph/checkSupergraph';
 export type { PreparedSupergraph } from './supergraph/prepareSupergraph';
 export { prepareSupergraph, SupergraphRefused } from './supergraph/prepareSupergraph';
 export { subgraphsOf } from './supergraph/subgraphsOf';
-export { coordinatesOf } from './usage/coordinatesOf';
+export { coordinatesOf, inputCoordinatesOf, inputVariablesOf } from './usage/coordinatesOf';
 export { routerDatabase } from './usage/database';
 export { UsageRecorder } from './usage/UsageRecorder';
-export type { CoordinateUse, UsageRow } from './usage/UsageStore';
+export type { CoordinateUse, UsageRow, UsageTraffic } from './usage/UsageStore';
 export { readUsageDatabaseConfig, UsageStore } from './usage/UsageStore';

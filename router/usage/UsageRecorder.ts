@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ClientLabels, type Logger } from '../../shared';
-import { coordinatesOf } from './coordinatesOf';
+import { coordinatesOf, type InputVariable, inputCoordinatesOf, inputVariablesOf } from './coordinatesOf';
 import type { UsageRow, UsageStore } from './UsageStore';
 
 const DAY_MS = 86_400_000;
@@ -14,7 +14,10 @@ export interface UsageClient {
 /**
  * Counts which schema coordinates each operation uses, per day and client, in memory, and writes the
  * counts to the usage store every `flushIntervalMs`, off the request's hot path: a request only adds to a
- * Map (the coordinates of a document are computed once per supergraph version and document).
+ * Map (the coordinates of a document are computed once per supergraph version and document; only an
+ * operation whose variables can carry input objects or enum values reads their values per request). Each
+ * request also counts its root type's name (`Query`, `Mutation`) once: how `schema check` knows how much
+ * traffic its window holds.
  */
 export class UsageRecorder {
   /** Rows by `day, client, operation`, then by coordinate: a request builds one key, not one per coordinate. */
@@ -22,7 +25,11 @@ export class UsageRecorder {
   /** The UTC day of `dayEndsAt - 1` (a request does not format a date). */
   private day = '';
   private dayEndsAt = 0;
-  private readonly coordinates = new Map<string, string[]>();
+  /** By supergraph version and document: the first operation run from it, and any other (a document may hold several). */
+  private readonly documents = new Map<
+    string,
+    { name: string | null; usage: OperationUsage; others?: Map<string | null, OperationUsage> }
+  >();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   /** Client names, versions and operation names come from clients: bounded as the metrics bound them. */
@@ -104,11 +111,31 @@ export class UsageRecorder {
         didResolveOperation: async (context) => {
           if (!context.document) return;
           const key = `${version()}\u0000${context.queryHash}`;
-          let coordinates = this.coordinates.get(key);
-          if (!coordinates) {
-            coordinates = [...coordinatesOf(context.schema, context.document)];
-            if (this.coordinates.size >= 2000) this.coordinates.delete(this.coordinates.keys().next().value as string);
-            this.coordinates.set(key, coordinates);
+          const operationName = context.operationName;
+          let document = this.documents.get(key);
+          let usage = document?.name === operationName ? document.usage : document?.others?.get(operationName);
+          if (!usage) {
+            const known = coordinatesOf(context.schema, context.document, context.operation ?? undefined);
+            const root = context.operation && context.schema.getRootType(context.operation.operation);
+            const list = context.operation ? inputVariablesOf(context.schema, context.operation) : [];
+            usage = { coordinates: [...known, ...(root ? [root.name] : [])], variables: list.length > 0 ? { list, known } : null };
+            if (!document) {
+              document = { name: operationName, usage };
+              if (this.documents.size >= 2000) this.documents.delete(this.documents.keys().next().value as string);
+              this.documents.set(key, document);
+            } else {
+              document.others ??= new Map();
+              document.others.set(operationName, usage);
+            }
+          }
+          let coordinates = usage.coordinates;
+          if (usage.variables) {
+            // What this request's variables use, beyond what the document shows.
+            const used = new Set<string>();
+            const values = context.request.variables ?? {};
+            for (const variable of usage.variables.list) inputCoordinatesOf(values[variable.name], variable.plan, used);
+            for (const coordinate of used) if (usage.variables.known.has(coordinate)) used.delete(coordinate);
+            if (used.size > 0) coordinates = [...coordinates, ...used];
           }
           const headers = context.request.http?.headers;
           const client = { name: headers?.get('apollographql-client-name'), version: headers?.get('apollographql-client-version') };
@@ -117,4 +144,12 @@ export class UsageRecorder {
       }),
     };
   }
+}
+
+/** What an operation of a document uses, worked out once per supergraph version, document and operation. */
+interface OperationUsage {
+  /** The coordinates the document shows, and the operation's root type (`Query`, `Mutation`). */
+  coordinates: string[];
+  /** For the few operations whose variables can carry input objects or enum values: those, and the same coordinates as a set. */
+  variables: { list: InputVariable[]; known: Set<string> } | null;
 }

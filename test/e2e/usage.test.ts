@@ -10,15 +10,19 @@ import { dropMysqlDatabase } from '../helpers/testDatabase';
 
 describe('the router records which schema coordinates operations use', () => {
   let stack: Stack;
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'usage-')), 'router.sqlite');
+  // The usage store on the suite's database: a database of this worker's own on MySQL, else a SQLite file.
+  const database: DatabaseConfig = process.env.TEST_DATABASE_URL
+    ? parseMysqlUrl(process.env.TEST_DATABASE_URL, 'TEST_DATABASE_URL', `t${process.env.JEST_WORKER_ID ?? '0'}_usage_router`, 2)
+    : { kind: 'sqlite', file: path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'usage-')), 'router.sqlite') };
 
   beforeAll(async () => {
+    if (database.kind === 'mysql') await dropMysqlDatabase(database);
     stack = await startStack('usage', {
       usage: {
         ...readRouterConfig({ NODE_ENV: 'test' }).usage,
         enabled: true,
         flushIntervalMs: 60_000,
-        database: { kind: 'sqlite', file },
+        database,
       },
     });
     await insertCategory(stack.databases.product.dataSource, 1, 'Tools');
@@ -36,18 +40,33 @@ describe('the router records which schema coordinates operations use', () => {
       });
     }
     await stack.graphql('{ product(id: "1") { name } }');
-    const store = await UsageStore.open({ kind: 'sqlite', file });
+    // Input fields given in variables: read from each request's values (the document does not show them).
+    const search = 'query Search($filter: ProductFilter) { products(first: 2, filter: $filter) { edges { cursor } } }';
+    for (const filter of [{ categoryId: '1' }, { categoryId: '1', search: 'saw' }]) {
+      await stack.graphql(search, { variables: { filter }, headers: { 'apollographql-client-name': 'ios' } });
+    }
+    const store = await UsageStore.open(database);
     try {
       // Nothing is written until the recorder flushes.
       expect(await store.usesOf(['Product.description'], 7)).toEqual([]);
       await stack.router.flushUsage();
       expect(await store.usesOf(['Product.description', 'Query.products(filter:)', 'ProductFilter.search', 'Product.name'], 7)).toEqual([
         { coordinate: 'Product.description', operations: ['ProductPage'], clients: ['web@1.4.0'], count: 3 },
-        { coordinate: 'Query.products(filter:)', operations: ['ProductPage'], clients: ['web@1.4.0'], count: 3 },
-        { coordinate: 'ProductFilter.search', operations: ['ProductPage'], clients: ['web@1.4.0'], count: 3 },
+        { coordinate: 'Query.products(filter:)', operations: ['ProductPage', 'Search'], clients: ['ios', 'web@1.4.0'], count: 5 },
+        // 3 as a literal in ProductPage, 1 in Search's variables.
+        { coordinate: 'ProductFilter.search', operations: ['ProductPage', 'Search'], clients: ['ios', 'web@1.4.0'], count: 4 },
         { coordinate: 'Product.name', operations: ['(anonymous)', 'ProductPage'], clients: ['unknown', 'web@1.4.0'], count: 4 },
       ]);
       expect(await store.usesOf(['Product.stock'], 7)).toEqual([]);
+      expect(await store.usesOf(['ProductFilter.categoryId'], 7)).toEqual([
+        { coordinate: 'ProductFilter.categoryId', operations: ['Search'], clients: ['ios'], count: 2 },
+      ]);
+      // What a schema check's window holds: every request once, by its root type; older days outside it.
+      expect(await store.traffic(7)).toEqual({ requests: 6, days: 1, clients: 3 });
+      const tenDaysAgo = new Date(Date.now() - 10 * 86_400_000).toISOString().slice(0, 10);
+      await store.add([{ day: tenDaysAgo, client: 'old@1', operation: 'Old', coordinate: 'Query', count: 50 }]);
+      expect(await store.traffic(7)).toEqual({ requests: 6, days: 1, clients: 3 });
+      expect(await store.traffic(14)).toEqual({ requests: 56, days: 2, clients: 4 });
       expect(await store.usesOf(['Category.'], 7)).toMatchObject([{ coordinate: 'Category.', operations: ['ProductPage'] }]);
     } finally {
       await store.close();
