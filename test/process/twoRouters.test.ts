@@ -183,7 +183,7 @@ describe('two routers behind HAProxy, one Redis', () => {
   const redisUp = () => acceptsConnections(ports.redis);
 
   beforeAll(async () => {
-    stack = await startStack('two-routers');
+    stack = await startStack('tworouters');
     await insertCategory(stack.databases.product.dataSource, 1, 'Tools');
     await insertProducts(
       stack.databases.product.dataSource,
