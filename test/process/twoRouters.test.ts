@@ -227,6 +227,10 @@ describe('two routers behind HAProxy, one Redis', () => {
         '  timeout connect 2s',
         '  timeout client 30s',
         '  timeout server 30s',
+        // A health check may take its time: readiness asks each subgraph's readiness (up to 1 s each), and under load
+        // on MySQL that exceeds the default (the check interval, 200 ms): both routers were marked down, and HAProxy
+        // answered 503. A killed router refuses the connection at once, so this does not slow finding it.
+        '  timeout check 2s',
         // The client's address in X-Forwarded-For, which the routers believe from 127.0.0.1 only.
         '  option forwardfor',
         // No idle connection to a router is reused: none can be closed by the router as a request goes out on it.
@@ -279,6 +283,8 @@ describe('two routers behind HAProxy, one Redis', () => {
     const inPhase = new Map<string, number>();
     const failedByPhase: Record<string, number> = {};
     const outcomes = new Map<string, number>();
+    /** The first answer of each failing kind, with its phase: what a failure looked like. */
+    const firstFailure = new Map<string, string>();
     const started = Date.now();
     const worker = async () => {
       while (running) {
@@ -289,6 +295,7 @@ describe('two routers behind HAProxy, one Redis', () => {
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         inPhase.set(during, (inPhase.get(during) ?? 0) + 1);
         if (outcome !== 'ok') failedByPhase[during] = (failedByPhase[during] ?? 0) + 1;
+        if (outcome !== 'ok' && !firstFailure.has(outcome)) firstFailure.set(outcome, `${during}: ${JSON.stringify(reply.body).slice(0, 300)}`);
       }
     };
     const workers = Array.from({ length: 8 }, worker);
@@ -311,7 +318,7 @@ describe('two routers behind HAProxy, one Redis', () => {
         const total = [...outcomes.values()].reduce((sum, count) => sum + count, 0);
         const failed = total - (outcomes.get('ok') ?? 0);
         console.log(
-          `${what}: ${total} requests in ${seconds.toFixed(1)} s through HAProxy (${[...inPhase].map(([name, count]) => `${count} ${name}`).join(', ')}), ${failed} failed, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`,
+          `${what}: ${total} requests in ${seconds.toFixed(1)} s through HAProxy (${[...inPhase].map(([name, count]) => `${count} ${name}`).join(', ')}), ${failed} failed, outcomes ${JSON.stringify(Object.fromEntries(outcomes))}${failed ? `; first of each: ${JSON.stringify(Object.fromEntries(firstFailure))}` : ''}`,
         );
         return { failed, throttled: outcomes.get('429') ?? 0, failedByPhase };
       },
