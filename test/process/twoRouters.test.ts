@@ -295,7 +295,8 @@ describe('two routers behind HAProxy, one Redis', () => {
         outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
         inPhase.set(during, (inPhase.get(during) ?? 0) + 1);
         if (outcome !== 'ok') failedByPhase[during] = (failedByPhase[during] ?? 0) + 1;
-        if (outcome !== 'ok' && !firstFailure.has(outcome)) firstFailure.set(outcome, `${during}: ${JSON.stringify(reply.body).slice(0, 300)}`);
+        if (outcome !== 'ok' && !firstFailure.has(outcome))
+          firstFailure.set(outcome, `${during}: ${JSON.stringify(reply.body).slice(0, 300)}`);
       }
     };
     const workers = Array.from({ length: 8 }, worker);
