@@ -56,7 +56,7 @@ describe('the supergraph source down: the last good one, and a last-known-good c
   }
 
   beforeAll(async () => {
-    stack = await startStack('supergraph-copy');
+    stack = await startStack('supergraphcopy');
     await insertCategory(stack.databases.product.dataSource, 1, 'Tools');
     await insertProducts(stack.databases.product.dataSource, [{ id: 1, name: 'Hammer', priceCents: 100, stock: 5, categoryId: 1 }]);
     source = http.createServer((_req, res) => {

@@ -30,6 +30,9 @@ const logger = createLogger('test', process.env.TEST_LOG_LEVEL ?? 'silent');
  * temporary folder. `label` keeps test files apart when one worker runs several.
  */
 export function testDatabaseConfig(subgraph: SubgraphName, label: string): DatabaseConfig {
+  // Checked on SQLite too, so that a label MySQL would refuse fails in the default run, not only in CI's MySQL pass.
+  if (!/^[A-Za-z0-9_]+$/.test(label))
+    throw new Error(`test database label '${label}': letters, digits and '_' only (a MySQL database name)`);
   const name = `t${process.env.JEST_WORKER_ID ?? '0'}_${label}_${DATABASE_NAMES[subgraph]}`;
   if (process.env.TEST_DATABASE_URL) return parseMysqlUrl(process.env.TEST_DATABASE_URL, 'TEST_DATABASE_URL', name, 5);
   sqliteDir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'supergraph-test-'));
