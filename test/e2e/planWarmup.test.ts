@@ -123,6 +123,47 @@ describe('query plans warmed before readiness', () => {
     }
   });
 
+  it('prints the first requests’ latency and CPU with and without warming (a measurement, not an assertion on time)', async () => {
+    const token = await stack.token('1');
+    const documents: [string, Record<string, unknown>, string][] = [
+      [PRODUCT_PAGE, { id: '1' }, 'ProductPage'],
+      [CATALOG, {}, 'Catalog'],
+      [MY_ORDERS, { first: 3 }, 'MyOrders'],
+    ];
+    const firstRequests = async (maxDocuments: number) => {
+      const { router, url } = await started({ trustedDocuments: { mode: 'allow', dir }, warmup: { maxDocuments, timeoutMs: 10_000 } });
+      try {
+        await router.warmed;
+        const cpu = process.cpuUsage();
+        const started = performance.now();
+        for (const [query, variables, operationName] of documents) {
+          const response = await fetch(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...web },
+            body: JSON.stringify({ query, variables, operationName }),
+          });
+          expect(((await response.json()) as any).errors).toBeUndefined();
+        }
+        const used = process.cpuUsage(cpu);
+        return { ms: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+      } finally {
+        await router.stop();
+      }
+    };
+    const cold: { ms: number; cpuMs: number }[] = [];
+    const warm: { ms: number; cpuMs: number }[] = [];
+    for (let round = 0; round < 3; round++) {
+      cold.push(await firstRequests(0));
+      warm.push(await firstRequests(500));
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)].toFixed(1);
+    console.log(
+      `first ${documents.length} requests of a new router (median of 3, router and subgraphs in one process): ` +
+        `without warming ${median(cold.map((r) => r.ms))} ms wall, ${median(cold.map((r) => r.cpuMs))} ms CPU; ` +
+        `warmed ${median(warm.map((r) => r.ms))} ms wall, ${median(warm.map((r) => r.cpuMs))} ms CPU`,
+    );
+  });
+
   it('the time bound holds with a document set too large: readiness turns green with the rest not reached', async () => {
     const large = fs.mkdtempSync(path.join(os.tmpdir(), 'warm-large-'));
     const text = Array.from(
