@@ -145,6 +145,13 @@ export interface RouterConfig {
    * `router` database on `DATABASE_URL`, else `.data/router.sqlite`).
    */
   usage: { enabled: boolean; flushIntervalMs: number; database: DatabaseConfig };
+  /**
+   * Query plans built before readiness turns green (`router/warmup/`): at most `maxDocuments`
+   * (`WARM_MAX_DOCUMENTS`, default 500; 0 turns warming and the record of the most used documents off), trusted
+   * documents first, then the record's most used; for at most `timeoutMs` (`WARM_TIMEOUT_MS`, default 10000),
+   * after which readiness turns green anyway.
+   */
+  warmup: { maxDocuments: number; timeoutMs: number };
 }
 
 /** The development default HS256 secret; production refuses it. */
@@ -312,6 +319,10 @@ export function readRouterConfig(env: Env): RouterConfig {
       enabled: readBoolean(env, 'USAGE_RECORDING', true),
       flushIntervalMs: readInteger(env, 'USAGE_FLUSH_INTERVAL_MS', 5000, { min: 10, max: 3_600_000 }),
       database: readUsageDatabaseConfig(env),
+    },
+    warmup: {
+      maxDocuments: readInteger(env, 'WARM_MAX_DOCUMENTS', 500, { min: 0, max: 100_000 }),
+      timeoutMs: readInteger(env, 'WARM_TIMEOUT_MS', 10_000, { min: 0, max: 600_000 }),
     },
   };
 }

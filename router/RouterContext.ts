@@ -7,4 +7,14 @@ export interface RouterContext extends DemandContext {
   caller: Caller;
   /** `performance.now()` past which no subgraph call starts (the request-wide deadline). */
   deadline: number;
+  /** Set only on plan-warming requests (`isWarming`). */
+  warming?: true;
+}
+
+/**
+ * True for the requests the router runs on itself at start-up to plan documents (`router/warmup/`): the
+ * subgraph data sources answer them without calling a subgraph, and no budget, usage or metric sees them.
+ */
+export function isWarming(context: unknown): boolean {
+  return (context as { warming?: unknown } | null)?.warming === true;
 }

@@ -1,6 +1,7 @@
 import type http from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import type { GraphQLSchema } from 'graphql';
 import {
   closeServer,
   createHttpServer,
@@ -41,6 +42,7 @@ import { SupergraphSource } from './supergraph/SupergraphSource';
 import { subgraphsOf } from './supergraph/subgraphsOf';
 import { UsageRecorder } from './usage/UsageRecorder';
 import { UsageStore } from './usage/UsageStore';
+import { PlanWarmer, skippedWhenWarming, type WarmDocument, type WarmupReport } from './warmup/PlanWarmer';
 
 export interface Router {
   apollo: ApolloServer<RouterContext>;
@@ -56,6 +58,8 @@ export interface Router {
   metrics: Metrics;
   /** Listens on the public and admin ports (0 picks free ones) and resolves with both. */
   listen(): Promise<{ port: number; adminPort: number }>;
+  /** Resolves when the query-plan warm-up is over (done, or out of time): readiness turns green then. */
+  warmed: Promise<WarmupReport>;
   /** Readiness 503 first (for `SHUTDOWN_DRAIN_DELAY_MS`), then stops accepting, finishes in-flight requests, closes the subgraph pool. */
   stop(): Promise<void>;
 }
@@ -145,14 +149,16 @@ export async function createRouter(options: {
 
   // The gateway over the supergraph; each load and hot reload also rebuilds the cost estimator.
   const gateway = new ApolloGateway({ supergraphSdl: source.manager(), logger, buildService: (service) => subgraphs.build(service) });
-  const usage = config.usage.enabled
-    ? new UsageRecorder(await UsageStore.open(config.usage.database), logger, config.usage.flushIntervalMs)
-    : null;
+  // Usage of schema coordinates, and the shared record of the most used documents (what warming plans).
+  const usageStore = config.usage.enabled ? await UsageStore.open(config.usage.database) : null;
+  const usage = usageStore ? new UsageRecorder(usageStore, logger, config.usage.flushIntervalMs, config.warmup.maxDocuments) : null;
   usage?.start();
+  let servedSchema: GraphQLSchema | null = null;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     const loaded = source.versionOfGatewaySdl(coreSupergraphSdl);
     if (!loaded) throw new Error('The gateway loaded a supergraph the router did not prepare');
     demand.useSupergraph(loaded.prepared.document, apiSchema, loaded.version);
+    servedSchema = apiSchema;
   });
   const trustedDocuments = TrustedDocuments.load(config.trustedDocuments.mode, config.trustedDocuments.dir);
   if (trustedDocuments.mode !== 'off') logger.info({ mode: trustedDocuments.mode, lists: trustedDocuments.clients }, 'trusted documents');
@@ -180,16 +186,16 @@ export async function createRouter(options: {
   // Production keeps its plain page whatever the config says (RouterConfig refuses EXPLORER there).
   const landing = landingPage(config.production ? 'plain' : config.explorer);
   const supergraphOf = (gatewaySdl: string) => source.versionOfGatewaySdl(gatewaySdl)?.prepared;
+  const authorizing = new AuthorizingGateway(
+    new CollisionFreeGateway(new LabelKeyedPlans(gateway, supergraphOf), supergraphOf),
+    supergraphOf,
+  );
   const apollo = new ApolloServer<RouterContext>({
-    gateway: new ProgressiveOverrideGateway(
-      new AuthorizingGateway(new CollisionFreeGateway(new LabelKeyedPlans(gateway, supergraphOf), supergraphOf), supergraphOf),
-      supergraphOf,
-      {
-        enabled: progressiveOverride,
-        named: namedLabels,
-        count: (label, on) => metrics.observeOverrideLabel(label, on),
-      },
-    ),
+    gateway: new ProgressiveOverrideGateway(authorizing, supergraphOf, {
+      enabled: progressiveOverride,
+      named: namedLabels,
+      count: (label, on) => metrics.observeOverrideLabel(label, on),
+    }),
     logger,
     introspection: !config.production,
     // The process's runMain owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.
@@ -203,9 +209,10 @@ export async function createRouter(options: {
       unsupportedOperationsPlugin(),
       privateWhenSignedIn(),
       landing.plugin,
-      demand.plugin,
-      requestMetricsPlugin<RouterContext>(metrics.metrics, logger),
-      ...(usage ? [usage.plugin(() => source.current.version)] : []),
+      // Plan warming's requests spend no budget and count in no metric or usage record.
+      skippedWhenWarming(demand.plugin),
+      skippedWhenWarming(requestMetricsPlugin<RouterContext>(metrics.metrics, logger)),
+      ...(usage ? [skippedWhenWarming(usage.plugin(() => source.current.version))] : []),
     ],
     formatError: (formatted, error) => {
       const masked = maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error'));
@@ -214,6 +221,45 @@ export async function createRouter(options: {
     },
   });
   await apollo.start();
+
+  // Query plans warmed before readiness turns green (see PlanWarmer for why through the request pipeline):
+  // the trusted documents, then the most used documents the routers recorded, within WARM_MAX_DOCUMENTS and
+  // WARM_TIMEOUT_MS. Warming runs as a caller holding every scope the supergraph names, so nothing is stripped
+  // and the full document's plan is built (callers lacking a scope plan their stripped variant on first use).
+  const warmer = new PlanWarmer({
+    maxDocuments: config.warmup.maxDocuments,
+    timeoutMs: config.warmup.timeoutMs,
+    schema: () => {
+      if (!servedSchema) throw new Error('No supergraph is loaded');
+      return servedSchema;
+    },
+    logger,
+    run: async (document, variables) => {
+      const contextValue: RouterContext = {
+        caller: { userId: 'plan-warming', scopes: authorizing.scopes },
+        deadline: performance.now() + config.requestTimeoutMs,
+        clientKey: 'plan-warming',
+        warming: true,
+      };
+      const response = await apollo.executeOperation(
+        { query: document.body, variables, ...(document.operationName ? { operationName: document.operationName } : {}) },
+        { contextValue },
+      );
+      // Planned when the operation reached execution: a response with data, null fields included.
+      return response.body.kind === 'single' && response.body.singleResult.data !== undefined;
+    },
+  });
+  const warmed = warmer.warm(async () => {
+    if (config.warmup.maxDocuments === 0) return [];
+    const trusted: WarmDocument[] = trustedDocuments.documents
+      .filter((operation) => operation.type !== 'subscription')
+      .map((operation) => ({ body: operation.body, operationName: operation.name, from: 'trusted' }));
+    const recorded: WarmDocument[] =
+      trusted.length < config.warmup.maxDocuments && usageStore
+        ? (await usageStore.topDocuments(config.warmup.maxDocuments)).map((row) => ({ ...row, from: 'record' }))
+        : [];
+    return [...trusted, ...recorded];
+  });
 
   // The public server (`/graphql`) and the admin server (`/health/*`, `/metrics`).
   const httpServer = createHttpServer(
@@ -236,8 +282,9 @@ export async function createRouter(options: {
     config.limits,
   );
   let ready = true;
-  const adminServer = createHttpServer(adminRoutes({ metrics: metrics.metrics, source, subgraphs, ready: () => ready }), (error) =>
-    logger.error({ err: error }, 'admin request failed'),
+  const adminServer = createHttpServer(
+    adminRoutes({ metrics: metrics.metrics, source, subgraphs, ready: () => ready, warmup: () => warmer.report }),
+    (error) => logger.error({ err: error }, 'admin request failed'),
   );
 
   return {
@@ -249,6 +296,7 @@ export async function createRouter(options: {
     adminServer,
     breakers: subgraphs.breakers,
     metrics: metrics.metrics,
+    warmed,
     async listen() {
       shedder.start();
       const port = await listen(httpServer, config.port);
@@ -258,6 +306,7 @@ export async function createRouter(options: {
     async stop() {
       // Readiness fails first, so a load balancer stops sending before connections are refused.
       ready = false;
+      warmer.stop();
       if (config.limits.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, config.limits.drainDelayMs));
       await closeServer(httpServer, config.limits.shutdownGraceMs);
       shedder.stop();

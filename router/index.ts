@@ -35,4 +35,6 @@ export { coordinatesOf, inputCoordinatesOf, inputVariablesOf } from './usage/coo
 export { routerDatabase } from './usage/database';
 export { UsageRecorder } from './usage/UsageRecorder';
 export type { CoordinateUse, UsageRow, UsageTraffic } from './usage/UsageStore';
-export { readUsageDatabaseConfig, UsageStore } from './usage/UsageStore';
+export { readUsageDatabaseConfig, UsageStore, usedDocumentId } from './usage/UsageStore';
+export { PlanWarmer, type WarmDocument, type WarmupReport } from './warmup/PlanWarmer';
+export { placeholderVariables } from './warmup/placeholderVariables';

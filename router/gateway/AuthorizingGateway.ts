@@ -14,6 +14,11 @@ import { type Executor, GatewayLayer, type GatewayRequestContext } from './Gatew
 export class AuthorizingGateway extends GatewayLayer {
   private policy: AuthorizationPolicy | null = null;
 
+  /** Every scope the served supergraph's `@requiresScopes` name: a caller holding them all is stripped of nothing. */
+  get scopes(): ReadonlySet<string> {
+    return this.policy?.knownScopes ?? new Set();
+  }
+
   protected schemaChanged(supergraph: PreparedSupergraph, apiSchema: GraphQLSchema): void {
     this.policy = new AuthorizationPolicy(supergraph, apiSchema);
   }

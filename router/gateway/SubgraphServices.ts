@@ -2,6 +2,7 @@ import type { ServiceEndpointDefinition } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { type Logger, USER_ID_HEADER, USER_SCOPES_HEADER } from '../../shared';
 import { type RouterConfig, subgraphSecretFor } from '../RouterConfig';
+import { isWarming } from '../RouterContext';
 import { CircuitBreaker } from '../resilience/CircuitBreaker';
 import { RetryBudget } from '../resilience/RetryBudget';
 import { deduplicatingQueries } from './createSubgraphFetcher';
@@ -62,7 +63,7 @@ export class SubgraphServices {
       stats.subgraphRequests += 1;
       return timed(fetchUrl, init);
     };
-    const source = new SubgraphDataSource(
+    const source = new WarmableDataSource(
       {
         url: override ?? url,
         fetcher: config.deduplicateQueries ? deduplicatingQueries(counted, [USER_ID_HEADER, USER_SCOPES_HEADER]) : counted,
@@ -84,5 +85,16 @@ export class SubgraphServices {
     const target = override ?? url;
     if (target !== undefined) this.urls.set(name, target);
     return source;
+  }
+}
+
+/**
+ * Plan warming (`router/warmup/`) runs documents through the request pipeline for their plans only: its
+ * requests reach no subgraph (an empty answer, the fields come back null), and pass no breaker, retry or counter.
+ */
+class WarmableDataSource extends SubgraphDataSource {
+  override process(options: Parameters<SubgraphDataSource['process']>[0]): ReturnType<SubgraphDataSource['process']> {
+    if (isWarming(options.context)) return Promise.resolve({});
+    return super.process(options);
   }
 }

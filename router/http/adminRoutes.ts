@@ -2,6 +2,7 @@ import { ErrorCode, HttpError, type Metrics, metricsRoute, type Route, sendJson 
 import type { SubgraphServices } from '../gateway/SubgraphServices';
 import type { SupergraphSource } from '../supergraph/SupergraphSource';
 import { subgraphsOf } from '../supergraph/subgraphsOf';
+import type { WarmupReport } from '../warmup/PlanWarmer';
 
 export interface AdminRoutesOptions {
   metrics: Metrics;
@@ -9,6 +10,8 @@ export interface AdminRoutesOptions {
   subgraphs: Pick<SubgraphServices, 'urlOf' | 'breakers'>;
   /** False once the router is stopping: readiness fails first, so a load balancer stops sending. */
   ready: () => boolean;
+  /** The query-plan warm-up: readiness is 503 while it runs (it ends within `WARM_TIMEOUT_MS`). */
+  warmup: () => WarmupReport;
 }
 
 /** Whether a subgraph's `/health/ready` answers 200 within a second. */
@@ -32,6 +35,12 @@ export function adminRoutes(options: AdminRoutesOptions): Route[] {
       path: '/health/ready',
       handler: async (_req, res) => {
         if (!options.ready()) throw new HttpError(503, ErrorCode.SERVICE_UNAVAILABLE, 'The router is shutting down.');
+        const warmup = options.warmup();
+        // A new replica takes traffic once its query plans are warmed (or the warm-up ran out of time).
+        if (warmup.state === 'warming') {
+          sendJson(res, 503, { status: 'warming', warmup });
+          return;
+        }
         const { version, loadedAt, prepared } = source.current;
         // Ready as long as a supergraph is loaded: one dead subgraph must not take every replica out of the
         // load balancer (the others' data is still served). The body says how each subgraph is doing.
@@ -52,6 +61,7 @@ export function adminRoutes(options: AdminRoutesOptions): Route[] {
             fromLastKnownGoodCopy: source.fromCopy,
           },
           subgraphs: states,
+          warmup,
         });
       },
     },

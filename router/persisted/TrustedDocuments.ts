@@ -55,6 +55,8 @@ export interface IncomingOperation {
 export class TrustedDocuments {
   private readonly bodies = new Map<string, string>();
   private readonly byClient = new Map<string, Set<string>>();
+  /** Every list's operations, once each (by id), in the order the lists name them. */
+  private readonly operations = new Map<string, ManifestOperation>();
 
   constructor(
     readonly mode: TrustedDocumentsMode,
@@ -65,6 +67,7 @@ export class TrustedDocuments {
       const ids = this.byClient.get(key) ?? new Set<string>();
       for (const operation of manifest.operations) {
         this.bodies.set(operation.id, operation.body);
+        if (!this.operations.has(operation.id)) this.operations.set(operation.id, operation);
         ids.add(operation.id);
       }
       this.byClient.set(key, ids);
@@ -74,6 +77,11 @@ export class TrustedDocuments {
   /** Client builds with a list, and how many documents each allows. */
   get clients(): { client: string; documents: number }[] {
     return [...this.byClient].map(([client, ids]) => ({ client, documents: ids.size }));
+  }
+
+  /** Every operation of every list, once each: what plan warming plans first. */
+  get documents(): readonly ManifestOperation[] {
+    return [...this.operations.values()];
   }
 
   /**

@@ -1,9 +1,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { ClientLabels, type Logger } from '../../shared';
 import { coordinatesOf, type InputVariable, inputCoordinatesOf, inputVariablesOf } from './coordinatesOf';
-import type { UsageRow, UsageStore } from './UsageStore';
+import { type DocumentUse, type UsageRow, type UsageStore, usedDocumentId } from './UsageStore';
 
 const DAY_MS = 86_400_000;
+/** Longer documents are not recorded for warming (a MySQL TEXT holds 64 KiB, 16 Ki characters of any UTF-8). */
+const MAX_RECORDED_DOCUMENT = 16_384;
 
 /** Who sent an operation, as the `apollographql-client-name` and `-version` headers say. */
 export interface UsageClient {
@@ -30,6 +32,8 @@ export class UsageRecorder {
     string,
     { name: string | null; usage: OperationUsage; others?: Map<string | null, OperationUsage> }
   >();
+  /** Documents run since the last flush, by query hash and operation name as sent; at most `keepDocuments`. */
+  private documentUses = new Map<string, DocumentUse>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
   /** Client names, versions and operation names come from clients: bounded as the metrics bound them. */
@@ -39,7 +43,22 @@ export class UsageRecorder {
     private readonly store: UsageStore,
     private readonly logger: Logger,
     private readonly flushIntervalMs: number,
+    /** How many of the most used documents the shared record keeps, for plan warming (0: no record). */
+    private readonly keepDocuments = 0,
   ) {}
+
+  /**
+   * Counts one run of a document under the operation name the client sent (the gateway's plan cache keys on
+   * both). Between two flushes at most `keepDocuments` distinct documents are counted: a burst of new ones
+   * cannot grow memory; the record's own top-N bound decides which stay.
+   */
+  recordDocument(queryHash: string, operationName: string | null, body: string): void {
+    if (this.keepDocuments === 0 || body.length > MAX_RECORDED_DOCUMENT) return;
+    const key = `${queryHash}\u0000${operationName ?? ''}`;
+    const use = this.documentUses.get(key);
+    if (use) use.count += 1;
+    else if (this.documentUses.size < this.keepDocuments) this.documentUses.set(key, { id: '', operationName, body, count: 1 });
+  }
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), this.flushIntervalMs);
@@ -86,6 +105,7 @@ export class UsageRecorder {
   /** Writes what was counted since the last flush. A failed write is logged and its counts dropped. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(async () => {
+      await this.flushDocuments();
       if (this.counts.size === 0) return;
       const rows = [...this.counts.values()].flatMap((group) => [...group.values()]);
       this.counts = new Map();
@@ -96,6 +116,17 @@ export class UsageRecorder {
       }
     });
     return this.flushing;
+  }
+
+  private async flushDocuments(): Promise<void> {
+    if (this.documentUses.size === 0) return;
+    const uses = [...this.documentUses.values()].map((use) => ({ ...use, id: usedDocumentId(use.operationName, use.body) }));
+    this.documentUses = new Map();
+    try {
+      await this.store.addDocuments(uses, this.keepDocuments);
+    } catch (error) {
+      this.logger.warn({ err: error, documents: uses.length }, 'could not write the most used documents; those counts are lost');
+    }
   }
 
   async stop(): Promise<void> {
@@ -110,6 +141,7 @@ export class UsageRecorder {
       requestDidStart: async () => ({
         didResolveOperation: async (context) => {
           if (!context.document) return;
+          this.recordDocument(context.queryHash, context.request.operationName ?? null, context.source);
           const key = `${version()}\u0000${context.queryHash}`;
           const operationName = context.operationName;
           let document = this.documents.get(key);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import type { DataSource } from 'typeorm';
 import {
@@ -37,6 +38,27 @@ export interface UsageTraffic {
   /** Distinct clients (`name@version`, or `unknown`) among them. */
   clients: number;
 }
+
+/** A document the routers ran, with how often since the last write (`UsageStore.addDocuments`). */
+export interface DocumentUse {
+  /** SHA-256 (hex) of the operation name, a NUL and the body (`usedDocumentId`). */
+  id: string;
+  operationName: string | null;
+  body: string;
+  count: number;
+}
+
+/** The record's key for a document run under an operation name (null: the client sent none). */
+export function usedDocumentId(operationName: string | null, body: string): string {
+  return createHash('sha256')
+    .update(operationName ?? '')
+    .update('\u0000')
+    .update(body)
+    .digest('hex');
+}
+
+/** How long a document nobody ran stays in the record of the most used ones. */
+const DOCUMENT_RECORD_DAYS = 7;
 
 /**
  * Where the router's usage store lives: `ROUTER_DATABASE_URL`, else the `router` database on the
@@ -116,6 +138,42 @@ export class UsageStore {
       [since],
     );
     return { requests: Number(row.requests), days: Number(row.days), clients: Number(row.clients) };
+  }
+
+  /**
+   * Adds documents' counts to the record of the most used ones, then keeps only the `keep` most used (and
+   * drops those no router ran for 7 days): the table stays bounded however many routers write to it. Two
+   * routers trimming at once both keep the same top rows.
+   */
+  async addDocuments(uses: readonly DocumentUse[], keep: number, now = Date.now()): Promise<void> {
+    const mysql = this.dataSource.options.type === 'mysql';
+    for (const use of uses) {
+      const parameters = [use.id, use.operationName?.slice(0, 150) ?? null, use.body, use.count, now];
+      const sql = mysql
+        ? 'INSERT INTO used_document (id, operation_name, body, count, last_seen) VALUES (?, ?, ?, ?, ?) ON DUPLICATE KEY UPDATE count = count + VALUES(count), last_seen = VALUES(last_seen)'
+        : 'INSERT INTO used_document (id, operation_name, body, count, last_seen) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET count = count + excluded.count, last_seen = excluded.last_seen';
+      await this.dataSource.query(sql, parameters);
+    }
+    await this.dataSource.query('DELETE FROM used_document WHERE last_seen < ?', [now - DOCUMENT_RECORD_DAYS * 86_400_000]);
+    // Beyond the top `keep`: at most the documents written since the last trim, deleted by id (portable
+    // across MySQL, MariaDB and SQLite, which differ on LIMIT in subqueries).
+    const beyond: { id: string }[] = await this.dataSource.query(
+      'SELECT id FROM used_document ORDER BY count DESC, id LIMIT 1000000 OFFSET ?',
+      [keep],
+    );
+    for (let start = 0; start < beyond.length; start += 500) {
+      const ids = beyond.slice(start, start + 500).map((row) => row.id);
+      await this.dataSource.query(`DELETE FROM used_document WHERE id IN (${ids.map(() => '?').join(', ')})`, ids);
+    }
+  }
+
+  /** The `limit` most used documents of the record, most used first. */
+  async topDocuments(limit: number): Promise<{ operationName: string | null; body: string; count: number }[]> {
+    const rows: { operation_name: string | null; body: string; count: number | string }[] = await this.dataSource.query(
+      'SELECT operation_name, body, count FROM used_document ORDER BY count DESC, id LIMIT ?',
+      [limit],
+    );
+    return rows.map((row) => ({ operationName: row.operation_name, body: row.body, count: Number(row.count) }));
   }
 
   close(): Promise<void> {

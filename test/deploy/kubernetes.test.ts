@@ -384,6 +384,32 @@ describe('deploy/kubernetes', () => {
     });
   });
 
+  describe('the router’s last-known-good copy and trusted proxies', () => {
+    test('SUPERGRAPH_CACHE_PATH is on a writable emptyDir of the router, in both overlays', () => {
+      for (const [overlay, objects] of overlays()) {
+        const container = appContainer(objects, 'router');
+        const cachePath = readRouterConfig(environmentOf(objects, container)).supergraphCachePath;
+        expect({ overlay, cachePath }).toEqual({ overlay, cachePath: expect.stringMatching(/^\//) });
+        const mount = container.volumeMounts.find((each: K8sObject) => (cachePath as string).startsWith(`${each.mountPath}/`));
+        expect(mount?.readOnly).not.toBe(true);
+        const volume = named(objects, 'Deployment', 'router').spec.template.spec.volumes.find(
+          (each: K8sObject) => each.name === mount?.name,
+        );
+        expect(volume?.emptyDir).toBeDefined();
+      }
+    });
+
+    test('prod trusts the placeholder ingress range docs/deployment.md names, dev trusts no proxy', () => {
+      const trusted = readRouterConfig(environmentOf(prod, appContainer(prod, 'router'))).demand.trustedProxies;
+      expect(trusted.includes('10.244.3.7')).toBe(true);
+      expect(trusted.includes('203.0.113.9')).toBe(false);
+      const range = environmentOf(prod, appContainer(prod, 'router')).TRUSTED_PROXIES;
+      const deployment = fs.readFileSync(path.join(repoRoot, 'docs', 'deployment.md'), 'utf8');
+      expect(deployment).toContain(`\`TRUSTED_PROXIES=${range}\``);
+      expect(readRouterConfig(environmentOf(dev, appContainer(dev, 'router'))).demand.trustedProxies.includes('10.244.3.7')).toBe(false);
+    });
+  });
+
   describe('prod', () => {
     test('takes MySQL, Redis and the router’s usage store from the Secrets, and runs no database of its own', () => {
       const router = readRouterConfig(environmentOf(prod, appContainer(prod, 'router')));

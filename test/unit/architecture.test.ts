@@ -41,11 +41,12 @@ const ROUTER_ROOMS: Record<string, string[]> = {
   resilience: [],
   supergraph: [],
   usage: [],
+  warmup: [],
   authorization: ['supergraph'],
   demand: ['supergraph'],
   gateway: ['authorization', 'resilience', 'supergraph'],
   metrics: ['demand', 'gateway', 'resilience', 'supergraph'],
-  http: ['auth', 'demand', 'gateway', 'metrics', 'persisted', 'resilience', 'supergraph'],
+  http: ['auth', 'demand', 'gateway', 'metrics', 'persisted', 'resilience', 'supergraph', 'warmup'],
 };
 const SHARED_TOP_LEVEL = new Set(['router/RouterConfig', 'router/RouterContext']);
 

@@ -1,6 +1,7 @@
 import { HeaderMap } from '@apollo/server';
 import { buildSchema, getOperationAST, type OperationDefinitionNode, parse } from 'graphql';
-import { inputCoordinatesOf, inputVariablesOf, UsageRecorder, type UsageRow, type UsageStore } from '../../router';
+import { inputCoordinatesOf, inputVariablesOf, UsageRecorder, type UsageRow, type UsageStore, usedDocumentId } from '../../router';
+import type { DocumentUse } from '../../router/usage/UsageStore';
 import type { Logger } from '../../shared';
 
 /** An in-memory stand-in for the usage store: this tests the recorder's counting, not the database. */
@@ -135,5 +136,34 @@ describe('input values passed in variables', () => {
       'Item Query.item(id:)': 1,
       'Item Item.name': 1,
     });
+  });
+});
+
+describe('UsageRecorder: the documents it counts for plan warming', () => {
+  it('counts at most keepDocuments distinct documents between two flushes, by document and operation name as sent', async () => {
+    const written: DocumentUse[] = [];
+    const store = {
+      addDocuments: async (uses: DocumentUse[]) => void written.push(...uses),
+      close: async () => {},
+    } as unknown as UsageStore;
+    const recorder = new UsageRecorder(store, {} as Logger, 60_000, 2);
+    recorder.recordDocument('h1', 'A', '{ a }');
+    recorder.recordDocument('h1', 'A', '{ a }');
+    // The same document without an operation name is another plan-cache key, so another entry.
+    recorder.recordDocument('h1', null, '{ a }');
+    // Past the bound: not counted until the next flush.
+    recorder.recordDocument('h2', 'B', '{ b }');
+    recorder.recordDocument('h3', 'C', `{ ${'c '.repeat(9_000)}}`);
+    await recorder.flush();
+    expect(written.map(({ id, operationName, count }) => [id, operationName, count])).toEqual([
+      [usedDocumentId('A', '{ a }'), 'A', 2],
+      [usedDocumentId(null, '{ a }'), null, 1],
+    ]);
+    written.length = 0;
+    recorder.recordDocument('h2', 'B', '{ b }');
+    // Over 16 KiB: never recorded.
+    recorder.recordDocument('h3', 'C', `{ ${'c '.repeat(9_000)}}`);
+    await recorder.flush();
+    expect(written.map(({ operationName, count }) => [operationName, count])).toEqual([['B', 1]]);
   });
 });

@@ -1,4 +1,5 @@
 import type { GraphQLSchema } from 'graphql';
+import { isWarming } from '../../RouterContext';
 import type { PreparedSupergraph } from '../../supergraph/prepareSupergraph';
 import { type Executor, type GatewayInterface, GatewayLayer, type GatewayRequestContext } from '../GatewayLayer';
 import { decideLabels, type NamedLabels, type OverrideLabel, overrideLabelsOf } from './overrideLabels';
@@ -46,7 +47,8 @@ export class ProgressiveOverrideGateway extends GatewayLayer {
     const labels = this.labels;
     if (!this.options.enabled || labels.length === 0) return executor(requestContext);
     const decided = decideLabels(labels, this.options.named.labels);
-    for (const { label } of labels) this.options.count(label, decided.active.has(label));
+    // Plan warming's requests are no traffic: they count in no metric.
+    if (!isWarming(requestContext.context)) for (const { label } of labels) this.options.count(label, decided.active.has(label));
     if (decided.key === '') return executor(requestContext);
     return withLabels(decided, () => executor({ ...requestContext, queryHash: keyed(requestContext.queryHash, decided.key) }));
   }
