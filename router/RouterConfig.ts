@@ -21,6 +21,7 @@ import {
   type ServerLimits,
 } from '../shared';
 import type { AuthConfig } from './auth/createAuthenticator';
+import { type EntityCacheConfig, readEntityCacheConfig } from './cache/EntityCacheConfig';
 import { type DemandControlConfig, readDemandControlConfig } from './demand/DemandControlConfig';
 import type { ExplorerKind } from './http/landingPage';
 import type { TrustedDocumentsMode } from './persisted/TrustedDocuments';
@@ -127,6 +128,8 @@ export interface RouterConfig {
    * `router` database on `DATABASE_URL`, else `.data/router.sqlite`).
    */
   usage: { enabled: boolean; flushIntervalMs: number; database: DatabaseConfig };
+  /** The entity cache (`ENTITY_CACHE`, `ENTITY_CACHE_*`, `CACHE_REDIS_URL`, `CACHE_ADMIN_TOKEN`): docs/entity-cache.md. */
+  entityCache: EntityCacheConfig;
 }
 
 /** The development default HS256 secret; production refuses it. */
@@ -198,6 +201,7 @@ function readExplorer(env: Env, production: boolean): ExplorerKind {
 const NOT_SUBGRAPH_URLS = new Set([
   'DATABASE_URL',
   'REDIS_URL',
+  'CACHE_REDIS_URL',
   'PRODUCT_INTERNAL_URL',
   'TEST_DATABASE_URL',
   'MIGRATION_DATABASE_URL',
@@ -277,5 +281,6 @@ export function readRouterConfig(env: Env): RouterConfig {
       flushIntervalMs: readInteger(env, 'USAGE_FLUSH_INTERVAL_MS', 5000, { min: 10, max: 3_600_000 }),
       database: readUsageDatabaseConfig(env),
     },
+    entityCache: readEntityCacheConfig(env, production),
   };
 }

@@ -3,6 +3,8 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { closeServer, createHttpServer, type Logger, listen, type Metrics, maskUnexpectedError, requestMetricsPlugin } from '../shared';
 import { createAuthenticator } from './auth/createAuthenticator';
+import { createEntityCache } from './cache/createEntityCache';
+import { entityCachePlugin } from './cache/entityCachePlugin';
 import { DemandControl } from './demand/DemandControl';
 import { AuthorizingGateway } from './gateway/AuthorizingGateway';
 import { CollisionFreeGateway } from './gateway/CollisionFreeGateway';
@@ -15,6 +17,7 @@ import { corsPolicy } from './http/corsPolicy';
 import { graphqlRoute } from './http/graphqlRoute';
 import { landingPage } from './http/landingPage';
 import { privateWhenSignedIn } from './http/privateWhenSignedIn';
+import { registerEntityCacheMetrics } from './metrics/entityCacheMetrics';
 import { RouterMetrics } from './metrics/RouterMetrics';
 import { emptyRouterStats, type RouterStats } from './metrics/RouterStats';
 import { registerSupergraphMetrics } from './metrics/supergraphMetrics';
@@ -76,6 +79,8 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     connectionsPerSubgraph: config.subgraphConnections,
   });
   const stats = emptyRouterStats();
+  // The entity cache (off unless ENTITY_CACHE says otherwise): told each supergraph the gateway loads, below.
+  const entityCache = await createEntityCache(config.entityCache, logger);
   const subgraphs = new SubgraphServices({
     config,
     withTimeout: fetcher.withTimeout,
@@ -83,10 +88,12 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     stats,
     logger,
     observe: (name, outcome, seconds) => metrics.observeFetch(name, outcome, seconds),
+    entityCache,
   });
   const shedder = new LoadShedder(config.maxEventLoopLagMs);
   const metrics = new RouterMetrics(stats, subgraphs.breakers, shedder);
   registerSupergraphMetrics(metrics.metrics, source);
+  if (entityCache) registerEntityCacheMetrics(metrics.metrics, entityCache);
   const demand = new DemandControl({
     config: config.demand,
     maxBodyBytes: config.maxBodyBytes,
@@ -105,6 +112,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     const loaded = source.versionOfGatewaySdl(coreSupergraphSdl);
     if (!loaded) throw new Error('The gateway loaded a supergraph the router did not prepare');
     demand.useSupergraph(loaded.prepared.document, apiSchema, loaded.version);
+    entityCache?.useSupergraph(apiSchema, loaded.version, loaded.prepared);
   });
   const trustedDocuments = TrustedDocuments.load(config.trustedDocuments.mode, config.trustedDocuments.dir);
   if (trustedDocuments.mode !== 'off') logger.info({ mode: trustedDocuments.mode, lists: trustedDocuments.clients }, 'trusted documents');
@@ -132,6 +140,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       demand.plugin,
       requestMetricsPlugin<RouterContext>(metrics.metrics, logger),
       ...(usage ? [usage.plugin(() => source.current.version)] : []),
+      ...(entityCache ? [entityCachePlugin(entityCache, { development: !config.production })] : []),
     ],
     formatError: (formatted, error) => maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error')),
   });
@@ -158,8 +167,15 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     config.limits,
   );
   let ready = true;
-  const adminServer = createHttpServer(adminRoutes({ metrics: metrics.metrics, source, subgraphs, ready: () => ready }), (error) =>
-    logger.error({ err: error }, 'admin request failed'),
+  const adminServer = createHttpServer(
+    adminRoutes({
+      metrics: metrics.metrics,
+      source,
+      subgraphs,
+      ready: () => ready,
+      entityCache: entityCache && { cache: entityCache, adminToken: config.entityCache.adminToken },
+    }),
+    (error) => logger.error({ err: error }, 'admin request failed'),
   );
 
   return {
@@ -188,6 +204,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       await fetcher.close();
       await demand.close();
       await usage?.stop();
+      await entityCache?.close();
       source.stop();
     },
   };

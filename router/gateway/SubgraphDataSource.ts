@@ -1,6 +1,7 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError, Kind, parse } from 'graphql';
 import { ErrorCode, ROUTER_CREDENTIAL_HEADER, TIME_LEFT_HEADER, USER_ID_HEADER, USER_SCOPES_HEADER } from '../../shared';
+import type { EntityCache } from '../cache/EntityCache';
 import type { RouterContext } from '../RouterContext';
 import type { CircuitBreaker } from '../resilience/CircuitBreaker';
 import { backoffDelay, type RetryBudget } from '../resilience/RetryBudget';
@@ -18,6 +19,8 @@ export interface SubgraphCallPolicy {
   retryBudget: RetryBudget;
   /** Called after every attempt: `ok`, the failure code, or `error` for any other failure (metrics). */
   observe?: (outcome: 'ok' | 'error' | SubgraphFailureCode, seconds: number) => void;
+  /** The entity cache every call goes through (`router/cache/`), when it is on. */
+  entityCache?: EntityCache | null;
 }
 
 /** Counters for one subgraph, read by tests, benchmarks and metrics. */
@@ -64,6 +67,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 
   override async process(options: ProcessOptions) {
+    const cache = this.policy.entityCache;
+    return cache ? cache.fetch(this.subgraph, options, (sent) => this.call(sent)) : this.call(options);
+  }
+
+  /** One subgraph call with its deadline, breaker and retries. */
+  private async call(options: ProcessOptions) {
     const incoming = 'incomingRequestContext' in options;
     const retriable = incoming && operationTypeOf(options) === 'query';
     if (incoming) this.policy.retryBudget.deposit();

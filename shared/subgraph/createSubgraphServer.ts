@@ -11,6 +11,7 @@ import { deadlineErrorOf, isDatabaseOverload, isDatabaseUnavailable } from '../d
 import { ReplicaReads, settleWrites, withReadScope } from '../db/ReplicaReads';
 import { withRequestDeadline } from '../deadline';
 import { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from '../defaults';
+import { changedTags, collectingChanges, ENTITY_CHANGES_EXTENSION } from '../entityChanges';
 import { ErrorCode } from '../errorRegistry';
 import { maskUnexpectedError } from '../errors';
 import { handleGraphQLRequest } from '../http/graphqlHttp';
@@ -106,6 +107,17 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       requestMetricsPlugin<TContext>(metrics, logger),
       // Before the answer leaves: where the primary stands after this request's writes (read-your-writes).
       { requestDidStart: async () => ({ willSendResponse: () => settleWrites() }) },
+      // What the request's resolvers declared changed, for the router's entity cache to invalidate before it answers.
+      {
+        requestDidStart: async () => ({
+          willSendResponse: async ({ response }) => {
+            const tags = changedTags();
+            if (tags.length === 0 || response.body.kind !== 'single') return;
+            const result = response.body.singleResult;
+            result.extensions = { ...result.extensions, [ENTITY_CHANGES_EXTENSION]: tags };
+          },
+        }),
+      },
     ],
     formatError: (formatted, error) => {
       const cause = unwrapResolverError(error);
@@ -137,11 +149,13 @@ export async function createSubgraphServer<TContext extends BaseContext>(
         // reads in it honour the caller's recent writes.
         return withRequestDeadline(req, res, limits.maxRequestMs, () =>
           withReadScope(callerFrom(req).userId, () =>
-            handleGraphQLRequest(req, res, url, {
-              server: apollo,
-              context: async (request) => options.createContext(request),
-              maxBodyBytes: options.config.maxBodyBytes,
-            }),
+            collectingChanges(() =>
+              handleGraphQLRequest(req, res, url, {
+                server: apollo,
+                context: async (request) => options.createContext(request),
+                maxBodyBytes: options.config.maxBodyBytes,
+              }),
+            ),
           ),
         );
       },

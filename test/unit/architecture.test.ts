@@ -42,9 +42,10 @@ const ROUTER_ROOMS: Record<string, string[]> = {
   usage: [],
   authorization: ['supergraph'],
   demand: ['supergraph'],
-  gateway: ['authorization', 'resilience', 'supergraph'],
-  metrics: ['demand', 'gateway', 'resilience', 'supergraph'],
-  http: ['auth', 'demand', 'gateway', 'metrics', 'persisted', 'resilience', 'supergraph'],
+  cache: ['authorization', 'supergraph'],
+  gateway: ['authorization', 'cache', 'resilience', 'supergraph'],
+  metrics: ['cache', 'demand', 'gateway', 'resilience', 'supergraph'],
+  http: ['auth', 'cache', 'demand', 'gateway', 'metrics', 'persisted', 'resilience', 'supergraph'],
 };
 const SHARED_TOP_LEVEL = new Set(['router/RouterConfig', 'router/RouterContext']);
 
