@@ -4,6 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { closeServer, createHttpServer, type Logger, listen, type Metrics, maskUnexpectedError, requestMetricsPlugin } from '../shared';
 import { createAuthenticator } from './auth/createAuthenticator';
 import { createEntityCache } from './cache/createEntityCache';
+import type { EntityCache } from './cache/EntityCache';
 import { entityCachePlugin } from './cache/entityCachePlugin';
 import { DemandControl } from './demand/DemandControl';
 import { AuthorizingGateway } from './gateway/AuthorizingGateway';
@@ -43,6 +44,8 @@ export interface Router {
   breakers: ReadonlyMap<string, CircuitBreaker>;
   /** The router's Prometheus metrics, served on the admin port at `/metrics`. */
   metrics: Metrics;
+  /** The entity cache (null when `ENTITY_CACHE=off`). */
+  entityCache: EntityCache | null;
   /** Listens on the public and admin ports (0 picks free ones) and resolves with both. */
   listen(): Promise<{ port: number; adminPort: number }>;
   /** Readiness 503 first (for `SHUTDOWN_DRAIN_DELAY_MS`), then stops accepting, finishes in-flight requests, closes the subgraph pool. */
@@ -187,6 +190,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     adminServer,
     breakers: subgraphs.breakers,
     metrics: metrics.metrics,
+    entityCache,
     async listen() {
       shedder.start();
       const port = await listen(httpServer, config.port);
