@@ -46,6 +46,8 @@ export interface EntityCacheOptions {
   store: CacheStore;
   /** Longest an entry lives, whatever the hint (seconds). */
   maxTtlSeconds: number;
+  /** After an invalidation, how long answers fetched are still not served (read replicas catching up), in ms. Default 0. */
+  replicaSettleMs?: number;
   bus?: InvalidationBus | null;
   logger: Logger;
 }
@@ -154,7 +156,7 @@ export class EntityCache {
     if (!read) return send(options);
     const invalidatedAt = new Map(allTags.map((tag, index) => [tag, read.invalidatedAt[index]]));
     const valid = (entry: Entry | null, tags: string[]): entry is Entry =>
-      entry !== null && entry.x > read.now && tags.every((tag) => entry.f > (invalidatedAt.get(tag) ?? 0));
+      entry !== null && entry.x > read.now && tags.every((tag) => this.fetchedAfter(entry, invalidatedAt.get(tag) ?? 0));
 
     const results: unknown[] = new Array(representations.length);
     const misses: number[] = [];
@@ -242,7 +244,7 @@ export class EntityCache {
     for (const candidate of candidates) {
       const tags = candidate.t ?? [];
       const checked = tags.length === 0 ? read : await this.options.store.read([], tags);
-      if (!checked?.invalidatedAt.every((at) => candidate.f > at)) continue;
+      if (!checked?.invalidatedAt.every((at) => this.fetchedAfter(candidate, at))) continue;
       counters.hits += 1;
       for (const tag of tags) report.tags.add(tag);
       report.hits.push({ subgraph, type: 'Query', key: {} });
@@ -267,6 +269,11 @@ export class EntityCache {
       );
     }
     return response;
+  }
+
+  /** Whether `entry` was fetched after an invalidation at `at` (0: none) and the replicas' settling time after it. */
+  private fetchedAfter(entry: Entry, at: number): boolean {
+    return at === 0 || entry.f > at + (this.options.replicaSettleMs ?? 0);
   }
 
   /** Where an answer may be stored (which scope, how long), or null when it may not be cached. */
@@ -299,7 +306,10 @@ export class EntityCache {
     const expanded = new Set(tags);
     for (const tag of tags) expanded.add(listTag(/^[^.*]+/.exec(tag)?.[0] ?? tag));
     this.stats.invalidations[origin] += tags.length;
-    await this.options.store.invalidate([...expanded], this.options.maxTtlSeconds * 1000 + INVALIDATION_MARGIN_MS);
+    await this.options.store.invalidate(
+      [...expanded],
+      this.options.maxTtlSeconds * 1000 + (this.options.replicaSettleMs ?? 0) + INVALIDATION_MARGIN_MS,
+    );
     if (origin !== 'remote') await this.options.bus?.publish(tags);
   }
 

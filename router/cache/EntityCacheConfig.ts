@@ -16,6 +16,13 @@ export interface EntityCacheConfig {
   /** `ENTITY_CACHE_MAX_TTL_S` (default 300): the longest an entry lives, whatever the subgraph's hint. */
   maxTtlSeconds: number;
   /**
+   * `ENTITY_CACHE_REPLICA_SETTLE_MS` (default 0): after an invalidation, answers fetched before this long has passed
+   * are never served from the cache (they may come from a read replica that lacks the write). With read replicas,
+   * set it to at least the subgraphs' `DATABASE_REPLICA_MAX_LAG_MS` plus four `DATABASE_REPLICA_CHECK_INTERVAL_MS`,
+   * past which no replica in rotation can still lack a write.
+   */
+  replicaSettleMs: number;
+  /**
    * `CACHE_REDIS_URL`, else `REDIS_URL`: the Redis of the `redis` store, and of the invalidations every router
    * subscribes to (either mode). Null: no Redis (memory only, invalidations reach this router alone).
    */
@@ -44,6 +51,7 @@ export function readEntityCacheConfig(env: Env, production: boolean): EntityCach
     maxBytes: readInteger(env, 'ENTITY_CACHE_MAX_BYTES', 64 * 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 * 1024 }),
     maxEntryBytes: readInteger(env, 'ENTITY_CACHE_MAX_ENTRY_BYTES', 64 * 1024, { min: 64, max: 64 * 1024 * 1024 }),
     maxTtlSeconds: readInteger(env, 'ENTITY_CACHE_MAX_TTL_S', 300, { min: 1, max: 86_400 }),
+    replicaSettleMs: readInteger(env, 'ENTITY_CACHE_REPLICA_SETTLE_MS', 0, { min: 0, max: 600_000 }),
     redisUrl,
     redisUrlIsBudgets: cacheRedis === null && budgetsRedis !== null,
     adminToken,

@@ -28,7 +28,7 @@ export async function createEntityCache(config: EntityCacheConfig, logger: Logge
   let cache: EntityCache | null = null;
   const bus = config.redisUrl ? new InvalidationBus(config.redisUrl, logger, (tags) => void cache?.invalidateRemote(tags)) : null;
   await bus?.ready();
-  cache = new EntityCache({ store, maxTtlSeconds: config.maxTtlSeconds, bus, logger });
+  cache = new EntityCache({ store, maxTtlSeconds: config.maxTtlSeconds, replicaSettleMs: config.replicaSettleMs, bus, logger });
   logger.info({ store: store.kind, sharedInvalidations: bus !== null }, 'entity cache on');
   return cache;
 }

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import type { RouterConfig } from '../../router';
+import { testRouterConfig } from '../helpers/stack';
 import { byId, type ConformanceCase, federation, type RunningCase, startCase } from './harness';
 import { StockGateways } from './stockGateway';
 
@@ -89,17 +90,7 @@ describe('entity cache: answers identical to stock @apollo/gateway, cold and war
   let stock: StockGateways;
   let running: RunningCase;
   const memory = (overrides: Partial<RouterConfig['entityCache']>) => ({
-    entityCache: {
-      ...running.ours,
-      mode: 'memory' as const,
-      maxBytes: 1 << 20,
-      maxEntryBytes: 1 << 16,
-      maxTtlSeconds: 300,
-      redisUrl: null,
-      redisUrlIsBudgets: false,
-      adminToken: null,
-      ...overrides,
-    },
+    entityCache: { ...testRouterConfig().entityCache, mode: 'memory' as const, ...overrides },
   });
 
   beforeAll(async () => {

@@ -109,6 +109,25 @@ describe('EntityCache', () => {
     expect(answer.data).toEqual({ _entities: [{ name: 'name 1 #1' }] });
   });
 
+  it('with a replica settling time, serves nothing fetched within it after an invalidation, then caches again', async () => {
+    let now = 1_000;
+    const store = new MemoryCacheStore(1 << 20, 1 << 16, () => now);
+    const cache = new EntityCache({ store, maxTtlSeconds: 300, replicaSettleMs: 5_000, logger: silentLogger });
+    cache.useSupergraph(apiSchema, 'v1', prepared);
+    const source = subgraph();
+    await cache.invalidate(['Product.id=1'], 'mutation');
+    // Fetched 4.9 s after the write (a replica may still lack it): stored, never served.
+    now = 5_900;
+    await cache.fetch('catalog', entityFetch(apiSchema, ['1']), source.send);
+    await cache.fetch('catalog', entityFetch(apiSchema, ['1']), source.send);
+    expect(source.calls).toHaveLength(2);
+    // Past the settling time, an answer is cached again.
+    now = 6_001;
+    await cache.fetch('catalog', entityFetch(apiSchema, ['1']), source.send);
+    await cache.fetch('catalog', entityFetch(apiSchema, ['1']), source.send);
+    expect(source.calls).toHaveLength(3);
+  });
+
   it('keys entries by supergraph version: a hot reload never serves an entry of the old one', async () => {
     const cache = newCache();
     const source = subgraph();
