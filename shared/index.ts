@@ -40,9 +40,12 @@ export {
   changedTags,
   collectingChanges,
   declareChanged,
+  ENTITY_CACHE_REDIS_OPTIONS,
   ENTITY_CHANGES_CHANNEL,
   ENTITY_CHANGES_EXTENSION,
+  EntityChangePublisher,
   entityTag,
+  publishChanges,
   stableJson,
 } from './entityChanges';
 export type { Env } from './env';

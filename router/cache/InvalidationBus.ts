@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { ENTITY_CHANGES_CHANNEL, type Logger } from '../../shared';
+import { ENTITY_CACHE_REDIS_OPTIONS, ENTITY_CHANGES_CHANNEL, type Logger } from '../../shared';
 
 /**
  * Invalidations between routers, and from writers that bypass the router (a batch job, the internal stock API), over
@@ -22,8 +22,7 @@ export class InvalidationBus {
     private readonly logger: Logger,
     onRemote: (tags: string[]) => void,
   ) {
-    const options = { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 1_000, commandTimeout: 250 };
-    this.publisher = new Redis(url, options);
+    this.publisher = new Redis(url, ENTITY_CACHE_REDIS_OPTIONS);
     this.subscriber = new Redis(url, { connectTimeout: 1_000 });
     this.publisher.on('error', (error: Error) => this.warn(error));
     this.subscriber.on('error', (error: Error) => this.warn(error));

@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import type { Logger } from '../../shared';
+import { ENTITY_CACHE_REDIS_OPTIONS, type Logger } from '../../shared';
 import type { CacheRead, CacheStore, CacheWrite } from './CacheStore';
 
 /** Sets every tag key to Redis's time in ms, kept ARGV[1] ms. */
@@ -31,12 +31,7 @@ export class RedisCacheStore implements CacheStore {
     private readonly logger: Logger,
     private readonly prefix = 'supergraph:entity-cache:',
   ) {
-    this.redis = new Redis(url, {
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      connectTimeout: 1_000,
-      commandTimeout: 250,
-    });
+    this.redis = new Redis(url, ENTITY_CACHE_REDIS_OPTIONS);
     // Connection errors only warn: the operations that fail because of them are what `errors` counts.
     this.redis.on('error', (error: Error) => this.warn(error));
   }

@@ -11,7 +11,7 @@ import { deadlineErrorOf, isDatabaseOverload, isDatabaseUnavailable } from '../d
 import { ReplicaReads, settleWrites, withReadScope } from '../db/ReplicaReads';
 import { withRequestDeadline } from '../deadline';
 import { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from '../defaults';
-import { changedTags, collectingChanges, ENTITY_CHANGES_EXTENSION } from '../entityChanges';
+import { changedTags, collectingChanges, ENTITY_CHANGES_EXTENSION, EntityChangePublisher, publishChanges } from '../entityChanges';
 import { ErrorCode } from '../errorRegistry';
 import { maskUnexpectedError } from '../errors';
 import { handleGraphQLRequest } from '../http/graphqlHttp';
@@ -39,7 +39,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   config: SubgraphConfig;
   /**
    * Routes besides `/graphql` and `/health/*` (the product subgraph's internal API). Each runs in a read scope for
-   * the user its caller names (`x-user-id`); one that writes calls `settleWrites()` before it answers.
+   * the user its caller names (`x-user-id`); one that writes calls `settleWrites()` before it answers, and
+   * `publishChanges()` to tell the routers' entity caches what it declared changed (`declareChanged`).
    */
   extraRoutes?: Route[];
 }
@@ -89,6 +90,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const { logger } = options;
   const { limits } = options.config;
   const metrics = new Metrics(options.name);
+  const publisher = options.config.cacheRedisUrl ? new EntityChangePublisher(options.config.cacheRedisUrl, logger) : null;
   const detachMetrics = instrumentSubgraph(metrics, options.dataSource);
   const apollo = new ApolloServer<TContext>({
     schema: enforceAuthorization(
@@ -115,6 +117,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
             if (tags.length === 0 || response.body.kind !== 'single') return;
             const result = response.body.singleResult;
             result.extensions = { ...result.extensions, [ENTITY_CHANGES_EXTENSION]: tags };
+            await publishChanges();
           },
         }),
       },
@@ -149,12 +152,14 @@ export async function createSubgraphServer<TContext extends BaseContext>(
         // reads in it honour the caller's recent writes.
         return withRequestDeadline(req, res, limits.maxRequestMs, () =>
           withReadScope(callerFrom(req).userId, () =>
-            collectingChanges(() =>
-              handleGraphQLRequest(req, res, url, {
-                server: apollo,
-                context: async (request) => options.createContext(request),
-                maxBodyBytes: options.config.maxBodyBytes,
-              }),
+            collectingChanges(
+              () =>
+                handleGraphQLRequest(req, res, url, {
+                  server: apollo,
+                  context: async (request) => options.createContext(request),
+                  maxBodyBytes: options.config.maxBodyBytes,
+                }),
+              publisher,
             ),
           ),
         );
@@ -186,7 +191,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     ...(options.extraRoutes ?? []).map(
       (route): Route => ({
         ...route,
-        handler: (req, res, url) => withReadScope(callerFrom(req).userId, () => route.handler(req, res, url)),
+        handler: (req, res, url) =>
+          withReadScope(callerFrom(req).userId, () => collectingChanges(() => route.handler(req, res, url), publisher)),
       }),
     ),
   ];
@@ -207,6 +213,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       if (limits.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, limits.drainDelayMs));
       await closeServer(httpServer, limits.shutdownGraceMs);
       await apollo.stop();
+      publisher?.close();
       detachMetrics();
     },
   };

@@ -1,6 +1,6 @@
 import type { Router, RouterConfig } from '../../router';
 import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
-import { type Stack, startStack, testRouterConfig } from '../helpers/stack';
+import { INTERNAL_TOKEN, type Stack, startStack, testRouterConfig } from '../helpers/stack';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PRODUCTS = [1, 2, 3, 4, 5];
@@ -14,6 +14,8 @@ const READERS = 2;
 describe('entity cache shared by two routers (Redis store)', () => {
   let stack: Stack;
   let other: { router: Router; url: string };
+  /** A third router with the in-process store, told of invalidations over Redis pub/sub. */
+  let inProcess: { router: Router; url: string };
   const base = testRouterConfig();
   // Budgets off: the test sends thousands of operations from one client.
   const overrides: Partial<RouterConfig> = {
@@ -22,8 +24,10 @@ describe('entity cache shared by two routers (Redis store)', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack('entitycacherouters', overrides);
+    // The subgraphs publish what their writes change, for writes that bypass the routers.
+    stack = await startStack('entitycacherouters', overrides, undefined, undefined, { cacheRedisUrl: REDIS_URL });
     other = await stack.startRouter(overrides);
+    inProcess = await stack.startRouter({ ...overrides, entityCache: { ...base.entityCache, mode: 'memory', redisUrl: REDIS_URL } });
     await insertUsers(stack.databases.account.dataSource, [{ id: 1, name: 'Ada' }]);
     await insertCategory(stack.databases.product.dataSource, 1, 'Tools');
     await insertProducts(
@@ -40,6 +44,7 @@ describe('entity cache shared by two routers (Redis store)', () => {
     });
   });
   afterAll(async () => {
+    await inProcess?.router.stop();
     await other?.router.stop();
     await stack?.stop();
   });
@@ -96,7 +101,37 @@ describe('entity cache shared by two routers (Redis store)', () => {
     // The cache was in play: the background readers' fills were being read back through router B.
     expect(hits).toBeGreaterThan(0);
   }, 600_000);
+
+  it('a write through the internal stock API (no router) reaches every router through Redis, in-process stores included', async () => {
+    const read = async (url: string) => (await ask(url, '{ product(id: "5") { stock } }')).product.stock as number;
+    const routers = [other, inProcess];
+    for (const { url } of routers) await read(url);
+    const cachedStocks = await Promise.all(routers.map(({ url }) => read(url)));
+    const remoteBefore = routers.map(({ router }) => router.entityCache?.stats.invalidations.remote ?? 0);
+    const productBase = stack.subgraphUrls.product.replace('/graphql', '');
+    const reserved = await fetch(`${productBase}/internal/reservations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${INTERNAL_TOKEN}` },
+      body: JSON.stringify({ reservationKey: `bypass-${Date.now()}`, lines: [{ productId: '5', quantity: 3 }] }),
+    });
+    expect(reserved.status).toBe(200);
+    // Pub/sub is asynchronous: wait for each router to have received the invalidation, then read.
+    for (const [index, { router }] of routers.entries()) {
+      await until(() => (router.entityCache?.stats.invalidations.remote ?? 0) > remoteBefore[index]);
+    }
+    const after = await Promise.all(routers.map(({ url }) => read(url)));
+    expect(after).toEqual(cachedStocks.map((stock) => stock - 3));
+  });
 });
+
+/** Resolves once `condition` holds (checked every 10 ms), failing after 10 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the invalidation to arrive');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
 
 /** How many fetches `router` answered from the entity cache. */
 function hitsOf(router: Router): number {

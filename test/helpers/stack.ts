@@ -1,5 +1,6 @@
 import { createRouter, type Router, type RouterConfig, readRouterConfig, signDevelopmentToken } from '../../router';
 import { createLogger, type DatabaseConfig, developmentSubgraphSecret, type SubgraphName, type SubgraphServer } from '../../shared';
+import type { SubgraphConfig } from '../../shared/subgraph/SubgraphConfig';
 import { createAccountSubgraph } from '../../subgraphs/account/server';
 import type { CheckoutSweeper } from '../../subgraphs/order/CheckoutSweeper';
 import { DEFAULT_SWEEPER_OPTIONS } from '../../subgraphs/order/OrderConfig';
@@ -79,13 +80,14 @@ export function testRouterConfig(overrides: Partial<RouterConfig> = {}): RouterC
 /**
  * `routerOverrides` change the router's config; `subgraphSecret` sets each subgraph's router credential on
  * both sides (a production-mode router refuses the development defaults); `databaseConfig` replaces the suite's
- * databases (a primary with read replicas, say).
+ * databases (a primary with read replicas, say); `subgraphOverrides` change every subgraph's config.
  */
 export async function startStack(
   label: string,
   routerOverrides: Partial<RouterConfig> = {},
   subgraphSecret: (name: string) => string = developmentSubgraphSecret,
   databaseConfig?: (subgraph: SubgraphName) => DatabaseConfig,
+  subgraphOverrides: Partial<SubgraphConfig> = {},
 ): Promise<Stack> {
   const databases = {
     account: await openTestDatabase('account', label, databaseConfig?.('account')),
@@ -94,7 +96,7 @@ export async function startStack(
   };
   const account = await createAccountSubgraph({
     dataSource: databases.account.dataSource,
-    config: { ...testSubgraphConfig('account', databases.account), routerSecret: subgraphSecret('account') },
+    config: { ...testSubgraphConfig('account', databases.account), routerSecret: subgraphSecret('account'), ...subgraphOverrides },
     logger,
   });
   const product = await createProductSubgraph({
@@ -103,6 +105,7 @@ export async function startStack(
       ...testSubgraphConfig('product', databases.product),
       routerSecret: subgraphSecret('product'),
       internalApiToken: INTERNAL_TOKEN,
+      ...subgraphOverrides,
     },
     logger,
   });
@@ -112,6 +115,7 @@ export async function startStack(
     config: {
       ...testSubgraphConfig('order', databases.order),
       routerSecret: subgraphSecret('order'),
+      ...subgraphOverrides,
       internalApiToken: INTERNAL_TOKEN,
       productInternalUrl: `http://127.0.0.1:${productPort}`,
       sweeper: DEFAULT_SWEEPER_OPTIONS,
