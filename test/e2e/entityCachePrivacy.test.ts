@@ -1,27 +1,17 @@
 import fs from 'node:fs';
-import type http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { ApolloServer } from '@apollo/server';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { parse } from 'graphql';
 import { createRouter, type Router, signDevelopmentToken } from '../../router';
 import type { EntityCacheMode } from '../../router/cache/EntityCacheConfig';
 import { composeSupergraph } from '../../schema/composeSupergraph';
-import { closeServer, createHttpServer, handleGraphQLRequest, listen, USER_ID_HEADER } from '../../shared';
+import { CACHE_CONTROL, type HintedSubgraph, type Seen, startHintedSubgraph } from '../helpers/hintedSubgraph';
 import { testRouterConfig } from '../helpers/stack';
 import { silentLogger } from '../helpers/subgraphHarness';
 
 const USERS = { alice: '101', bob: '102', carol: '103' } as const;
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
-const CACHE_CONTROL = `
-  directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
-  enum CacheControlScope { PUBLIC PRIVATE }`;
 const FEDERATION = 'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated"])';
-
-/** Who the subgraph saw ask: the identity header the router sets, or `anonymous`. */
-type Seen = { viewer: string };
 
 /**
  * Two subgraphs whose answers depend on the caller: `accounts` marks them PRIVATE (an account's `viewer` says who
@@ -65,40 +55,15 @@ const subgraphs = [
   },
 ];
 
-async function startSubgraph(
-  definition: (typeof subgraphs)[number],
-): Promise<{ url: string; server: http.Server; apollo: ApolloServer<Seen> }> {
-  const apollo = new ApolloServer<Seen>({
-    schema: buildSubgraphSchema({ typeDefs: parse(definition.typeDefs), resolvers: definition.resolvers as never }),
-    logger: silentLogger,
-  });
-  await apollo.start();
-  const server = createHttpServer(
-    [
-      {
-        path: '/graphql',
-        handler: (req, res, url) =>
-          handleGraphQLRequest(req, res, url, {
-            server: apollo,
-            context: async (request) => ({ viewer: String(request.headers[USER_ID_HEADER] ?? 'anonymous') }),
-            maxBodyBytes: 1 << 20,
-          }),
-      },
-    ],
-    (error) => silentLogger.error({ err: error }, 'subgraph failed'),
-  );
-  return { url: `http://127.0.0.1:${await listen(server, 0, '127.0.0.1')}/graphql`, server, apollo };
-}
-
 describe.each<EntityCacheMode>(['memory', 'redis'])('entity cache (%s): one caller’s private answers never reach another', (mode) => {
-  const running: Awaited<ReturnType<typeof startSubgraph>>[] = [];
+  const running: HintedSubgraph[] = [];
   let router: Router;
   let url: string;
   let directory: string;
   let config: ReturnType<typeof testRouterConfig>;
 
   beforeAll(async () => {
-    for (const definition of subgraphs) running.push(await startSubgraph(definition));
+    for (const definition of subgraphs) running.push(await startHintedSubgraph(definition));
     const composed = composeSupergraph(
       subgraphs.map((definition, index) => ({ name: definition.name, url: running[index].url, sdl: definition.typeDefs })),
     );
@@ -117,10 +82,7 @@ describe.each<EntityCacheMode>(['memory', 'redis'])('entity cache (%s): one call
   });
   afterAll(async () => {
     await router?.stop();
-    for (const { server, apollo } of running) {
-      await closeServer(server);
-      await apollo.stop();
-    }
+    for (const subgraph of running) await subgraph.stop();
     fs.rmSync(directory, { recursive: true, force: true });
   });
 
