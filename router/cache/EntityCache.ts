@@ -1,13 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { trace } from '@opentelemetry/api';
 import { type DocumentNode, type GraphQLSchema, Kind, parse } from 'graphql';
 import { ENTITY_CHANGES_EXTENSION, entityTag, type Logger, stableJson } from '../../shared';
 import { AuthorizationPolicy } from '../authorization/AuthorizationPolicy';
 import type { RouterContext } from '../RouterContext';
 import type { PreparedSupergraph } from '../supergraph/prepareSupergraph';
 import { CachedSupergraph, listTag } from './CachedSupergraph';
-import type { CacheStore } from './CacheStore';
+import type { CacheRead, CacheStore } from './CacheStore';
 import type { InvalidationBus } from './InvalidationBus';
 
 type ProcessOptions = GraphQLDataSourceProcessOptions<RouterContext>;
@@ -51,6 +52,8 @@ export interface EntityCacheOptions {
   bus?: InvalidationBus | null;
   logger: Logger;
 }
+
+const tracer = trace.getTracer('supergraph.entity-cache');
 
 /** Invalidations are remembered past the longest entry and the longest fetch (a fill lands at most a request timeout later). */
 const INVALIDATION_MARGIN_MS = 15 * 60_000;
@@ -152,7 +155,7 @@ export class EntityCache {
     const ownKeys = keysOf(scopes.own);
     const tagsOf = representations.map((representation) => tagsOfRepresentation(representation as Record<string, unknown>));
     const allTags = [...new Set(tagsOf.flat())];
-    const read = await this.options.store.read([...sharedKeys, ...ownKeys], allTags);
+    const read = await this.lookup(subgraph, 'entities', [...sharedKeys, ...ownKeys], allTags);
     if (!read) return send(options);
     const invalidatedAt = new Map(allTags.map((tag, index) => [tag, read.invalidatedAt[index]]));
     const valid = (entry: Entry | null, tags: string[]): entry is Entry =>
@@ -233,7 +236,9 @@ export class EntityCache {
   ): Promise<GatewayGraphQLResponse> {
     const base = `${subgraph}\n${supergraph.version}\n${shape.selection}\n${stableJson(options.request.variables ?? {})}`;
     const keys = [scopes.shared, scopes.own].map((scope) => (scope === null ? null : digest(`${base}\n${scope}`)));
-    const read = await this.options.store.read(
+    const read = await this.lookup(
+      subgraph,
+      'root',
       keys.filter((key): key is string => key !== null),
       [],
     );
@@ -269,6 +274,30 @@ export class EntityCache {
       );
     }
     return response;
+  }
+
+  /**
+   * One read of the store in a span of its own (`entity_cache.lookup <subgraph>`: the fetch's kind, the keys and tags
+   * asked, the entries found before their validity is checked, whether the store answered).
+   */
+  private lookup(subgraph: string, kind: 'entities' | 'root', keys: string[], tags: string[]): Promise<CacheRead | null> {
+    const attributes = {
+      'entity_cache.subgraph': subgraph,
+      'entity_cache.kind': kind,
+      'entity_cache.keys': keys.length,
+      'entity_cache.tags': tags.length,
+      'entity_cache.store': this.options.store.kind,
+    };
+    return tracer.startActiveSpan(`entity_cache.lookup ${subgraph}`, { attributes }, async (span) => {
+      try {
+        const read = await this.options.store.read(keys, tags);
+        span.setAttribute('entity_cache.store_answered', read !== null);
+        span.setAttribute('entity_cache.found', read?.entries.filter((entry) => entry !== null).length ?? 0);
+        return read;
+      } finally {
+        span.end();
+      }
+    });
   }
 
   /** Whether `entry` was fetched after an invalidation at `at` (0: none) and the replicas' settling time after it. */

@@ -90,6 +90,15 @@ describe('entity cache on the real stack', () => {
     const after = await ask(PRODUCT, { id: '1' });
     expect(after.data.product.stock).toBe(first.data.product.stock + 5);
     expect(after.extensions?.entityCache).toEqual({ hits: [], misses: 1 });
+    // With the cache off, the subgraph's declaration never reaches the client either.
+    const off = await stack.startRouter({ entityCache: { ...cacheConfig, mode: 'off' } });
+    try {
+      const offAnswer = await ask('mutation { adjustStock(productId: "1", delta: 1) { stock } }', {}, writer, off.url);
+      expect(offAnswer).toEqual({ data: { adjustStock: { stock: first.data.product.stock + 6 } }, extensions: expect.anything() });
+      expect(offAnswer.extensions).not.toHaveProperty('changedEntities');
+    } finally {
+      await off.router.stop();
+    }
   });
 
   it('drops the stock of every product an order took, in entity entries too', async () => {

@@ -2,6 +2,8 @@ import { composeServices } from '@apollo/composition';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type GraphQLSchema, parse } from 'graphql';
 import { prepareSupergraph } from '../../router';
 import { MemoryCacheStore } from '../../router/cache/CacheStore';
@@ -155,6 +157,40 @@ describe('EntityCache', () => {
     await cache.invalidate(['Product.id=1'], 'admin');
     expect(store.errors).toBeGreaterThanOrEqual(3);
     await cache.close();
+  });
+});
+
+describe('entity cache spans', () => {
+  const exporter = new InMemorySpanExporter();
+  const sdk = new NodeSDK({
+    spanProcessors: [new SimpleSpanProcessor(exporter)],
+    instrumentations: [],
+    metricReaders: [],
+    logRecordProcessors: [],
+    autoDetectResources: false,
+  });
+  beforeAll(() => sdk.start());
+  afterAll(() => sdk.shutdown());
+
+  it('puts each lookup in a span that says what it asked and found', async () => {
+    const { apiSchema, prepared } = supergraph(SUBGRAPH);
+    const cache = new EntityCache({ store: new MemoryCacheStore(1 << 20, 1 << 16), maxTtlSeconds: 300, logger: silentLogger });
+    cache.useSupergraph(apiSchema, 'v1', prepared);
+    const source = subgraph();
+    await cache.fetch('catalog', entityFetch(apiSchema, ['1', '2']), source.send);
+    await cache.fetch('catalog', entityFetch(apiSchema, ['1', '2']), source.send);
+    const spans = exporter.getFinishedSpans().filter((span) => span.name === 'entity_cache.lookup catalog');
+    expect(spans.map((span) => span.attributes)).toEqual(
+      [0, 2].map((found) => ({
+        'entity_cache.subgraph': 'catalog',
+        'entity_cache.kind': 'entities',
+        'entity_cache.keys': 2,
+        'entity_cache.tags': 3,
+        'entity_cache.store': 'memory',
+        'entity_cache.store_answered': true,
+        'entity_cache.found': found,
+      })),
+    );
   });
 });
 
