@@ -61,3 +61,25 @@ export async function testReplicaPair(raw: string): Promise<TestReplicaPair> {
     },
   };
 }
+
+/**
+ * Holds the pair for one test file: the replica tests change the replica's delay and stop it, so two files must
+ * never run on it at once (jest runs files in parallel). A MariaDB named lock on the primary, held by a connection
+ * of its own until `release()` (or until the process dies), waited for up to ten minutes.
+ */
+export async function lockReplicaPair(raw: string): Promise<{ release(): Promise<void> }> {
+  const primary = parseMysqlUrl(raw.split(',')[0].trim(), 'TEST_REPLICA_URLS', 'mysql');
+  const connection = await mysql.createConnection({
+    host: primary.host,
+    port: primary.port,
+    user: primary.user,
+    password: primary.password,
+    connectTimeout: 5_000,
+  });
+  const [[row]] = (await connection.query("SELECT GET_LOCK('supergraph_replica_tests', 600) AS got")) as unknown as [{ got: number }[]];
+  if (Number(row.got) !== 1) {
+    await connection.end();
+    throw new Error('another replica test held the pair for ten minutes');
+  }
+  return { release: () => connection.end() };
+}
