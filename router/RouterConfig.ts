@@ -37,6 +37,11 @@ export interface RouterConfig {
   supergraphPath: string;
   /** Poll this URL for the supergraph instead of the file (`SUPERGRAPH_URL`). */
   supergraphUrl: string | null;
+  /**
+   * A last-known-good copy of the supergraph (`SUPERGRAPH_CACHE_PATH`, default none): written on each supergraph
+   * loaded; a router that starts while its source is down (or serves a refused supergraph) starts from it.
+   */
+  supergraphCachePath: string | null;
   /** How often the file or URL is checked for a new supergraph (`SUPERGRAPH_POLL_INTERVAL_MS`): 1 s for a file, 10 s for a URL. */
   supergraphPollIntervalMs: number;
   /**
@@ -103,9 +108,15 @@ export interface RouterConfig {
    * The router's faster versions of gateway internals on every request (`ROUTER_GATEWAY_FAST_PATHS`, default
    * true): response shaping (`gateway/fastPaths/resultShaping.ts`) and reuse of the operation built for a
    * document (`gateway/fastPaths/operationReuse.ts`). The same responses; tests compare them with the gateway's.
-   * Process-wide.
+   * Process-wide, and only on the package versions they were tested with (`gateway/fastPaths/versionCheck.ts`).
    */
   gatewayFastPaths: boolean;
+  /**
+   * Progressive `@override(label:)` (`gateway/overrideLabels/`): the router decides each request's labels and
+   * plans with them (`ROUTER_OVERRIDE_LABELS`, default true; false plans every label as off, as the stock gateway
+   * does). Named labels are set in `file` (`OVERRIDE_LABELS_FILE`, re-read at every supergraph poll).
+   */
+  overrideLabels: { enabled: boolean; file: string | null };
   /** Slow-client bounds and shutdown timing (`HTTP_*_TIMEOUT_MS`, `SHUTDOWN_*`). */
   limits: ServerLimits;
   /**
@@ -113,6 +124,13 @@ export interface RouterConfig {
    * one JSON manifest per client name and version in `PERSISTED_QUERIES_DIR` (default `persisted-queries/`).
    */
   trustedDocuments: { mode: TrustedDocumentsMode; dir: string };
+  /**
+   * Automatic persisted queries' cache. `redisUrl` (`CACHE_REDIS_URL`, default `REDIS_URL`): in Redis, shared by
+   * every router replica; unset, in each process. Every entry expires after `ttlSeconds` (`APQ_TTL_SECONDS`,
+   * default 86400) and none is over `maxEntryBytes` (`APQ_MAX_ENTRY_BYTES`, default 65536). `sharesBudgetRedis`:
+   * the cache defaulted to the Redis of the budgets, which must not evict (the router warns at start).
+   */
+  apq: { redisUrl: string | null; ttlSeconds: number; maxEntryBytes: number; sharesBudgetRedis: boolean };
   /** How bearer tokens are verified (`JWT_*`). */
   auth: AuthConfig;
   /**
@@ -197,16 +215,27 @@ function readExplorer(env: Env, production: boolean): ExplorerKind {
   return production ? 'plain' : explorer;
 }
 
+function readApqConfig(env: Env): RouterConfig['apq'] {
+  const cacheUrl = readUrl(env, 'CACHE_REDIS_URL') ?? null;
+  const budgetUrl = readUrl(env, 'REDIS_URL') ?? null;
+  return {
+    redisUrl: cacheUrl ?? budgetUrl,
+    ttlSeconds: readInteger(env, 'APQ_TTL_SECONDS', 86_400, { min: 1, max: 30 * 86_400 }),
+    maxEntryBytes: readInteger(env, 'APQ_MAX_ENTRY_BYTES', 65_536, { min: 256, max: 16 * 1024 * 1024 }),
+    sharesBudgetRedis: budgetUrl !== null && (cacheUrl === null || cacheUrl === budgetUrl),
+  };
+}
+
 /** Variables ending in `_URL` that are not subgraph locations. */
 const NOT_SUBGRAPH_URLS = new Set([
   'DATABASE_URL',
   'REDIS_URL',
-  'CACHE_REDIS_URL',
   'PRODUCT_INTERNAL_URL',
   'TEST_DATABASE_URL',
   'MIGRATION_DATABASE_URL',
   'SUPERGRAPH_URL',
   'TEST_REDIS_URL',
+  'CACHE_REDIS_URL',
 ]);
 
 export function readRouterConfig(env: Env): RouterConfig {
@@ -235,6 +264,7 @@ export function readRouterConfig(env: Env): RouterConfig {
     adminPort: readPort(env, 'ROUTER_ADMIN_PORT', DEFAULT_PORTS.routerAdmin),
     supergraphPath: path.resolve(readString(env, 'SUPERGRAPH_PATH', projectPath(DEFAULT_SUPERGRAPH_PATH))),
     supergraphUrl: readUrl(env, 'SUPERGRAPH_URL') ?? null,
+    supergraphCachePath: ((file) => (file ? path.resolve(file) : null))(readOptionalString(env, 'SUPERGRAPH_CACHE_PATH')),
     supergraphPollIntervalMs: readInteger(env, 'SUPERGRAPH_POLL_INTERVAL_MS', readOptionalString(env, 'SUPERGRAPH_URL') ? 10_000 : 1_000, {
       min: 10,
       max: 3_600_000,
@@ -269,10 +299,15 @@ export function readRouterConfig(env: Env): RouterConfig {
     limits: readServerLimits(env),
     deduplicateQueries: readBoolean(env, 'ROUTER_DEDUPLICATE_QUERIES', true),
     gatewayFastPaths: readBoolean(env, 'ROUTER_GATEWAY_FAST_PATHS', true),
+    overrideLabels: {
+      enabled: readBoolean(env, 'ROUTER_OVERRIDE_LABELS', true),
+      file: optionalPath(readOptionalString(env, 'OVERRIDE_LABELS_FILE')),
+    },
     trustedDocuments: {
       mode: readEnum(env, 'PERSISTED_QUERIES', ['off', 'allow', 'enforce'] as const, 'allow'),
       dir: path.resolve(readString(env, 'PERSISTED_QUERIES_DIR', projectPath('persisted-queries'))),
     },
+    apq: readApqConfig(env),
     auth: readAuthConfig(env, production),
     subgraphSecrets,
     demand: readDemandControlConfig(env),
@@ -283,4 +318,8 @@ export function readRouterConfig(env: Env): RouterConfig {
     },
     entityCache: readEntityCacheConfig(env, production),
   };
+}
+
+function optionalPath(value: string | undefined): string | null {
+  return value ? path.resolve(value) : null;
 }

@@ -1,7 +1,16 @@
 import type http from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { closeServer, createHttpServer, type Logger, listen, type Metrics, maskUnexpectedError, requestMetricsPlugin } from '../shared';
+import {
+  closeServer,
+  createHttpServer,
+  type Logger,
+  listen,
+  type Metrics,
+  maskUnexpectedError,
+  requestMetricsPlugin,
+  withoutStackTrace,
+} from '../shared';
 import { createAuthenticator } from './auth/createAuthenticator';
 import { createEntityCache } from './cache/createEntityCache';
 import type { EntityCache } from './cache/EntityCache';
@@ -10,7 +19,11 @@ import { DemandControl } from './demand/DemandControl';
 import { AuthorizingGateway } from './gateway/AuthorizingGateway';
 import { CollisionFreeGateway } from './gateway/CollisionFreeGateway';
 import { createSubgraphFetcher } from './gateway/createSubgraphFetcher';
-import { installGatewayFastPaths } from './gateway/fastPaths/installGatewayFastPaths';
+import { activeGatewayFastPaths, installGatewayFastPaths } from './gateway/fastPaths/installGatewayFastPaths';
+import { installedVersions, type PackageVersions } from './gateway/fastPaths/versionCheck';
+import { NamedLabels } from './gateway/overrideLabels/overrideLabels';
+import { LabelKeyedPlans, ProgressiveOverrideGateway } from './gateway/overrideLabels/ProgressiveOverrideGateway';
+import { installOverrideLabelHook } from './gateway/overrideLabels/plannerHook';
 import { SubgraphServices } from './gateway/SubgraphServices';
 import { unsupportedOperationsPlugin } from './gateway/unsupportedOperationsPlugin';
 import { adminRoutes } from './http/adminRoutes';
@@ -22,6 +35,7 @@ import { registerEntityCacheMetrics } from './metrics/entityCacheMetrics';
 import { RouterMetrics } from './metrics/RouterMetrics';
 import { emptyRouterStats, type RouterStats } from './metrics/RouterStats';
 import { registerSupergraphMetrics } from './metrics/supergraphMetrics';
+import { RedisKeyValueCache } from './persisted/RedisKeyValueCache';
 import { TrustedDocuments } from './persisted/TrustedDocuments';
 import { type RouterConfig, subgraphSecretFor } from './RouterConfig';
 import type { RouterContext } from './RouterContext';
@@ -58,9 +72,34 @@ export interface Router {
  * Each part lives in the folder of its concern; this function only connects them. Nothing listens until
  * `listen()`.
  */
-export async function createRouter(options: { config: RouterConfig; logger: Logger }): Promise<Router> {
+export async function createRouter(options: {
+  config: RouterConfig;
+  logger: Logger;
+  /** The versions of the patched Apollo packages the guards check (default: the installed ones; tests fake them). */
+  gatewayVersions?: PackageVersions;
+}): Promise<Router> {
   const { config, logger } = options;
-  if (config.gatewayFastPaths) installGatewayFastPaths();
+  const versions = options.gatewayVersions ?? installedVersions();
+  // The gateway's internals the router replaces, only on the versions they were tested with; the log says which
+  // are active (a process-wide install by an earlier router counts too) and why any are not.
+  if (config.gatewayFastPaths) {
+    const report = installGatewayFastPaths(versions);
+    if (report.refused)
+      logger.warn({ active: report.active, reason: report.refused }, 'gateway fast paths off: the stock gateway path serves');
+    else logger.info({ active: report.active }, 'gateway fast paths');
+  } else {
+    logger.info({ active: activeGatewayFastPaths() }, 'gateway fast paths not installed (ROUTER_GATEWAY_FAST_PATHS=false)');
+  }
+  // Progressive @override: the planner hook, guarded like the fast paths; the operator's named labels (a file
+  // the router refuses to start with when it is not valid).
+  let progressiveOverride = false;
+  if (config.overrideLabels.enabled) {
+    const hook = installOverrideLabelHook(versions);
+    progressiveOverride = hook.refused === null;
+    if (hook.refused) logger.warn({ reason: hook.refused }, 'progressive @override off: every override label is planned as off');
+    else logger.info({ namedLabelsFile: config.overrideLabels.file }, 'progressive @override on: each request’s labels are planned');
+  }
+  const namedLabels = new NamedLabels(config.overrideLabels.file);
 
   // The supergraph, watched for new versions; a credential for each of its subgraphs, resolved now so that
   // production refuses to start without one.
@@ -68,11 +107,19 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     {
       path: config.supergraphPath,
       url: config.supergraphUrl,
+      cachePath: config.supergraphCachePath,
       pollIntervalMs: config.supergraphPollIntervalMs,
       subgraphUrls: config.subgraphUrls,
     },
     logger,
   );
+  source.onPoll(() => {
+    try {
+      if (namedLabels.reload()) logger.info({ labels: Object.fromEntries(namedLabels.labels) }, 'override labels reloaded');
+    } catch (error) {
+      logger.error({ err: error }, 'refused OVERRIDE_LABELS_FILE; the previous setting stays');
+    }
+  });
   const authenticate = createAuthenticator(config.auth);
   const credentials = new Map(subgraphsOf(source.current.prepared.document).map(({ name }) => [name, subgraphSecretFor(config, name)]));
 
@@ -104,6 +151,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     logger,
     observe: (requested, actual) => metrics.observeCost(requested, actual),
   });
+  await demand.ready();
 
   // The gateway over the supergraph; each load and hot reload also rebuilds the cost estimator.
   const gateway = new ApolloGateway({ supergraphSdl: source.manager(), logger, buildService: (service) => subgraphs.build(service) });
@@ -120,13 +168,39 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
   const trustedDocuments = TrustedDocuments.load(config.trustedDocuments.mode, config.trustedDocuments.dir);
   if (trustedDocuments.mode !== 'off') logger.info({ mode: trustedDocuments.mode, lists: trustedDocuments.clients }, 'trusted documents');
 
+  // Automatic persisted queries: off when only trusted documents may run (they would let any client register
+  // any document); with a cache Redis, a hash registered through one router is served by every one.
+  const apqCache =
+    trustedDocuments.mode !== 'enforce' && config.apq.redisUrl
+      ? new RedisKeyValueCache({
+          url: config.apq.redisUrl,
+          ttlSeconds: config.apq.ttlSeconds,
+          maxEntryBytes: config.apq.maxEntryBytes,
+          logger,
+        })
+      : null;
+  await apqCache?.connected;
+  if (apqCache && config.apq.sharesBudgetRedis) {
+    logger.warn(
+      'the APQ cache shares REDIS_URL with the client budgets: budget keys need a Redis with maxmemory-policy noeviction, caches want an eviction policy; set CACHE_REDIS_URL to a Redis of its own',
+    );
+  }
+
   // Apollo Server: authorization in front of the gateway (which answers response-key collisions right), then the
   // plugins each request passes.
   // Production keeps its plain page whatever the config says (RouterConfig refuses EXPLORER there).
   const landing = landingPage(config.production ? 'plain' : config.explorer);
   const supergraphOf = (gatewaySdl: string) => source.versionOfGatewaySdl(gatewaySdl)?.prepared;
   const apollo = new ApolloServer<RouterContext>({
-    gateway: new AuthorizingGateway(new CollisionFreeGateway(gateway, supergraphOf), supergraphOf),
+    gateway: new ProgressiveOverrideGateway(
+      new AuthorizingGateway(new CollisionFreeGateway(new LabelKeyedPlans(gateway, supergraphOf), supergraphOf), supergraphOf),
+      supergraphOf,
+      {
+        enabled: progressiveOverride,
+        named: namedLabels,
+        count: (label, on) => metrics.observeOverrideLabel(label, on),
+      },
+    ),
     logger,
     introspection: !config.production,
     // The process's runMain owns SIGTERM/SIGINT and stops everything in order; Apollo's own handler would race it.
@@ -134,8 +208,8 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
     includeStacktraceInErrorResponses: !config.production,
     // No "Did you mean …?" in production: suggestions map the schema for anyone probing it.
     hideSchemaDetailsFromClientErrors: config.production,
-    // Automatic persisted queries would let any client register any document: off when only trusted ones may run.
-    ...(trustedDocuments.mode === 'enforce' ? { persistedQueries: false as const } : {}),
+    persistedQueries:
+      trustedDocuments.mode === 'enforce' ? false : { ttl: config.apq.ttlSeconds, ...(apqCache ? { cache: apqCache } : {}) },
     plugins: [
       unsupportedOperationsPlugin(),
       privateWhenSignedIn(),
@@ -145,7 +219,11 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       ...(usage ? [usage.plugin(() => source.current.version)] : []),
       ...(entityCache ? [entityCachePlugin(entityCache, { development: !config.production })] : []),
     ],
-    formatError: (formatted, error) => maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error')),
+    formatError: (formatted, error) => {
+      const masked = maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error'));
+      // A subgraph's own stack trace comes through the gateway in its error's extensions: never to a client in production.
+      return config.production ? withoutStackTrace(masked) : masked;
+    },
   });
   await apollo.start();
 
@@ -207,6 +285,7 @@ export async function createRouter(options: { config: RouterConfig; logger: Logg
       await closeServer(adminServer);
       await fetcher.close();
       await demand.close();
+      apqCache?.close();
       await usage?.stop();
       await entityCache?.close();
       source.stop();

@@ -4,6 +4,8 @@ import {
   findBreakingChanges,
   findDangerousChanges,
   type GraphQLSchema,
+  isEnumType,
+  isInputObjectType,
   isInterfaceType,
   isObjectType,
   isUnionType,
@@ -11,7 +13,16 @@ import {
   parse,
   type TypeNode,
 } from 'graphql';
-import { type CoordinateUse, CostModel, checkSupergraph, prepareSupergraph, SupergraphRefused, type UsageStore } from '../router';
+import {
+  type CoordinateUse,
+  CostModel,
+  checkSubgraphLinks,
+  checkSupergraph,
+  prepareSupergraph,
+  SupergraphRefused,
+  type UsageStore,
+  type UsageTraffic,
+} from '../router';
 import { requirementOf } from '../shared';
 import { type CompositionProblem, composeSupergraph, type SubgraphSource } from './composeSupergraph';
 
@@ -24,9 +35,40 @@ export interface SchemaChange {
   message: string;
   /** For a breaking change checked against usage: who used what it breaks in the window (empty: nobody). */
   usage?: CoordinateUse[];
+  /** The schema coordinate a deprecation change is about. */
+  coordinate?: string;
   /** False for a breaking change nobody used in the window: reported as a warning, the check passes. */
   blocking?: boolean;
+  /**
+   * True for a breaking change nobody used in a window with too little traffic to judge (fewer requests
+   * than the minimum): blocking unless the check was told to accept unknown usage.
+   */
+  unknownUsage?: boolean;
 }
+
+/** Why a check failed, as stable codes for scripts (the printed summary says the same in words). */
+export type CheckFailure = 'COMPOSITION_FAILED' | 'ROUTER_REFUSED' | 'BREAKING_CHANGE_IN_USE' | 'NOT_ENOUGH_TRAFFIC' | 'LINT_ERRORS';
+
+/** What the check read usage from, and what it needs to call a breaking change unused. */
+export interface UsageOptions {
+  store: UsageStore;
+  /** The window: the last `days` days (UTC), today included. */
+  days: number;
+  /** Below this many requests in the window, "nobody used it" cannot be told from "nothing was recorded". */
+  minRequests: number;
+  /** Call a breaking change nobody used harmless even below `minRequests` (a new graph, a test setup). */
+  allowUnknownUsage: boolean;
+}
+
+/** The traffic the usage window holds, beside the minimum the check asked for. */
+export interface TrafficReport extends UsageTraffic {
+  windowDays: number;
+  minRequests: number;
+  enough: boolean;
+}
+
+/** The message of a breaking change that passes only for lack of data, and of the failure it causes. */
+export const NOT_ENOUGH_TRAFFIC_MESSAGE = 'not enough recorded traffic to judge; pass --allow-unknown-usage to accept';
 
 /** A rule a subgraph's SDL breaks. Errors fail the check; warnings are reported. */
 export interface LintProblem {
@@ -46,6 +88,10 @@ export interface CheckReport {
   supergraphSdl: string | null;
   /** Why the router would refuse to serve the composed supergraph (a feature nobody here implements), or null. */
   refusal: string | null;
+  /** How much traffic the usage window holds, when the check read usage. */
+  traffic: TrafficReport | null;
+  /** Why the check failed (empty when it passed). */
+  failures: CheckFailure[];
 }
 
 const SILENT = { debug() {}, info() {}, warn() {}, error() {} };
@@ -258,6 +304,54 @@ function safeChanges(before: GraphQLSchema, after: GraphQLSchema): SchemaChange[
 }
 
 /**
+ * Deprecations added, removed or reworded between two API schemas, on what both have: fields, their
+ * arguments, input fields and enum values. Safe (nothing breaks yet), and reported because a deprecation
+ * announces a removal: the check names who still uses the coordinate.
+ */
+export function deprecationChanges(before: GraphQLSchema, after: GraphQLSchema): SchemaChange[] {
+  const changes: SchemaChange[] = [];
+  const compare = (kind: string, coordinate: string, was: string | null | undefined, now: string | null | undefined) => {
+    if ((was ?? null) === (now ?? null)) return;
+    const type = `${kind}_${now == null ? 'DEPRECATION_REMOVED' : was == null ? 'DEPRECATED' : 'DEPRECATION_REASON_CHANGED'}`;
+    const message =
+      now == null
+        ? `${coordinate} is no longer deprecated.`
+        : was == null
+          ? `${coordinate} is deprecated: ${now}`
+          : `${coordinate} is deprecated for another reason: ${now}`;
+    changes.push({ severity: 'safe', type, message, coordinate });
+  };
+  for (const [name, type] of Object.entries(after.getTypeMap())) {
+    const old = before.getType(name);
+    if (name.startsWith('__') || !old) continue;
+    if ((isObjectType(type) || isInterfaceType(type)) && (isObjectType(old) || isInterfaceType(old))) {
+      const oldFields = old.getFields();
+      for (const field of Object.values(type.getFields())) {
+        const oldField = oldFields[field.name];
+        if (!oldField) continue;
+        compare('FIELD', `${name}.${field.name}`, oldField.deprecationReason, field.deprecationReason);
+        for (const arg of field.args) {
+          const oldArg = oldField.args.find((a) => a.name === arg.name);
+          if (oldArg) compare('ARGUMENT', `${name}.${field.name}(${arg.name}:)`, oldArg.deprecationReason, arg.deprecationReason);
+        }
+      }
+    } else if (isInputObjectType(type) && isInputObjectType(old)) {
+      const oldFields = old.getFields();
+      for (const field of Object.values(type.getFields())) {
+        const oldField = oldFields[field.name];
+        if (oldField) compare('INPUT_FIELD', `${name}.${field.name}`, oldField.deprecationReason, field.deprecationReason);
+      }
+    } else if (isEnumType(type) && isEnumType(old)) {
+      for (const value of type.getValues()) {
+        const oldValue = old.getValue(value.name);
+        if (oldValue) compare('ENUM_VALUE', `${name}.${value.name}`, oldValue.deprecationReason, value.deprecationReason);
+      }
+    }
+  }
+  return changes;
+}
+
+/**
  * `check <subgraph>`: composes the proposed SDL with the other subgraphs, and compares the result with the
  * published supergraph: composition errors, every change of the client-facing API classified (graphql-js's
  * breaking and dangerous changes, plus the directives the API no longer shows), and the lint rules. A removed
@@ -267,21 +361,34 @@ export async function checkSubgraph(
   sources: SubgraphSource[],
   subgraph: string,
   publishedSupergraphSdl: string,
-  usage?: { store: UsageStore; days: number },
+  usage?: UsageOptions,
 ): Promise<CheckReport> {
-  const report: CheckReport = { subgraph, ok: false, composition: [], changes: [], lint: [], supergraphSdl: null, refusal: null };
+  const report: CheckReport = {
+    subgraph,
+    ok: false,
+    composition: [],
+    changes: [],
+    lint: [],
+    supergraphSdl: null,
+    refusal: null,
+    traffic: null,
+    failures: [],
+  };
   const composed = composeSupergraph(sources);
   if (!composed.ok) {
     report.composition = composed.problems;
+    report.failures.push('COMPOSITION_FAILED');
     return report;
   }
   report.supergraphSdl = composed.supergraphSdl;
   try {
+    for (const source of sources) checkSubgraphLinks(source.name, source.sdl);
     checkSupergraph(composed.supergraphSdl);
   } catch (error) {
     if (!(error instanceof SupergraphRefused)) throw error;
     // Composition accepts it, but no router here would serve it: fail before anyone publishes it.
     report.refusal = error.message;
+    report.failures.push('ROUTER_REFUSED');
     return report;
   }
   const [before, after] = await Promise.all([apiSchemaOf(publishedSupergraphSdl), apiSchemaOf(composed.supergraphSdl)]);
@@ -289,7 +396,11 @@ export async function checkSubgraph(
     report.changes.push({ severity: 'breaking', type: change.type, message: change.description });
   for (const change of findDangerousChanges(before, after))
     report.changes.push({ severity: 'dangerous', type: change.type, message: change.description });
-  report.changes.push(...directiveChanges(publishedSupergraphSdl, composed.supergraphSdl), ...safeChanges(before, after));
+  report.changes.push(
+    ...directiveChanges(publishedSupergraphSdl, composed.supergraphSdl),
+    ...deprecationChanges(before, after),
+    ...safeChanges(before, after),
+  );
   for (const change of report.changes) {
     if (change.type !== 'FIELD_REMOVED') continue;
     const [typeName, fieldName] = change.message.split(' ')[0].split('.');
@@ -305,22 +416,33 @@ export async function checkSubgraph(
     }
   }
   if (usage) {
+    const traffic = await usage.store.traffic(usage.days);
+    const enough = traffic.requests >= usage.minRequests;
+    report.traffic = { ...traffic, windowDays: usage.days, minRequests: usage.minRequests, enough };
     for (const change of report.changes.filter((c) => c.severity === 'breaking')) {
       const coordinates = coordinatesOfChange(change);
       change.usage = coordinates.length > 0 ? await usage.store.usesOf(coordinates, usage.days) : [];
-      // A change that cannot be tied to a coordinate stays blocking: nobody can say it is unused.
-      change.blocking = coordinates.length === 0 || change.usage.length > 0;
+      // A change that cannot be tied to a coordinate stays blocking: nobody can say it is unused. Nor can
+      // anyone from a window that holds too little traffic, unless told to accept that.
+      if (coordinates.length > 0 && change.usage.length === 0 && !enough) change.unknownUsage = true;
+      change.blocking = coordinates.length === 0 || change.usage.length > 0 || (change.unknownUsage === true && !usage.allowUnknownUsage);
       if (!change.blocking) {
         for (const problem of report.lint) {
           if (problem.rule === 'deprecate-before-removal' && coordinates.includes(problem.coordinate)) problem.severity = 'warning';
         }
       }
     }
+    for (const change of report.changes) {
+      if (change.coordinate && change.type.endsWith('_DEPRECATED'))
+        change.usage = await usage.store.usesOf([change.coordinate], usage.days);
+    }
   }
   const source = sources.find((s) => s.name === subgraph);
   if (source) report.lint.push(...lintSubgraph(source.sdl, after));
-  report.ok =
-    !report.changes.some((change) => change.severity === 'breaking' && change.blocking !== false) &&
-    !report.lint.some((problem) => problem.severity === 'error');
+  const blocking = report.changes.filter((change) => change.severity === 'breaking' && change.blocking !== false);
+  if (blocking.some((change) => !change.unknownUsage)) report.failures.push('BREAKING_CHANGE_IN_USE');
+  if (blocking.some((change) => change.unknownUsage)) report.failures.push('NOT_ENOUGH_TRAFFIC');
+  if (report.lint.some((problem) => problem.severity === 'error')) report.failures.push('LINT_ERRORS');
+  report.ok = report.failures.length === 0;
   return report;
 }

@@ -3,20 +3,29 @@
  *
  *   compose [--check]                       all subgraphs → schema/supergraph.graphql and its copy for Kubernetes
  *                                             (deploy/kubernetes/base/; --check: fail if either is stale)
- *   check <subgraph> [--sdl <file>] [--days 7] [--json]   compose the proposed SDL with the others, compare with the published
- *                                             supergraph and with the usage the routers recorded in the last days
+ *   check <subgraph> [--sdl <file>] [--days 7] [--min-requests 1000] [--allow-unknown-usage] [--json]
+ *                                             compose the proposed SDL with the others, compare with the published
+ *                                             supergraph and with the usage the routers recorded in the last days;
+ *                                             a breaking change nobody used passes only when the window holds at
+ *                                             least --min-requests requests (or with --allow-unknown-usage)
  *   publish <subgraph> [--sdl <file>] [--json] check, then write the SDL and the supergraph atomically and record the version
  *
  * Exit codes: 0 passed (warnings and dangerous changes are printed), 1 the check failed (composition errors,
- * breaking changes, lint errors), 2 the command itself could not run (bad arguments, unreadable files).
+ * a supergraph the router refuses, breaking changes in use or in a window with too little traffic to judge,
+ * lint errors: `failures` in --json, and the summary line, name them by stable codes), 2 the command itself
+ * could not run (bad arguments, unreadable files).
  */
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { readUsageDatabaseConfig, UsageStore } from '../router';
 import { projectPath, SUBGRAPH_NAMES } from '../shared';
-import { type CheckReport, checkSubgraph } from './checkSchema';
+import { type CheckReport, checkSubgraph, NOT_ENOUGH_TRAFFIC_MESSAGE } from './checkSchema';
 import { composeSupergraph, readSubgraphSources } from './composeSupergraph';
+
+// `check` builds the API schemas with @apollo/gateway, whose constructor otherwise sends anonymous usage metrics to
+// Apollo and probes cloud metadata endpoints (as in router/main.ts; APOLLO_TELEMETRY_DISABLED=false turns it on).
+process.env.APOLLO_TELEMETRY_DISABLED ??= 'true';
 
 /** The project, or `SCHEMA_ROOT` (a checkout of it): where subgraphs/<name>/schema.graphql and schema/ live. */
 const ROOT = process.env.SCHEMA_ROOT ?? projectPath();
@@ -50,6 +59,8 @@ function staleSupergraphs(sdl: string): string[] {
   );
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function print(report: CheckReport): void {
   for (const problem of report.composition) {
     const where =
@@ -57,28 +68,43 @@ function print(report: CheckReport): void {
     console.log(`✖ composition ${problem.code} at ${where}: ${problem.message}`);
   }
   if (report.refusal) console.log(`✖ router: ${report.refusal}`);
+  const traffic = report.traffic;
+  if (traffic) {
+    console.log(
+      `usage window (last ${plural(traffic.windowDays, 'day')}): ${plural(traffic.requests, 'request')} on ${plural(traffic.days, 'day')} from ${plural(traffic.clients, 'client')}${traffic.enough ? '' : `, fewer than the ${traffic.minRequests} needed to call a breaking change unused`}`,
+    );
+  }
   const mark = { breaking: '✖ breaking ', dangerous: '⚠ dangerous', safe: '✔ safe     ' };
   for (const change of report.changes) {
     const unused = change.severity === 'breaking' && change.blocking === false;
-    console.log(
-      `${unused ? '⚠ breaking ' : mark[change.severity]} ${change.type}: ${change.message}${unused ? ' (unused in the window: passes with a warning)' : ''}`,
-    );
+    const note = change.unknownUsage
+      ? unused
+        ? ' (no recorded use, in a window too small to judge: accepted by --allow-unknown-usage)'
+        : ` (no recorded use, but ${NOT_ENOUGH_TRAFFIC_MESSAGE})`
+      : unused
+        ? ' (unused in the window: passes with a warning)'
+        : '';
+    console.log(`${unused ? '⚠ breaking ' : mark[change.severity]} ${change.type}: ${change.message}${note}`);
     for (const use of change.usage ?? []) {
-      console.log(`    used by ${use.operations.join(', ')} from ${use.clients.join(', ')} (${use.count} times)`);
+      console.log(
+        `    ${change.severity === 'breaking' ? 'used' : 'still used'} by ${use.operations.join(', ')} from ${use.clients.join(', ')} (${use.count} times)`,
+      );
     }
   }
   for (const problem of report.lint) console.log(`${problem.severity === 'error' ? '✖' : '⚠'} lint ${problem.rule}: ${problem.message}`);
   const count = (severity: string) => report.changes.filter((change) => change.severity === severity).length;
+  const inUse = report.changes.filter((c) => c.severity === 'breaking' && c.blocking !== false && !c.unknownUsage).length;
   console.log(
     report.ok
       ? `check passed for ${report.subgraph}: ${count('breaking')} breaking, ${count('dangerous')} dangerous, ${count('safe')} safe changes`
-      : `check FAILED for ${report.subgraph}: ${report.composition.length} composition errors, ${report.refusal ? 'refused by the router, ' : ''}${report.changes.filter((c) => c.severity === 'breaking' && c.blocking !== false).length} breaking changes in use, ${report.lint.filter((p) => p.severity === 'error').length} lint errors`,
+      : `check FAILED for ${report.subgraph}: ${report.composition.length} composition errors, ${report.refusal ? 'refused by the router, ' : ''}${inUse} breaking changes in use, ${report.failures.includes('NOT_ENOUGH_TRAFFIC') ? `${NOT_ENOUGH_TRAFFIC_MESSAGE}, ` : ''}${report.lint.filter((p) => p.severity === 'error').length} lint errors [${report.failures.join(', ')}]`,
   );
 }
 
 async function main(args: string[]): Promise<number> {
   const json = args.includes('--json');
-  const positional = args.filter((arg, i) => !arg.startsWith('--') && args[i - 1] !== '--sdl' && args[i - 1] !== '--days');
+  const valued = new Set(['--sdl', '--days', '--min-requests']);
+  const positional = args.filter((arg, i) => !arg.startsWith('--') && !valued.has(args[i - 1]));
   const [command, subgraph] = positional;
   const sdlFlag = args.indexOf('--sdl');
   const sdlFile = sdlFlag >= 0 ? args[sdlFlag + 1] : undefined;
@@ -125,11 +151,15 @@ async function main(args: string[]): Promise<number> {
   const daysFlag = args.indexOf('--days');
   const days = daysFlag >= 0 ? Number(args[daysFlag + 1]) : 7;
   if (!Number.isInteger(days) || days < 1) throw new UsageError('--days must be a whole number of days');
+  const minFlag = args.indexOf('--min-requests');
+  const minRequests = minFlag >= 0 ? Number(args[minFlag + 1]) : 1000;
+  if (!Number.isInteger(minRequests) || minRequests < 0) throw new UsageError('--min-requests must be a whole number of requests');
+  const allowUnknownUsage = args.includes('--allow-unknown-usage');
   // Usage recorded by the routers (the same store they write: ROUTER_DATABASE_URL, DATABASE_URL or .data/).
   const store = await UsageStore.open(readUsageDatabaseConfig(process.env));
   let report: CheckReport;
   try {
-    report = await checkSubgraph(sources, subgraph, fs.readFileSync(SUPERGRAPH, 'utf8'), { store, days });
+    report = await checkSubgraph(sources, subgraph, fs.readFileSync(SUPERGRAPH, 'utf8'), { store, days, minRequests, allowUnknownUsage });
   } finally {
     await store.close();
   }

@@ -4,8 +4,9 @@
  * Starts the supergraph as real processes on MySQL (DATABASE_URL, default mysql://root@127.0.0.1:3306,
  * databases `bench_*`, seeded small on first use), then for each of two router configurations, protection on
  * (the defaults: cost limit 1000, budgets of 2000 points restoring 100/s per client) and off (limits in measure
- * mode, no budget), runs three phases: a cheap client alone (idle), then many attacking clients (each with an
- * API key of its own) flooding heavy operations while the cheap client goes on. It reports SQL statements per
+ * mode, no budget), runs three phases: a cheap client alone (idle), then many attacking clients (each with a
+ * listed API key of its own, as distinct clients would have: the router is started with their SHA-256 in
+ * `API_KEYS`, and refuses an invented key) flooding heavy operations while the cheap client goes on. It reports SQL statements per
  * second at the server (its `Questions` counter), the cheap client's p50/p95, and what the attackers got.
  * It also measures the cost analysis itself: microseconds per operation, uncached and cached.
  *
@@ -13,6 +14,7 @@
  */
 import 'reflect-metadata';
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import { parse } from 'graphql';
@@ -37,6 +39,12 @@ const CHEAP = '{ product(id: "7") { name price { amount currency } stock } }';
 const CHEAP_INTERVAL_MS = 50;
 /** Heavy but under the cost limit (a 100-product substring search with categories: cost 311). */
 const HEAVY = '{ products(first: 100, filter: { search: "e" }) { edges { node { id name category { name } } } } }';
+
+/** The bench's clients' API keys (fresh each run), by name: the router lists them, hashed, in `API_KEYS`. */
+const API_KEYS = new Map(
+  ['cheap', ...Array.from({ length: ATTACKERS }, (_, i) => `attacker-${i}`)].map((name) => [name, randomBytes(24).toString('hex')]),
+);
+const API_KEYS_VARIABLE = [...API_KEYS].map(([name, key]) => `${name}:${createHash('sha256').update(key).digest('hex')}`).join(',');
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -96,6 +104,7 @@ async function startStack(routerEnv: Record<string, string>): Promise<Stack> {
     PRODUCT_URL: `http://127.0.0.1:${ports.product}/graphql`,
     ORDER_URL: `http://127.0.0.1:${ports.order}/graphql`,
     PRODUCT_INTERNAL_URL: `http://127.0.0.1:${ports.product}`,
+    API_KEYS: API_KEYS_VARIABLE,
   };
   const children: ChildProcess[] = [];
   const run = (script: string, extra: Record<string, string> = {}) => {
@@ -183,8 +192,10 @@ async function phase(label: string, stack: Stack, attackers: number, connection:
     1000,
   );
   const [cheap, ...attacks] = await Promise.all([
-    client(agent, stack.url, CHEAP, { 'x-api-key': 'cheap-client' }, until, CHEAP_INTERVAL_MS),
-    ...Array.from({ length: attackers }, (_, i) => client(agent, stack.url, HEAVY, { 'x-api-key': `attacker-${i}` }, until)),
+    client(agent, stack.url, CHEAP, { 'x-api-key': API_KEYS.get('cheap') ?? '' }, until, CHEAP_INTERVAL_MS),
+    ...Array.from({ length: attackers }, (_, i) =>
+      client(agent, stack.url, HEAVY, { 'x-api-key': API_KEYS.get(`attacker-${i}`) ?? '' }, until),
+    ),
   ]);
   clearInterval(progress);
   process.stderr.write('\r');

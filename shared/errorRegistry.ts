@@ -57,7 +57,7 @@ const definitions = {
     statuses: [401],
     sentBy: ['router', 'subgraphs', 'Apollo Gateway'],
     meaning:
-      'No valid credentials: the bearer token was refused (HTTP 401, nothing ran), or a field needs a signed-in user (field error, `null` at its path). Sign in (again) and retry.',
+      'No valid credentials: the bearer token was refused, or an API key is not one the router accepts (HTTP 401, nothing ran), or a field needs a signed-in user (field error, `null` at its path). Sign in (again), or send a key you were given (or none), and retry.',
   },
   FORBIDDEN: {
     kinds: ['field'],
@@ -247,7 +247,15 @@ const definitions = {
     kinds: ['field'],
     statuses: [],
     sentBy: ['router'],
-    meaning: 'A subgraph is down, restarting, or its circuit is open; `data` holds the rest. Retry with backoff.',
+    meaning:
+      'A subgraph is down, restarting, rate-limiting the router (its 429), or its circuit is open; `data` holds the rest. Retry with backoff.',
+  },
+  SUBGRAPH_REQUEST_REFUSED: {
+    kinds: ['field'],
+    statuses: [],
+    sentBy: ['router'],
+    meaning:
+      "A subgraph refused the router's request for this part with a 4xx status (other than 429); `data` holds the rest, `null` at `path`, `extensions.subgraph` names it. The operator's log has the status and the subgraph's answer; retrying the same request will not help.",
   },
   SERVICE_UNAVAILABLE: {
     kinds: ['field', 'http'],

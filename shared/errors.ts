@@ -74,3 +74,16 @@ export function maskUnexpectedError(
     extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
   };
 }
+
+/**
+ * A formatted error without `extensions.stacktrace` or `extensions.exception`: the router's `formatError` in
+ * production, where a subgraph's own stack (relayed by the gateway with the subgraph's other extensions, and left
+ * alone by Apollo Server's `includeStacktraceInErrorResponses`, which only governs the router's) must not reach
+ * clients either.
+ */
+export function withoutStackTrace(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const extensions = formatted.extensions;
+  if (!extensions || !('stacktrace' in extensions || 'exception' in extensions)) return formatted;
+  const { stacktrace: _stacktrace, exception: _exception, ...rest } = extensions;
+  return { ...formatted, extensions: rest };
+}

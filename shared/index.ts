@@ -60,6 +60,7 @@ export {
   PageSizeExceeded,
   ServiceUnavailable,
   Unauthenticated,
+  withoutStackTrace,
 } from './errors';
 export type { RawOperation } from './http/graphqlHttp';
 export { handleGraphQLRequest } from './http/graphqlHttp';
@@ -82,7 +83,7 @@ export type { Logger } from './logger';
 export { createLogger } from './logger';
 export { onBatch, recordBatch } from './metrics/batches';
 export type { Outcome } from './metrics/Metrics';
-export { BoundedLabel, Metrics, metricsRoute, requestMetricsPlugin } from './metrics/Metrics';
+export { BoundedLabel, ClientLabels, Metrics, metricsRoute, requestMetricsPlugin } from './metrics/Metrics';
 export type { Money } from './money';
 export { minorDigitsOf, money } from './money';
 export type { Connection, PageRequest } from './pagination';

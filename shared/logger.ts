@@ -57,6 +57,9 @@ export function createLogger(name: string, level = 'info', format: LogFormat = '
         '*.authorization',
         'headers.authorization',
         'headers["x-internal-token"]',
+        // An API key (the default API_KEY_HEADER) is a credential: a logged request's headers never show it.
+        'headers["x-api-key"]',
+        '*.headers["x-api-key"]',
         'token',
         '*.token',
       ],

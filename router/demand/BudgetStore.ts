@@ -10,16 +10,19 @@ export interface TakeResult {
   retryAfterSeconds: number;
 }
 
+/** The size of one client's bucket: the configured default, or an API key's own. */
+export type BudgetLimits = Pick<BudgetConfig, 'capacity' | 'restorePerSecond'>;
+
 /** A leaky bucket of cost points per client. */
 export interface BudgetStore {
-  /** Takes `cost` points if the bucket holds them; otherwise takes nothing. */
-  take(client: string, cost: number): Promise<TakeResult>;
+  /** Takes `cost` points if the bucket holds them; otherwise takes nothing. `limits` default to the configured ones. */
+  take(client: string, cost: number, limits?: BudgetLimits): Promise<TakeResult>;
   /** Gives `points` back (never above capacity); resolves with the points now available. */
-  refund(client: string, points: number): Promise<number>;
+  refund(client: string, points: number, limits?: BudgetLimits): Promise<number>;
   close(): Promise<void>;
 }
 
-function retryAfter(config: BudgetConfig, missing: number): number {
+function retryAfter(config: BudgetLimits, missing: number): number {
   return Math.max(1, Math.ceil(missing / config.restorePerSecond));
 }
 
@@ -33,12 +36,10 @@ export class InMemoryBudgetStore implements BudgetStore {
     private readonly now: () => number = Date.now,
   ) {}
 
-  private level(client: string): { level: number; at: number } {
+  private level(client: string, limits: BudgetLimits): { level: number; at: number } {
     const bucket = this.buckets.get(client);
     const now = this.now();
-    const level = bucket
-      ? Math.min(this.config.capacity, bucket.level + ((now - bucket.at) / 1000) * this.config.restorePerSecond)
-      : this.config.capacity;
+    const level = bucket ? Math.min(limits.capacity, bucket.level + ((now - bucket.at) / 1000) * limits.restorePerSecond) : limits.capacity;
     const updated = { level, at: now };
     this.buckets.delete(client);
     if (this.buckets.size >= this.maxClients) this.buckets.delete(this.buckets.keys().next().value as string);
@@ -46,17 +47,16 @@ export class InMemoryBudgetStore implements BudgetStore {
     return updated;
   }
 
-  async take(client: string, cost: number): Promise<TakeResult> {
-    const bucket = this.level(client);
-    if (cost > bucket.level)
-      return { allowed: false, available: bucket.level, retryAfterSeconds: retryAfter(this.config, cost - bucket.level) };
+  async take(client: string, cost: number, limits: BudgetLimits = this.config): Promise<TakeResult> {
+    const bucket = this.level(client, limits);
+    if (cost > bucket.level) return { allowed: false, available: bucket.level, retryAfterSeconds: retryAfter(limits, cost - bucket.level) };
     bucket.level -= cost;
     return { allowed: true, available: bucket.level, retryAfterSeconds: 0 };
   }
 
-  async refund(client: string, points: number): Promise<number> {
-    const bucket = this.level(client);
-    bucket.level = Math.min(this.config.capacity, bucket.level + points);
+  async refund(client: string, points: number, limits: BudgetLimits = this.config): Promise<number> {
+    const bucket = this.level(client, limits);
+    bucket.level = Math.min(limits.capacity, bucket.level + points);
     return bucket.level;
   }
 
@@ -133,28 +133,28 @@ export class RedisBudgetStore implements BudgetStore {
     this.logger.warn({ err: error }, 'Redis is unreachable: client budgets fall back to this process until it is back');
   }
 
-  async take(client: string, cost: number): Promise<TakeResult> {
+  async take(client: string, cost: number, limits: BudgetLimits = this.config): Promise<TakeResult> {
     await this.firstConnection;
     try {
-      const [allowed, available] = await this.redis.bucket(this.prefix + client, this.config.capacity, this.config.restorePerSecond, cost);
+      const [allowed, available] = await this.redis.bucket(this.prefix + client, limits.capacity, limits.restorePerSecond, cost);
       const level = available / 1000;
       return allowed === 1
         ? { allowed: true, available: level, retryAfterSeconds: 0 }
-        : { allowed: false, available: level, retryAfterSeconds: retryAfter(this.config, cost - level) };
+        : { allowed: false, available: level, retryAfterSeconds: retryAfter(limits, cost - level) };
     } catch (error) {
       this.warn(error);
-      return this.fallback.take(client, cost);
+      return this.fallback.take(client, cost, limits);
     }
   }
 
-  async refund(client: string, points: number): Promise<number> {
+  async refund(client: string, points: number, limits: BudgetLimits = this.config): Promise<number> {
     await this.firstConnection;
     try {
-      const [, available] = await this.redis.bucket(this.prefix + client, this.config.capacity, this.config.restorePerSecond, -points);
+      const [, available] = await this.redis.bucket(this.prefix + client, limits.capacity, limits.restorePerSecond, -points);
       return available / 1000;
     } catch (error) {
       this.warn(error);
-      return this.fallback.refund(client, points);
+      return this.fallback.refund(client, points, limits);
     }
   }
 

@@ -2,7 +2,8 @@ import type { IncomingMessage } from 'node:http';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { DocumentNode, GraphQLSchema } from 'graphql';
 import type { Caller, Logger } from '../../shared';
-import { type BudgetStore, InMemoryBudgetStore, RedisBudgetStore } from './BudgetStore';
+import { ApiKeys } from './ApiKeys';
+import { type BudgetLimits, type BudgetStore, InMemoryBudgetStore, RedisBudgetStore } from './BudgetStore';
 import { CostEstimator } from './CostEstimator';
 import { CostModel } from './CostModel';
 import { clientKeyOf } from './clientKeyOf';
@@ -10,6 +11,7 @@ import type { DemandControlConfig } from './DemandControlConfig';
 import { type DemandContext, type DemandCounters, demandControlPlugin } from './demandControlPlugin';
 import { EarlyRefusals } from './EarlyRefusals';
 import { inferListSizes } from './inferListSizes';
+import { SharedThrottleMemory } from './SharedThrottleMemory';
 import { ThrottleMemory } from './ThrottleMemory';
 
 export interface DemandControlOptions {
@@ -25,7 +27,7 @@ export interface DemandControlOptions {
 
 /**
  * Demand control, put together: the client budgets (in process, or in Redis for several replicas), the memory
- * of throttled operations, the cost estimator of the supergraph being served, the Apollo Server plugin that
+ * of throttled operations (shared through Redis too), the cost estimator of the supergraph being served, the Apollo Server plugin that
  * checks limits and budgets after parsing, and the refusals that come before it.
  */
 export class DemandControl {
@@ -34,6 +36,10 @@ export class DemandControl {
   readonly batching: boolean;
   readonly plugin: ApolloServerPlugin<DemandContext>;
   private readonly budget: BudgetStore | null;
+  private readonly apiKeys: ApiKeys;
+  private readonly clientKeyOptions: Parameters<typeof clientKeyOf>[2];
+  /** The throttle memory shared with the other routers on `REDIS_URL`, when set. */
+  private readonly sharedThrottle: SharedThrottleMemory | null;
   private estimator: { estimator: CostEstimator; version: string } | null = null;
 
   constructor(private readonly options: DemandControlOptions) {
@@ -45,11 +51,16 @@ export class DemandControl {
         : config.redisUrl
           ? new RedisBudgetStore(config.redisUrl, config.budget, logger)
           : new InMemoryBudgetStore(config.budget);
+    this.apiKeys = new ApiKeys(config.apiKeys, config.apiKeyHeader);
+    this.clientKeyOptions = { apiKeyHeader: config.apiKeyHeader, trustedProxies: config.trustedProxies, apiKeys: this.apiKeys };
     const throttled = new ThrottleMemory();
+    this.sharedThrottle =
+      config.redisUrl && config.budget.mode === 'enforce' ? new SharedThrottleMemory(config.redisUrl, throttled, logger, counters) : null;
     this.early = new EarlyRefusals(config, options.maxBodyBytes, counters, throttled, logger);
     this.plugin = demandControlPlugin({
       config,
       budget: this.budget,
+      limitsOf: (client) => this.limitsOf(client),
       logger,
       counters,
       current: () => this.estimator,
@@ -75,12 +86,26 @@ export class DemandControl {
     };
   }
 
-  /** Whose budget a request spends (see clientKeyOf). */
+  /** Whose budget a request spends (see clientKeyOf); throws a 401 HttpError for an API key that is not listed. */
   clientKeyOf(req: IncomingMessage, caller: Caller): string {
-    return clientKeyOf(req, caller, this.options.config);
+    return clientKeyOf(req, caller, this.clientKeyOptions);
+  }
+
+  /** The size of a client's bucket: a listed API key's own, else the configured one. */
+  private limitsOf(client: string): BudgetLimits {
+    const { budget } = this.options.config;
+    const key = client.startsWith('key:') ? this.apiKeys.named(client.slice(4)) : undefined;
+    if (!key) return budget;
+    return { capacity: key.capacity ?? budget.capacity, restorePerSecond: key.restorePerSecond ?? budget.restorePerSecond };
+  }
+
+  /** Settles once what is shared through Redis is listening (at most a second; never fails). */
+  async ready(): Promise<void> {
+    await this.sharedThrottle?.subscribed;
   }
 
   async close(): Promise<void> {
     await this.budget?.close();
+    await this.sharedThrottle?.close();
   }
 }

@@ -1,5 +1,7 @@
 import { ConfigError, type Env, readBoolean, readEnum, readInteger, readOptionalString, readString, readUrl } from '../../shared';
+import { type ApiKeyEntry, readApiKeys } from './ApiKeys';
 import { DEFAULT_SLICING_ARGUMENTS } from './inferListSizes';
+import { TrustedProxies } from './TrustedProxies';
 
 /**
  * `enforce` refuses what is over the limit; `measure` only logs and counts it, for rolling a new limit out
@@ -48,10 +50,21 @@ export interface DemandControlConfig {
   revealLimits: boolean;
   /** `BUDGET_CAPACITY`, `BUDGET_RESTORE_RATE`, `BUDGET_MODE`. */
   budget: BudgetConfig;
-  /** `API_KEY_HEADER` (`x-api-key`): identifies an anonymous client by key before falling back to its IP. */
+  /**
+   * `API_KEY_HEADER` (`x-api-key`): the header that carries an API key. Read only when keys are configured:
+   * otherwise an anonymous client is budgeted by its address whatever it sends there.
+   */
   apiKeyHeader: string;
-  /** `TRUSTED_PROXIES`: addresses whose `X-Forwarded-For` is believed. Default none. */
-  trustedProxies: readonly string[];
+  /**
+   * `API_KEYS_FILE` or `API_KEYS`: the keys the router accepts (name, SHA-256, optional budget). A listed key has a
+   * bucket of its own (kept by name); an unlisted one is refused with 401. Default none.
+   */
+  apiKeys: readonly ApiKeyEntry[];
+  /**
+   * `TRUSTED_PROXIES`: addresses and CIDR ranges (IPv4, IPv6) whose `X-Forwarded-For` is believed. Default none:
+   * behind a load balancer every anonymous client then shares the balancer's budget.
+   */
+  trustedProxies: TrustedProxies;
   /** `REDIS_URL`: budgets shared by every router replica; unset, each process keeps its own. */
   redisUrl: string | null;
   /** `BATCHING` (false): accept a JSON array of operations in one request. */
@@ -99,10 +112,8 @@ export function readDemandControlConfig(env: Env): DemandControlConfig {
       mode: budgetMode,
     },
     apiKeyHeader,
-    trustedProxies: (readOptionalString(env, 'TRUSTED_PROXIES') ?? '')
-      .split(',')
-      .map((address) => address.trim())
-      .filter(Boolean),
+    apiKeys: readApiKeys(env),
+    trustedProxies: TrustedProxies.parse(readOptionalString(env, 'TRUSTED_PROXIES') ?? ''),
     redisUrl: readUrl(env, 'REDIS_URL') ?? null,
     batching: readBoolean(env, 'BATCHING', false),
   };

@@ -34,7 +34,19 @@ export class ThrottleMemory {
       .digest('base64url');
   }
 
+  /**
+   * Called with each refusal remembered here (not with those learned from other routers): how a
+   * `SharedThrottleMemory` tells the other routers.
+   */
+  onRemember: ((client: string, operationKey: string, retryAfterSeconds: number) => void) | null = null;
+
   remember(client: string, operationKey: string, retryAfterSeconds: number): void {
+    this.learn(client, operationKey, retryAfterSeconds);
+    this.onRemember?.(client, operationKey, retryAfterSeconds);
+  }
+
+  /** Remembers a refusal another router made, without telling anyone. */
+  learn(client: string, operationKey: string, retryAfterSeconds: number): void {
     const key = `${client}\u0000${operationKey}`;
     this.until.delete(key);
     if (this.until.size >= this.maxEntries) this.until.delete(this.until.keys().next().value as string);

@@ -1,20 +1,20 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Caller } from '../../shared';
+import type { ApiKeys } from './ApiKeys';
 
 /**
- * Whose budget a request spends: the signed-in user, else an API key (hashed: the store never holds the
- * key), else the client's IP address. `X-Forwarded-For` is believed only when the connection comes from a
+ * Whose budget a request spends: the signed-in user, else a listed API key (by its name: the store never holds
+ * the key), else the client's IP address. An unlisted key is refused (see ApiKeys.find), even with a token. `X-Forwarded-For` is believed only when the connection comes from a
  * listed proxy; the client is then the right-most address that is not one of the proxies.
  */
 export function clientKeyOf(
   req: IncomingMessage,
   caller: Caller,
-  options: { apiKeyHeader: string; trustedProxies: readonly string[] },
+  options: { apiKeyHeader: string; trustedProxies: { includes(address: string): boolean }; apiKeys: ApiKeys },
 ): string {
+  const apiKey = options.apiKeys.find(req.headers[options.apiKeyHeader]);
   if (caller.userId) return `user:${caller.userId}`;
-  const apiKey = req.headers[options.apiKeyHeader];
-  if (typeof apiKey === 'string' && apiKey.length > 0) return `key:${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`;
+  if (apiKey) return `key:${apiKey.name}`;
   const peer = normalize(req.socket.remoteAddress ?? 'unknown');
   const forwarded = req.headers['x-forwarded-for'];
   if (!options.trustedProxies.includes(peer) || typeof forwarded !== 'string') return `ip:${peer}`;

@@ -1,7 +1,7 @@
 import { type ApolloServerPlugin, type GraphQLRequestContext, HeaderMap } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, type Logger } from '../../shared';
-import type { BudgetStore } from './BudgetStore';
+import type { BudgetLimits, BudgetStore } from './BudgetStore';
 import { type CostEstimator, InvalidVariables, type OperationAnalysis, TooManyNodes } from './CostEstimator';
 import type { DemandControlConfig, Limit, LimitMode } from './DemandControlConfig';
 import { ThrottleMemory } from './ThrottleMemory';
@@ -26,6 +26,8 @@ export interface DemandContext {
 export interface DemandCounters {
   refused: Record<string, number>;
   measuredOver: Record<string, number>;
+  /** Refusals other routers made, learned through Redis (SharedThrottleMemory). */
+  learnedRefusals: number;
 }
 
 /** What a refusal says when the limits are not to be revealed. */
@@ -71,6 +73,8 @@ export function refusal(
 export interface DemandControlOptions {
   config: DemandControlConfig;
   budget: BudgetStore | null;
+  /** The size of a client's bucket (an API key may have its own); default the configured one. */
+  limitsOf?: (client: string) => BudgetLimits;
   logger: Logger;
   counters: DemandCounters;
   /** The estimator for the supergraph being served, with its version (cache key material). */
@@ -108,6 +112,7 @@ class Lru<V> {
  */
 export function demandControlPlugin(options: DemandControlOptions): ApolloServerPlugin<DemandContext> {
   const { config, logger, counters } = options;
+  const limitsOf = options.limitsOf ?? (() => config.budget);
   const relevantVariables = new Lru<string[]>(5000);
   const analyses = new Lru<OperationAnalysis>(5000);
 
@@ -231,7 +236,7 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
           const state: DemandState = { client: context.contextValue.clientKey, requestedCost: analysis.cost, charged: 0, available: null };
           context.contextValue.demand = state;
           if (!options.budget || config.budget.mode === 'off') return;
-          const taken = await options.budget.take(state.client, analysis.cost);
+          const taken = await options.budget.take(state.client, analysis.cost, limitsOf(state.client));
           state.available = taken.available;
           if (taken.allowed) {
             state.charged = analysis.cost;
@@ -284,17 +289,18 @@ export function demandControlPlugin(options: DemandControlOptions): ApolloServer
           let available = state.available;
           if (options.budget && state.charged > 0) {
             const refund = Math.max(0, state.charged - actual);
-            available = await options.budget.refund(state.client, refund);
+            available = await options.budget.refund(state.client, refund, limitsOf(state.client));
           }
+          const limits = limitsOf(state.client);
           body.singleResult.extensions = {
             ...body.singleResult.extensions,
             cost: {
               requestedQueryCost: state.requestedCost,
               actualQueryCost: actual,
               throttleStatus: {
-                maximumAvailable: config.budget.capacity,
+                maximumAvailable: limits.capacity,
                 currentlyAvailable: available === null ? null : Math.floor(available),
-                restoreRate: config.budget.restorePerSecond,
+                restoreRate: limits.restorePerSecond,
               },
             },
           };

@@ -1,12 +1,18 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError, Kind, parse } from 'graphql';
-import { ErrorCode, ROUTER_CREDENTIAL_HEADER, TIME_LEFT_HEADER, USER_ID_HEADER, USER_SCOPES_HEADER } from '../../shared';
+import { ErrorCode, type Logger, ROUTER_CREDENTIAL_HEADER, TIME_LEFT_HEADER, USER_ID_HEADER, USER_SCOPES_HEADER } from '../../shared';
 import type { EntityCache } from '../cache/EntityCache';
 import type { RouterContext } from '../RouterContext';
 import type { CircuitBreaker } from '../resilience/CircuitBreaker';
 import { backoffDelay, type RetryBudget } from '../resilience/RetryBudget';
 
-export type SubgraphFailureCode = typeof ErrorCode.SUBGRAPH_TIMEOUT | typeof ErrorCode.SUBGRAPH_UNAVAILABLE;
+export type SubgraphFailureCode =
+  | typeof ErrorCode.SUBGRAPH_TIMEOUT
+  | typeof ErrorCode.SUBGRAPH_UNAVAILABLE
+  | typeof ErrorCode.SUBGRAPH_REQUEST_REFUSED;
+
+/** The most of a refusing subgraph's answer that goes into the log line. */
+const LOGGED_BODY_CHARS = 2_000;
 
 export interface SubgraphCallPolicy {
   /** How long one call may take, in ms (capped by the request's time left). */
@@ -19,6 +25,8 @@ export interface SubgraphCallPolicy {
   retryBudget: RetryBudget;
   /** Called after every attempt: `ok`, the failure code, or `error` for any other failure (metrics). */
   observe?: (outcome: 'ok' | 'error' | SubgraphFailureCode, seconds: number) => void;
+  /** Where a subgraph's refusal (4xx) is logged with its URL, status and body, which the client never sees. */
+  logger?: Logger;
   /** The entity cache every call goes through (`router/cache/`), when it is on. */
   entityCache?: EntityCache | null;
 }
@@ -46,9 +54,12 @@ class DeadlinePassed extends Error {
  *
  * - each call gets `min(timeoutMs, time left before the request's deadline)`, and tells the subgraph that
  *   time in `x-request-time-left-ms`, so it stops starting work nobody will read;
- * - queries are retried on connection failures and 502/503/504 with jittered exponential backoff, within
+ * - queries are retried on connection failures and 429/502/503/504 with jittered exponential backoff, within
  *   the deadline and the retry budget; mutations are never sent twice;
  * - a circuit breaker fails calls fast while the subgraph keeps failing;
+ * - any other 4xx is the subgraph refusing this request (a bad credential, a request too large): never
+ *   retried, not a failure of the subgraph for the breaker, answered `SUBGRAPH_REQUEST_REFUSED` at the path,
+ *   with the subgraph's URL and answer in the log only (at error level for 401/403: the operator's mistake);
  * - a failure of the subgraph fails only its part of the answer: the gateway keeps what the other
  *   subgraphs returned, and the client gets an error at the missing part's path with a stable code and the
  *   subgraph's name, never its URL.
@@ -96,14 +107,16 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
         return response;
       } catch (error) {
         code = subgraphFailureCode(error);
-        const serverError = (error as { extensions?: { response?: { status?: number } } }).extensions?.response?.status ?? 0;
-        // The breaker first: nothing below may leave a half-open probe unanswered.
+        const status = (error as { extensions?: { response?: { status?: number } } }).extensions?.response?.status ?? 0;
+        // The breaker first: nothing below may leave a half-open probe unanswered. A refusal (4xx) came from
+        // a subgraph that answers: a client's bad input must not open its circuit.
         if (code === ErrorCode.SUBGRAPH_TIMEOUT && (cappedByDeadline || error instanceof DeadlinePassed)) this.policy.breaker.release();
-        else if (code || serverError >= 500) this.policy.breaker.onFailure();
+        else if ((code && code !== ErrorCode.SUBGRAPH_REQUEST_REFUSED) || status >= 500) this.policy.breaker.onFailure();
         else this.policy.breaker.onSuccess();
         this.policy.observe?.(code ?? 'error', (performance.now() - started) / 1000);
         if (!code) throw error;
         this.stats.failures[code] = (this.stats.failures[code] ?? 0) + 1;
+        if (code === ErrorCode.SUBGRAPH_REQUEST_REFUSED) this.logRefusal(error);
       }
       if (code === ErrorCode.SUBGRAPH_UNAVAILABLE && retriable && attempt < this.policy.maxRetries) {
         const delay = backoffDelay(attempt, this.policy.retryBaseDelayMs, 1_000);
@@ -136,6 +149,22 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     }
   }
 
+  /** The refusal's URL, status and body, for the operator: the client gets only the code and the subgraph's name. */
+  private logRefusal(error: unknown): void {
+    const response = (error as { extensions?: { response?: { url?: string; status?: number; body?: unknown } } }).extensions?.response;
+    const status = response?.status ?? 0;
+    const text = typeof response?.body === 'string' ? response.body : JSON.stringify(response?.body ?? null);
+    const details = { subgraph: this.subgraph, status, url: response?.url, body: text.slice(0, LOGGED_BODY_CHARS) };
+    if (status === 401 || status === 403) {
+      this.policy.logger?.error(
+        details,
+        `the ${this.subgraph} subgraph refused the router's request with ${status}: check that ${this.subgraph.toUpperCase()}_SUBGRAPH_SECRET matches its SUBGRAPH_SECRET`,
+      );
+    } else {
+      this.policy.logger?.warn(details, `the ${this.subgraph} subgraph refused a request with ${status}`);
+    }
+  }
+
   /** Milliseconds before the incoming request's deadline (unbounded outside a client request). */
   private timeLeft(options: ProcessOptions): number {
     const deadline = (options.context as Partial<RouterContext>).deadline;
@@ -147,7 +176,9 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
     return new GraphQLError(
       code === ErrorCode.SUBGRAPH_TIMEOUT
         ? `The ${this.subgraph} service did not answer in time.`
-        : `The ${this.subgraph} service is unavailable.`,
+        : code === ErrorCode.SUBGRAPH_REQUEST_REFUSED
+          ? `The ${this.subgraph} service refused this request.`
+          : `The ${this.subgraph} service is unavailable.`,
       {
         path: [...path.filter((key) => key !== '@'), ...firstResponseKey(options.request.query)],
         extensions: { code, subgraph: this.subgraph, ...(reason ? { reason } : {}) },
@@ -162,12 +193,16 @@ function operationTypeOf(options: ProcessOptions): 'query' | 'mutation' | 'subsc
   return (match?.[1] as 'query' | 'mutation' | 'subscription' | undefined) ?? 'query';
 }
 
-/** SUBGRAPH_TIMEOUT or SUBGRAPH_UNAVAILABLE for a failure of the subgraph itself; null for anything else. */
+/**
+ * SUBGRAPH_TIMEOUT or SUBGRAPH_UNAVAILABLE for a failure of the subgraph itself (429, its way of saying it is
+ * busy, included), SUBGRAPH_REQUEST_REFUSED for any other 4xx answer; null for anything else.
+ */
 export function subgraphFailureCode(error: unknown): SubgraphFailureCode | null {
   const cause = error as { name?: string; code?: string; extensions?: { response?: { status?: number } }; cause?: { code?: string } };
   if (cause.name === 'TimeoutError' || cause.name === 'AbortError' || cause.code === 'UND_ERR_ABORTED') return ErrorCode.SUBGRAPH_TIMEOUT;
   const status = cause.extensions?.response?.status;
-  if (status === 502 || status === 503 || status === 504) return ErrorCode.SUBGRAPH_UNAVAILABLE;
+  if (status === 429 || status === 502 || status === 503 || status === 504) return ErrorCode.SUBGRAPH_UNAVAILABLE;
+  if (status !== undefined && status >= 400 && status < 500) return ErrorCode.SUBGRAPH_REQUEST_REFUSED;
   const network = cause.code ?? cause.cause?.code ?? '';
   return /^(ECONNREFUSED|ECONNRESET|EPIPE|ENOTFOUND|EHOSTUNREACH|UND_ERR_SOCKET|UND_ERR_CLOSED|UND_ERR_CONNECT_TIMEOUT)$/.test(network)
     ? ErrorCode.SUBGRAPH_UNAVAILABLE

@@ -79,6 +79,7 @@ export class SubgraphServices {
         breaker,
         retryBudget,
         observe: (outcome, seconds) => this.options.observe(name, outcome, seconds),
+        logger,
         entityCache: this.options.entityCache,
       },
     );

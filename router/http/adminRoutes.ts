@@ -49,7 +49,13 @@ export function adminRoutes(options: AdminRoutesOptions): Route[] {
         );
         sendJson(res, 200, {
           status: 'ready',
-          supergraph: { version, loadedAt: loadedAt.toISOString(), lastReloadError: source.lastError },
+          supergraph: {
+            version,
+            loadedAt: loadedAt.toISOString(),
+            lastReloadError: source.lastError,
+            // Null when served from the source; else the copy it started from while the source failed, and why.
+            fromLastKnownGoodCopy: source.fromCopy,
+          },
           subgraphs: states,
         });
       },

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { HttpError, Metrics, type RequestHandler } from '../../shared';
+import { gatewayFastPathCalls } from '../gateway/fastPaths/installGatewayFastPaths';
 import type { SubgraphFailureCode } from '../gateway/SubgraphDataSource';
 import type { CircuitBreaker } from '../resilience/CircuitBreaker';
 import type { LoadShedder } from '../resilience/LoadShedder';
@@ -26,6 +27,11 @@ export class RouterMetrics {
     'subgraph',
     'code',
   ]);
+  private readonly overrideLabels = this.metrics.counter(
+    'override_label_requests_total',
+    'Requests planned with each progressive @override label of the supergraph, by label and whether it was on.',
+    ['label', 'active'],
+  );
   private readonly estimatedCost: Histogram;
   private readonly actualCost: Histogram;
 
@@ -49,6 +55,11 @@ export class RouterMetrics {
   observeFetch(subgraph: string, outcome: 'ok' | 'error' | SubgraphFailureCode, seconds: number): void {
     this.fetchDuration.observe({ subgraph, outcome }, seconds);
     if (outcome !== 'ok') this.fetchErrors.inc({ subgraph, code: outcome === 'error' ? 'SUBGRAPH_ERROR' : outcome });
+  }
+
+  /** One request planned with `label` on or off (labels come from the supergraph, so their number is bounded). */
+  observeOverrideLabel(label: string, on: boolean): void {
+    this.overrideLabels.inc({ label, active: on ? 'true' : 'false' });
   }
 
   /** An answered operation's estimated (requested) and actual cost. */
@@ -103,6 +114,15 @@ function registerCollectors(metrics: Metrics, stats: RouterStats, breakers: Read
     [],
     function collect() {
       this.set(shedder.lagMs / 1000);
+    },
+  );
+  metrics.counter(
+    'gateway_fast_path_calls_total',
+    'Calls that reached each gateway fast path (process-wide): flat under traffic means the stock path serves.',
+    ['fast_path'],
+    function collect() {
+      this.reset();
+      for (const [fastPath, count] of Object.entries(gatewayFastPathCalls())) this.inc({ fast_path: fastPath }, count);
     },
   );
   metrics.counter('demand_refusals_total', 'Operations refused by demand control, by code.', ['code'], function collect() {

@@ -14,5 +14,5 @@ export interface RouterStats {
 
 /** All counters at zero. */
 export function emptyRouterStats(): RouterStats {
-  return { subgraphRequests: 0, demand: { refused: {}, measuredOver: {} }, subgraphs: {}, shed: 0 };
+  return { subgraphRequests: 0, demand: { refused: {}, measuredOver: {}, learnedRefusals: 0 }, subgraphs: {}, shed: 0 };
 }

@@ -6,12 +6,16 @@ import type { SupergraphVersion } from '../supergraph/SupergraphSource';
  * is 1 for the version `/health/ready` shows (a short hash of the SDL, so that routers serving the same
  * supergraph show the same value), `router_supergraph_loaded_timestamp_seconds` says when it was loaded, and
  * `router_supergraph_reload_failing` is 1 while the last published supergraph was refused and the one before it
- * keeps serving. The dashboard shows each router's version; the alerting rules fire when routers disagree or a
+ * keeps serving, and `router_supergraph_from_copy` is 1 while it serves the last-known-good copy it started from. The dashboard shows each router's version; the alerting rules fire when routers disagree or a
  * reload keeps failing.
  */
 export function registerSupergraphMetrics(
   metrics: Metrics,
-  source: { readonly current: SupergraphVersion; readonly lastError: { message: string; at: Date } | null },
+  source: {
+    readonly current: SupergraphVersion;
+    readonly lastError: { message: string; at: Date } | null;
+    readonly fromCopy: { path: string } | null;
+  },
 ): void {
   metrics.gauge(
     'router_supergraph_info',
@@ -29,6 +33,14 @@ export function registerSupergraphMetrics(
     [],
     function collect() {
       this.set(source.current.loadedAt.getTime() / 1000);
+    },
+  );
+  metrics.gauge(
+    'router_supergraph_from_copy',
+    '1 while the router serves the last-known-good copy it started from (SUPERGRAPH_CACHE_PATH) because the source failed, else 0.',
+    [],
+    function collect() {
+      this.set(source.fromCopy ? 1 : 0);
     },
   );
   metrics.gauge(

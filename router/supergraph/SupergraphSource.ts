@@ -1,5 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Logger } from '../../shared';
 import { checkSupergraph } from './checkSupergraph';
 import type { PreparedSupergraph } from './prepareSupergraph';
@@ -21,6 +22,11 @@ export interface SupergraphSourceOptions {
   url: string | null;
   /** How often the file or URL is looked at, in ms. */
   pollIntervalMs: number;
+  /**
+   * A last-known-good copy (`SUPERGRAPH_CACHE_PATH`): written, atomically, on each supergraph loaded from the
+   * source; read at start when the source cannot be read or serves a supergraph the router refuses. Null: none.
+   */
+  cachePath?: string | null;
   /** `<NAME>_URL` overrides by upper-cased subgraph name: a subgraph with one needs no URL in the supergraph. */
   subgraphUrls?: Readonly<Record<string, string>>;
 }
@@ -45,9 +51,15 @@ export class SupergraphSource {
   private update: Update | null = null;
   private timer: NodeJS.Timeout | null = null;
   private polling = false;
+  private readonly pollListeners: (() => void)[] = [];
   private lastSeen: string;
   /** Why the last published supergraph was refused, while the one before it keeps serving. */
   lastError: { message: string; at: Date } | null = null;
+  /**
+   * Set while the router serves the last-known-good copy it started from, because the source could not be read
+   * (or served a refused supergraph) at start; cleared by the first supergraph read from the source.
+   */
+  fromCopy: { path: string; reason: string; since: Date } | null = null;
 
   private constructor(
     private readonly options: SupergraphSourceOptions,
@@ -58,10 +70,35 @@ export class SupergraphSource {
     this.lastSeen = initial;
   }
 
-  /** Reads the first supergraph; at start-up an unreadable or refused one is fatal. */
+  /**
+   * Reads the first supergraph. At start-up an unreadable or refused one is fatal, unless there is a
+   * last-known-good copy (`cachePath`): the router then starts from it, says so (`fromCopy`, the log, readiness),
+   * and goes on polling the source.
+   */
   static async open(options: SupergraphSourceOptions, logger: Logger): Promise<SupergraphSource> {
-    const sdl = options.url ? await fetchText(options.url) : fs.readFileSync(options.path, 'utf8');
-    return new SupergraphSource(options, logger, sdl);
+    let source: SupergraphSource;
+    try {
+      source = new SupergraphSource(options, logger, await readSource(options));
+    } catch (error) {
+      if (!options.cachePath || !fs.existsSync(options.cachePath)) throw error;
+      const reason = error instanceof Error ? error.message : String(error);
+      try {
+        source = new SupergraphSource(options, logger, fs.readFileSync(options.cachePath, 'utf8'));
+      } catch (copyError) {
+        throw new Error(
+          `${reason} (and the last-known-good copy ${options.cachePath} was refused too: ${copyError instanceof Error ? copyError.message : copyError})`,
+        );
+      }
+      source.fromCopy = { path: options.cachePath, reason: reason.slice(0, 2000), since: new Date() };
+      source.lastError = { message: reason.slice(0, 2000), at: new Date() };
+      logger.warn(
+        { err: error, copy: options.cachePath, serving: source.current.version },
+        'the supergraph source failed at start: serving the last-known-good copy until the source is back',
+      );
+      return source;
+    }
+    source.saveCopy(source.current.sdl);
+    return source;
   }
 
   get current(): SupergraphVersion {
@@ -85,6 +122,11 @@ export class SupergraphSource {
     };
   }
 
+  /** Calls `listener` at every poll, before the supergraph is read (for settings re-read with it). */
+  onPoll(listener: () => void): void {
+    this.pollListeners.push(listener);
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
@@ -102,14 +144,19 @@ export class SupergraphSource {
     if (this.polling || !this.update) return;
     this.polling = true;
     try {
+      for (const listener of this.pollListeners) listener();
       let sdl: string;
       try {
-        sdl = this.options.url ? await fetchText(this.options.url) : fs.readFileSync(this.options.path, 'utf8');
+        sdl = await readSource(this.options);
       } catch (error) {
         this.refuse(error, 'could not read the supergraph');
         return;
       }
-      if (sdl === this.lastSeen) return;
+      if (sdl === this.lastSeen) {
+        // The source is back with the very supergraph the copy held: it is now served from the source.
+        if (this.fromCopy && sdl === this.currentVersion.sdl) this.backFromCopy();
+        return;
+      }
       this.lastSeen = sdl;
       let next: SupergraphVersion | undefined;
       try {
@@ -124,6 +171,8 @@ export class SupergraphSource {
       const previous = this.currentVersion;
       this.currentVersion = next;
       this.lastError = null;
+      if (this.fromCopy) this.backFromCopy();
+      this.saveCopy(sdl);
       // Keep the previous version's mapping: listeners of requests still in flight may look it up.
       for (const [gatewaySdl, version] of this.byGatewaySdl) {
         if (version !== next && version !== previous) this.byGatewaySdl.delete(gatewaySdl);
@@ -134,11 +183,40 @@ export class SupergraphSource {
     }
   }
 
+  private backFromCopy(): void {
+    this.logger.info({ copy: this.fromCopy?.path, serving: this.currentVersion.version }, 'the supergraph source is back');
+    this.fromCopy = null;
+    this.lastError = null;
+  }
+
+  /**
+   * Writes the last-known-good copy: to a temporary file beside it, then renamed over it, so a router that
+   * stops (or another that reads it) midway never finds half a supergraph. A failure is logged, never fatal.
+   */
+  private saveCopy(sdl: string): void {
+    const file = this.options.cachePath;
+    if (!file) return;
+    // Unique per write: routers in containers (each pid 1) may share the folder.
+    const temporary = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      fs.writeFileSync(temporary, sdl);
+      fs.renameSync(temporary, file);
+    } catch (error) {
+      fs.rmSync(temporary, { force: true });
+      this.logger.warn({ err: error, copy: file }, 'could not write the last-known-good copy of the supergraph');
+    }
+  }
+
   private refuse(error: unknown, message: string): void {
     const reason = error instanceof Error ? error.message : String(error);
     this.lastError = { message: reason.slice(0, 2000), at: new Date() };
     this.logger.error({ err: error, serving: this.currentVersion.version }, message);
   }
+}
+
+async function readSource(options: SupergraphSourceOptions): Promise<string> {
+  return options.url ? fetchText(options.url) : fs.readFileSync(options.path, 'utf8');
 }
 
 async function fetchText(url: string): Promise<string> {

@@ -1,5 +1,7 @@
 import { Supergraph } from '@apollo/federation-internals';
-import { type PreparedSupergraph, prepareSupergraph, SupergraphRefused } from './prepareSupergraph';
+import { parse } from 'graphql';
+import { supportOf } from './featureSupport';
+import { linkedFeatures, type PreparedSupergraph, prepareSupergraph, SupergraphRefused } from './prepareSupergraph';
 import { subgraphsOf } from './subgraphsOf';
 
 function isHttpUrl(text: string): boolean {
@@ -44,4 +46,22 @@ export function checkSupergraph(sdl: string, subgraphUrls: Readonly<Record<strin
     throw new SupergraphRefused(`The supergraph is not valid: ${oneLine(error)}`);
   }
   return prepared;
+}
+
+/**
+ * Checks a subgraph's own links: one `for: SECURITY` or `for: EXECUTION` to a feature nobody here implements
+ * (an in-house access rule brought in by `@composeDirective`, say) is refused. Composition keeps such a link in
+ * the supergraph without its purpose, so the supergraph alone cannot show it and a router would serve it with
+ * the rule ignored; `schema check` and `publish` call this before the supergraph exists.
+ */
+export function checkSubgraphLinks(subgraph: string, sdl: string): void {
+  const refused = linkedFeatures(parse(sdl)).flatMap((feature) => {
+    const support = supportOf(feature);
+    return support.by === 'refused' ? [`${feature.identity}/${feature.version} (for: ${feature.purpose}): ${support.reason}`] : [];
+  });
+  if (refused.length > 0) {
+    throw new SupergraphRefused(
+      `Refusing subgraph ${subgraph}: it links ${refused.join('; and ')}. Composition would keep the link without its purpose, so a router would serve the supergraph with the rule ignored.`,
+    );
+  }
 }

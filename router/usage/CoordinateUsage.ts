@@ -3,7 +3,8 @@ import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 /**
  * How often one operation of one client used one schema coordinate (`Type.field`, `Type.field(arg:)`,
  * `Enum.VALUE`, `Input.field`) on one day (UTC). What `npm run schema -- check` asks before calling a
- * breaking change harmless.
+ * breaking change harmless. The operation's root type (`Query`, `Mutation`: the only coordinates without a
+ * dot) is counted too, once per request: the check's measure of how much traffic its window holds.
  */
 @Entity({ name: 'coordinate_usage' })
 @Index('IDX_coordinate_usage_coordinate', ['coordinate', 'day'])

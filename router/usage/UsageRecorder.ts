@@ -1,14 +1,23 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { Logger } from '../../shared';
-import { coordinatesOf } from './coordinatesOf';
+import { ClientLabels, type Logger } from '../../shared';
+import { coordinatesOf, type InputVariable, inputCoordinatesOf, inputVariablesOf } from './coordinatesOf';
 import type { UsageRow, UsageStore } from './UsageStore';
 
 const DAY_MS = 86_400_000;
 
+/** Who sent an operation, as the `apollographql-client-name` and `-version` headers say. */
+export interface UsageClient {
+  name?: string | null;
+  version?: string | null;
+}
+
 /**
  * Counts which schema coordinates each operation uses, per day and client, in memory, and writes the
  * counts to the usage store every `flushIntervalMs`, off the request's hot path: a request only adds to a
- * Map (the coordinates of a document are computed once per supergraph version and document).
+ * Map (the coordinates of a document are computed once per supergraph version and document; only an
+ * operation whose variables can carry input objects or enum values reads their values per request). Each
+ * request also counts its root type's name (`Query`, `Mutation`) once: how `schema check` knows how much
+ * traffic its window holds.
  */
 export class UsageRecorder {
   /** Rows by `day, client, operation`, then by coordinate: a request builds one key, not one per coordinate. */
@@ -16,9 +25,15 @@ export class UsageRecorder {
   /** The UTC day of `dayEndsAt - 1` (a request does not format a date). */
   private day = '';
   private dayEndsAt = 0;
-  private readonly coordinates = new Map<string, string[]>();
+  /** By supergraph version and document: the first operation run from it, and any other (a document may hold several). */
+  private readonly documents = new Map<
+    string,
+    { name: string | null; usage: OperationUsage; others?: Map<string | null, OperationUsage> }
+  >();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  /** Client names, versions and operation names come from clients: bounded as the metrics bound them. */
+  private readonly labels = new ClientLabels();
 
   constructor(
     private readonly store: UsageStore,
@@ -31,8 +46,22 @@ export class UsageRecorder {
     this.timer.unref();
   }
 
-  record(coordinates: readonly string[], client: string, operation: string, now: Date | number = Date.now()): void {
+  /**
+   * Counts one operation's coordinates for its client (`name@version`, `unknown` without a name) and operation
+   * name (`(anonymous)` without one). Past the first 50 client names, 100 versions and 200 operation names this
+   * process has seen, the rest are counted as `(other)` (`(invalid)` for values no metric label could hold).
+   */
+  record(
+    coordinates: readonly string[],
+    from: UsageClient,
+    operationName: string | null | undefined,
+    now: Date | number = Date.now(),
+  ): void {
     const day = this.dayOf(typeof now === 'number' ? now : now.getTime());
+    const client = from.name
+      ? this.labels.clientName(from.name) + (from.version ? `@${this.labels.clientVersion(from.version)}` : '')
+      : 'unknown';
+    const operation = this.labels.operation(operationName);
     const groupKey = `${day}\u0000${client}\u0000${operation}`;
     let group = this.counts.get(groupKey);
     if (!group) {
@@ -82,19 +111,45 @@ export class UsageRecorder {
         didResolveOperation: async (context) => {
           if (!context.document) return;
           const key = `${version()}\u0000${context.queryHash}`;
-          let coordinates = this.coordinates.get(key);
-          if (!coordinates) {
-            coordinates = [...coordinatesOf(context.schema, context.document)];
-            if (this.coordinates.size >= 2000) this.coordinates.delete(this.coordinates.keys().next().value as string);
-            this.coordinates.set(key, coordinates);
+          const operationName = context.operationName;
+          let document = this.documents.get(key);
+          let usage = document?.name === operationName ? document.usage : document?.others?.get(operationName);
+          if (!usage) {
+            const known = coordinatesOf(context.schema, context.document, context.operation ?? undefined);
+            const root = context.operation && context.schema.getRootType(context.operation.operation);
+            const list = context.operation ? inputVariablesOf(context.schema, context.operation) : [];
+            usage = { coordinates: [...known, ...(root ? [root.name] : [])], variables: list.length > 0 ? { list, known } : null };
+            if (!document) {
+              document = { name: operationName, usage };
+              if (this.documents.size >= 2000) this.documents.delete(this.documents.keys().next().value as string);
+              this.documents.set(key, document);
+            } else {
+              document.others ??= new Map();
+              document.others.set(operationName, usage);
+            }
+          }
+          let coordinates = usage.coordinates;
+          if (usage.variables) {
+            // What this request's variables use, beyond what the document shows.
+            const used = new Set<string>();
+            const values = context.request.variables ?? {};
+            for (const variable of usage.variables.list) inputCoordinatesOf(values[variable.name], variable.plan, used);
+            for (const coordinate of used) if (usage.variables.known.has(coordinate)) used.delete(coordinate);
+            if (used.size > 0) coordinates = [...coordinates, ...used];
           }
           const headers = context.request.http?.headers;
-          const name = headers?.get('apollographql-client-name');
-          const clientVersion = headers?.get('apollographql-client-version');
-          const client = name ? (clientVersion ? `${name}@${clientVersion}` : name) : 'unknown';
-          this.record(coordinates, client, context.operationName ?? '(anonymous)');
+          const client = { name: headers?.get('apollographql-client-name'), version: headers?.get('apollographql-client-version') };
+          this.record(coordinates, client, context.operationName);
         },
       }),
     };
   }
+}
+
+/** What an operation of a document uses, worked out once per supergraph version, document and operation. */
+interface OperationUsage {
+  /** The coordinates the document shows, and the operation's root type (`Query`, `Mutation`). */
+  coordinates: string[];
+  /** For the few operations whose variables can carry input objects or enum values: those, and the same coordinates as a set. */
+  variables: { list: InputVariable[]; known: Set<string> } | null;
 }

@@ -28,6 +28,16 @@ export interface CoordinateUse {
   count: number;
 }
 
+/** How much traffic a window of the store holds: what a usage-based check can judge from. */
+export interface UsageTraffic {
+  /** Requests recorded in the window (each request counts its root type, `Query` or `Mutation`, once). */
+  requests: number;
+  /** Days of the window with at least one request recorded. */
+  days: number;
+  /** Distinct clients (`name@version`, or `unknown`) among them. */
+  clients: number;
+}
+
 /**
  * Where the router's usage store lives: `ROUTER_DATABASE_URL`, else the `router` database on the
  * `DATABASE_URL` server, else the embedded `.data/router.sqlite` (under `DATA_DIR`).
@@ -93,6 +103,19 @@ export class UsageStore {
         },
       ];
     });
+  }
+
+  /**
+   * The requests, days and clients recorded since `days` days ago: the rows of root types (the only
+   * coordinates without a dot), one count per request.
+   */
+  async traffic(days: number, today = new Date()): Promise<UsageTraffic> {
+    const since = new Date(today.getTime() - days * 86_400_000).toISOString().slice(0, 10);
+    const [row] = await this.dataSource.query(
+      `SELECT COALESCE(SUM(count), 0) AS requests, COUNT(DISTINCT day) AS days, COUNT(DISTINCT client) AS clients FROM coordinate_usage WHERE day >= ? AND coordinate NOT LIKE '%.%'`,
+      [since],
+    );
+    return { requests: Number(row.requests), days: Number(row.days), clients: Number(row.clients) };
   }
 
   close(): Promise<void> {

@@ -30,6 +30,29 @@ export class BoundedLabel {
   }
 }
 
+/**
+ * The bounded labels of what clients name themselves: the operation name (a GraphQL name, first 200 kept), the
+ * client name (`apollographql-client-name`, first 50) and version (`apollographql-client-version`, first 100).
+ * The metrics and the router's usage store each keep one, so neither grows with what clients send.
+ */
+export class ClientLabels {
+  private readonly operations = new BoundedLabel(200, /^[_A-Za-z][_0-9A-Za-z]{0,63}$/);
+  private readonly clientNames = new BoundedLabel(50);
+  private readonly clientVersions = new BoundedLabel(100);
+
+  operation(name: string | null | undefined, missing = '(anonymous)'): string {
+    return this.operations.of(name, missing);
+  }
+
+  clientName(name: string | null | undefined, missing?: string): string {
+    return this.clientNames.of(name, missing);
+  }
+
+  clientVersion(version: string | null | undefined, missing?: string): string {
+    return this.clientVersions.of(version, missing);
+  }
+}
+
 export type Outcome = 'success' | 'partial' | 'error' | 'refused';
 
 /**
@@ -42,9 +65,7 @@ export class Metrics {
   readonly requests: client.Counter<'operation' | 'client_name' | 'client_version' | 'outcome'>;
   readonly requestDuration: client.Histogram<'operation' | 'outcome'>;
   readonly errors: client.Counter<'code'>;
-  private readonly operations = new BoundedLabel(200, /^[_A-Za-z][_0-9A-Za-z]{0,63}$/);
-  private readonly clientNames = new BoundedLabel(50);
-  private readonly clientVersions = new BoundedLabel(100);
+  private readonly labels = new ClientLabels();
 
   constructor(readonly service: string) {
     this.registry.setDefaultLabels({ service });
@@ -88,10 +109,10 @@ export class Metrics {
     seconds: number;
     codes: readonly string[];
   }): { operation: string; clientName: string; clientVersion: string } {
-    const operation = this.operations.of(request.operation, '(anonymous)');
+    const operation = this.labels.operation(request.operation);
     const headers = request.headers as IncomingHttpHeaders | undefined;
-    const clientName = this.clientNames.of(header(headers?.['apollographql-client-name']));
-    const clientVersion = this.clientVersions.of(header(headers?.['apollographql-client-version']));
+    const clientName = this.labels.clientName(header(headers?.['apollographql-client-name']));
+    const clientVersion = this.labels.clientVersion(header(headers?.['apollographql-client-version']));
     this.requests.inc({ operation, client_name: clientName, client_version: clientVersion, outcome: request.outcome });
     this.requestDuration.observe({ operation, outcome: request.outcome }, request.seconds);
     for (const code of request.codes) this.errors.inc({ code });

@@ -410,7 +410,7 @@ describe('docker-compose.yml', () => {
       // nginx is on the edge network only, so the routers see its connections from that address.
       expect(Object.keys(networksOf('nginx'))).toEqual(['edge']);
       for (const router of routers) {
-        expect(readRouterConfig(environmentOf(router)).demand.trustedProxies).toEqual([nginxAddress]);
+        expect(readRouterConfig(environmentOf(router)).demand.trustedProxies.entries).toEqual([nginxAddress]);
         expect(Object.keys(networksOf(router)).sort()).toEqual(['default', 'edge']);
       }
     });

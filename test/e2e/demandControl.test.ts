@@ -1,6 +1,13 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomBytes, randomInt } from 'node:crypto';
 import Redis from 'ioredis';
-import { type DemandControlConfig, type Router, readDemandControlConfig, readRouterConfig, signDevelopmentToken } from '../../router';
+import {
+  type DemandControlConfig,
+  type Router,
+  readDemandControlConfig,
+  readRouterConfig,
+  signDevelopmentToken,
+  TrustedProxies,
+} from '../../router';
 import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
 import { readJson } from '../helpers/http';
 import { type Stack, startStack } from '../helpers/stack';
@@ -296,19 +303,123 @@ describe('demand control: a budget per client', () => {
     expect(cost?.throttleStatus.currentlyAvailable).toBeGreaterThanOrEqual(39);
     expect(cost?.throttleStatus.currentlyAvailable).toBeLessThanOrEqual(41);
   });
-
-  it('tells anonymous clients apart by API key, else by address', async () => {
-    const key = `key-${randomInt(1_000_000)}`;
-    const spend = () =>
-      fetch(stack.routerUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': key },
-        body: JSON.stringify({ query: productsPage(12) }),
-      });
-    for (let i = 0; i < 4; i++) expect((await spend()).status).toBe(200);
-    expect((await spend()).status).toBe(429);
+  it('tells clients behind a trusted balancer apart by X-Forwarded-For, given as a CIDR range, and no one else', async () => {
+    const trustedProxies = TrustedProxies.parse('127.0.0.0/8,::1/128');
+    const behind = await stack.startRouter({ demand: { ...readDemandControlConfig({}), budget, trustedProxies } });
+    try {
+      const spend = (url: string, forwardedFor: string) =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-forwarded-for': forwardedFor },
+          body: JSON.stringify({ query: productsPage(12) }),
+        }).then((response) => response.status);
+      const [a, b] = [`198.51.100.${randomInt(1, 250)}`, `2001:db8::${randomInt(1, 0xffff).toString(16)}`];
+      // Through the balancer: client a spends its 100 points, client b still has its own.
+      for (let i = 0; i < 4; i++) expect(await spend(behind.url, a)).toBe(200);
+      expect(await spend(behind.url, a)).toBe(429);
+      expect(await spend(behind.url, b)).toBe(200);
+      // The header from a peer outside TRUSTED_PROXIES (the suite's router trusts none) chooses no budget: both
+      // "clients" spend the peer's (127.0.0.1's) bucket.
+      const [c, d] = ['203.0.113.1', '203.0.113.2'];
+      const statuses = [];
+      for (let i = 0; i < 5; i++) statuses.push(await spend(stack.routerUrl, i % 2 === 0 ? c : d));
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(1);
+    } finally {
+      await behind.router.stop();
+    }
   });
 });
+
+describe('demand control: API keys', () => {
+  let stack: Stack;
+  const budget = { capacity: 100, restorePerSecond: 1, mode: 'enforce' as const };
+  const listedKey = randomBytes(24).toString('base64url');
+  const sha256 = (key: string) => createHash('sha256').update(key).digest('hex');
+  const started: Router[] = [];
+  /** A router of its own (fresh buckets), with `apiKeys` configured or none. */
+  async function routerWith(apiKeys: DemandControlConfig['apiKeys']) {
+    const { router, url } = await stack.startRouter({ demand: { ...readDemandControlConfig({}), budget, apiKeys } });
+    started.push(router);
+    const ask = async (headers: Record<string, string> = {}, query = productsPage(12)) => {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify({ query }),
+      });
+      return { status: response.status, headers: response.headers, body: await readJson(response) };
+    };
+    return { router, ask };
+  }
+  beforeAll(async () => {
+    stack = await startStack('apikeys');
+    await seed(stack);
+  });
+  afterAll(async () => {
+    await Promise.all(started.map((router) => router.stop()));
+    await stack.stop();
+  });
+
+  it('with no key configured, ignores the header: 500 requests with a new key each are throttled exactly like 500 without one', async () => {
+    const inventing = await routerWith([]);
+    const keyless = await routerWith([]);
+    const statuses = { inventing: [] as number[], keyless: [] as number[] };
+    for (let i = 0; i < 500; i++) {
+      statuses.inventing.push((await inventing.ask({ 'x-api-key': randomBytes(16).toString('hex') })).status);
+      statuses.keyless.push((await keyless.ask()).status);
+    }
+    // 100 points buy four operations of 25; the rest wait (1 point a second) however many keys were invented.
+    expect(statuses.inventing.filter((status) => status === 200)).toHaveLength(4);
+    expect(statuses.inventing).toEqual(statuses.keyless);
+    expect(statuses.inventing.slice(4).every((status) => status === 429)).toBe(true);
+  });
+
+  it('with keys configured, answers 500 unlisted keys 401 UNAUTHENTICATED before any work, with no stack and no data changed', async () => {
+    const { router, ask } = await routerWith([{ name: 'storefront', sha256: sha256(listedKey) }]);
+    const before = { requests: router.stats.subgraphRequests, statements: stack.statementCounts() };
+    const invented = Array.from({ length: 500 }, () => randomBytes(16).toString('hex'));
+    const answers = [];
+    for (const key of invented) answers.push(await ask({ 'x-api-key': key }));
+    expect(answers.map((answer) => answer.status)).toEqual(invented.map(() => 401));
+    for (const { body } of answers) {
+      expect(body.errors).toEqual([
+        { message: expect.stringContaining('x-api-key header is not one this router accepts'), extensions: { code: 'UNAUTHENTICATED' } },
+      ]);
+    }
+    const text = JSON.stringify(answers[0].body);
+    expect(text).not.toContain(invented[0]);
+    expect(text).not.toMatch(/stack|at .*\.js|http:\/\//);
+    // Refused before parsing and planning: no subgraph asked, no SQL run.
+    expect(router.stats.subgraphRequests).toBe(before.requests);
+    expect(stack.statementCounts()).toEqual(before.statements);
+    // A signed-in caller with an unlisted key is refused too: the key is a credential, and a wrong one is an error.
+    const token = await stack.token('1');
+    expect((await ask({ authorization: `Bearer ${token}`, 'x-api-key': 'not-listed' })).status).toBe(401);
+  });
+
+  it('gives a listed key a bucket of its own, with its own capacity, apart from the address', async () => {
+    const { ask } = await routerWith([{ name: 'storefront', sha256: sha256(listedKey), capacity: 200, restorePerSecond: 2 }]);
+    const spent = [];
+    for (let i = 0; i < 8; i++) spent.push(await ask({ 'x-api-key': listedKey })); // 8 × 25 = 200
+    expect(spent.map((answer) => answer.status)).toEqual(spent.map(() => 200));
+    expect(spent[0].body.extensions.cost.throttleStatus).toMatchObject({ maximumAvailable: 200, restoreRate: 2 });
+    const throttled = await ask({ 'x-api-key': listedKey });
+    expect(throttled.status).toBe(429);
+    expect(throttled.body.errors[0].extensions.code).toBe('THROTTLED');
+    // The address's bucket (the default 100) is untouched by the key's spending.
+    const anonymous = await ask();
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.body.extensions.cost.throttleStatus).toMatchObject({ maximumAvailable: 100, restoreRate: 1 });
+  });
+});
+
+/** Resolves once `condition` holds, looking after each turn of the event loop; fails after 5 s. */
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`not true after 5 s: ${condition}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 describe('demand control: budgets shared through Redis', () => {
   let stack: Stack;
@@ -364,12 +475,38 @@ describe('demand control: budgets shared through Redis', () => {
     expect(accepted).toBeGreaterThanOrEqual(4);
   });
 
+  it('refuses through router B, before parsing, an operation its client was just refused through router A', async () => {
+    const as = String(randomInt(1_000_000, 9_000_000));
+    for (let i = 0; i < 4; i++) expect((await ask(urls[0], as)).status).toBe(200);
+    const learned = routers.map((router) => router.stats.demand.learnedRefusals);
+    const refused = await ask(urls[0], as);
+    expect(refused.status).toBe(429);
+    // Router A refused after parsing and costing: its message gives the cost.
+    expect(refused.body.errors[0].message).toMatch(/^This operation costs 25 points/);
+    await until(() => routers[1].stats.demand.learnedRefusals > learned[1]);
+    const throttledB = routers[1].stats.demand.refused.THROTTLED ?? 0;
+    const again = await ask(urls[1], as);
+    expect(again.status).toBe(429);
+    expect(again.body.errors[0].extensions.code).toBe('THROTTLED');
+    // Router B never parsed it (that message comes from the throttle memory, before parsing), though it never
+    // refused this client itself; router A did not learn its own refusal back.
+    expect(again.body.errors[0].message).toMatch(/^Retry this operation in \d+ s/);
+    expect(routers[1].stats.demand.refused.THROTTLED).toBe(throttledB + 1);
+    expect(routers[0].stats.demand.learnedRefusals).toBe(learned[0]);
+    // Another client and a cheaper operation of the same client are not blocked by what B learned.
+    expect((await ask(urls[1], String(Number(as) + 1))).status).toBe(200);
+  });
+
   it('falls back to a bucket in the process when Redis cannot be reached, instead of failing requests', async () => {
     const { router, url } = await routerWith('redis://127.0.0.1:1');
     try {
       const as = String(randomInt(1_000_000, 9_000_000));
       for (let i = 0; i < 4; i++) expect((await ask(url, as)).status).toBe(200);
       expect((await ask(url, as)).status).toBe(429);
+      // The refusal could not be published, and is still remembered here: the retry is refused before parsing.
+      const again = await ask(url, as);
+      expect(again.status).toBe(429);
+      expect(again.body.errors[0].message).toMatch(/^Retry this operation in \d+ s/);
     } finally {
       await router.stop();
     }
@@ -384,6 +521,30 @@ describe('demand control: budgets shared through Redis', () => {
       expect(await redis.pttl(`supergraph:budget:user:${as}`)).toBeGreaterThan(0);
     } finally {
       redis.disconnect();
+    }
+  });
+
+  it("keeps a listed API key's bucket in Redis under its name, with the key's own capacity", async () => {
+    const key = randomBytes(24).toString('hex');
+    const name = `partner-${randomInt(1_000_000, 9_000_000)}`;
+    const apiKeys = [{ name, sha256: createHash('sha256').update(key).digest('hex'), capacity: 50 }];
+    const { router, url } = await stack.startRouter({ demand: { ...readDemandControlConfig({}), budget, redisUrl: REDIS_URL, apiKeys } });
+    const redis = new Redis(REDIS_URL);
+    try {
+      const send = () =>
+        fetch(url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-api-key': key },
+          body: JSON.stringify({ query: productsPage(12) }),
+        });
+      expect((await send()).status).toBe(200);
+      expect((await send()).status).toBe(200); // 2 × 25 = 50
+      expect((await send()).status).toBe(429);
+      expect(Number(await redis.hget(`supergraph:budget:key:${name}`, 'level'))).toBeLessThan(25);
+      expect(await redis.keys(`supergraph:budget:key:${key}*`)).toEqual([]);
+    } finally {
+      redis.disconnect();
+      await router.stop();
     }
   });
 });

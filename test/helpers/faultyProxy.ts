@@ -1,8 +1,11 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-/** What the proxy does with one request: pass it on (`slow`: after 300 ms), answer 503, never answer, or drop the connection. */
-export type Fault = 'pass' | 'slow' | 'unavailable' | 'hang' | 'drop';
+/**
+ * What the proxy does with one request: pass it on (`slow`: after 300 ms), answer 503, never answer, drop the
+ * connection, or answer `{ status, body }` (a JSON body) as a refusing or misbehaving subgraph would.
+ */
+export type Fault = 'pass' | 'slow' | 'unavailable' | 'hang' | 'drop' | { status: number; body: unknown };
 
 export interface FaultyProxy {
   url: string;
@@ -36,6 +39,11 @@ export async function startFaultyProxy(targetUrl: string, behaviour: (index: num
     if (fault === 'unavailable') {
       res.writeHead(503, { 'content-type': 'text/plain' });
       res.end('upstream restarting at http://10.0.0.7:4003');
+      return;
+    }
+    if (typeof fault === 'object') {
+      res.writeHead(fault.status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(fault.body));
       return;
     }
     if (fault === 'slow') await new Promise((resolve) => setTimeout(resolve, 300));

@@ -1,5 +1,12 @@
 import { createRouter, type Router, type RouterConfig, readRouterConfig, signDevelopmentToken } from '../../router';
-import { createLogger, type DatabaseConfig, developmentSubgraphSecret, type SubgraphName, type SubgraphServer } from '../../shared';
+import {
+  createLogger,
+  type DatabaseConfig,
+  developmentSubgraphSecret,
+  type Logger,
+  type SubgraphName,
+  type SubgraphServer,
+} from '../../shared';
 import type { SubgraphConfig } from '../../shared/subgraph/SubgraphConfig';
 import { createAccountSubgraph } from '../../subgraphs/account/server';
 import type { CheckoutSweeper } from '../../subgraphs/order/CheckoutSweeper';
@@ -19,7 +26,8 @@ export interface Stack {
   subgraphUrls: { account: string; product: string; order: string };
   subgraphs: { account: SubgraphServer<any>; product: SubgraphServer<any>; order: SubgraphServer<any> & { sweeper: CheckoutSweeper } };
   /** Another router over the same subgraphs (the caller stops it), e.g. with one subgraph URL replaced. */
-  startRouter(overrides: Partial<RouterConfig>): Promise<{ router: Router; url: string }>;
+  /** Another router on the same subgraphs, with `overrides`; it logs to `log` when given (else the stack's logger). */
+  startRouter(overrides: Partial<RouterConfig>, log?: Logger): Promise<{ router: Router; url: string }>;
   /** SQL statements each subgraph has run so far. */
   statementCounts(): { account: number; product: number; order: number };
   /**
@@ -147,8 +155,8 @@ export async function startStack(
     databases,
     subgraphUrls,
     subgraphs: { account, product, order },
-    async startRouter(overrides) {
-      const extra = await createRouter({ config: routerConfig(overrides), logger });
+    async startRouter(overrides, log = logger) {
+      const extra = await createRouter({ config: routerConfig(overrides), logger: log });
       return { router: extra, url: `http://127.0.0.1:${(await extra.listen()).port}/graphql` };
     },
     statementCounts: () => ({

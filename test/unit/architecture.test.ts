@@ -28,6 +28,7 @@ const ENV_READERS: Record<string, string> = {
   'scripts/faultSoak.ts': 'command line: npm run soak',
   'scripts/benchDemandControl.ts': 'command line: npm run bench:demand',
   'scripts/benchTelemetry.ts': 'command line: npm run bench:telemetry',
+  'scripts/benchUsageRecording.ts': 'command line: npm run bench:usage',
 };
 
 /**

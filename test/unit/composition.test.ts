@@ -1,6 +1,7 @@
 import fs from 'node:fs';
-import { parse } from 'graphql';
+import { buildSchema, parse } from 'graphql';
 import { subgraphsOf } from '../../router';
+import { deprecationChanges } from '../../schema/checkSchema';
 import { composeSupergraph, readSubgraphSources } from '../../schema/composeSupergraph';
 import { projectPath } from '../../shared';
 
@@ -43,5 +44,27 @@ describe('composition', () => {
     const sources = readSubgraphSources().map((source) => (source.name === 'account' ? { ...source, sdl: 'type User {' } : source));
     const result = composeSupergraph(sources);
     expect(result).toMatchObject({ ok: false, problems: [{ code: 'INVALID_GRAPHQL', subgraphs: ['account'] }] });
+  });
+});
+
+describe('deprecations between two API schemas', () => {
+  it('reports deprecations added, removed and reworded on fields, arguments, input fields and enum values', () => {
+    const before = buildSchema(`
+      enum Sort { NEWEST OLDEST @deprecated(reason: "Use NEWEST.") }
+      input Filter { q: String tag: String }
+      type Query { items(filter: Filter, sort: Sort, limit: Int): [String] old: String @deprecated(reason: "Gone soon.") kept: String }
+    `);
+    const after = buildSchema(`
+      enum Sort { NEWEST @deprecated(reason: "Sorting is automatic.") OLDEST }
+      input Filter { q: String tag: String @deprecated(reason: "Use q.") }
+      type Query { items(filter: Filter, sort: Sort, limit: Int @deprecated(reason: "Use first.")): [String] old: String @deprecated(reason: "Gone in May.") kept: String added: String @deprecated }
+    `);
+    expect(deprecationChanges(before, after).map(({ type, message }) => `${type} ${message}`)).toEqual([
+      'ENUM_VALUE_DEPRECATED Sort.NEWEST is deprecated: Sorting is automatic.',
+      'ENUM_VALUE_DEPRECATION_REMOVED Sort.OLDEST is no longer deprecated.',
+      'INPUT_FIELD_DEPRECATED Filter.tag is deprecated: Use q.',
+      'ARGUMENT_DEPRECATED Query.items(limit:) is deprecated: Use first.',
+      'FIELD_DEPRECATION_REASON_CHANGED Query.old is deprecated for another reason: Gone in May.',
+    ]);
   });
 });

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { DEVELOPMENT_JWT_SECRET, readRouterConfig, subgraphSecretFor } from '../../router';
 import { ConfigError, DEFAULT_PORTS, developmentSubgraphSecret, readDatabaseConfig, readSubgraphConfig } from '../../shared';
 import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
@@ -114,6 +118,21 @@ describe('router configuration', () => {
     expect(config.subgraphUrls).toEqual({ ACCOUNT: 'http://account:4001/graphql', INVENTORY: 'http://inventory/graphql' });
   });
 
+  it('puts the APQ cache on CACHE_REDIS_URL, else REDIS_URL (and says when that shares the budgets Redis)', () => {
+    const defaults = { ttlSeconds: 86_400, maxEntryBytes: 65_536 };
+    expect(readRouterConfig({}).apq).toEqual({ redisUrl: null, sharesBudgetRedis: false, ...defaults });
+    expect(readRouterConfig({ REDIS_URL: 'redis://budgets:6379' }).apq).toEqual({
+      redisUrl: 'redis://budgets:6379',
+      sharesBudgetRedis: true,
+      ...defaults,
+    });
+    const apart = readRouterConfig({ REDIS_URL: 'redis://budgets:6379', CACHE_REDIS_URL: 'redis://cache:6379', APQ_TTL_SECONDS: '60' });
+    expect(apart.apq).toEqual({ redisUrl: 'redis://cache:6379', sharesBudgetRedis: false, ttlSeconds: 60, maxEntryBytes: 65_536 });
+    expect(apart.subgraphUrls).toEqual({});
+    expect(() => readRouterConfig({ APQ_MAX_ENTRY_BYTES: '10' })).toThrow(/APQ_MAX_ENTRY_BYTES/);
+    expect(() => readRouterConfig({ CACHE_REDIS_URL: 'not a url' })).toThrow(/CACHE_REDIS_URL/);
+  });
+
   it('follows NODE_ENV for CORS: any origin in development, none by default in production', () => {
     expect(readRouterConfig({}).corsOrigins).toEqual(['*']);
     expect(readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).corsOrigins).toEqual([]);
@@ -134,5 +153,80 @@ describe('router configuration', () => {
     const { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } = jest.requireActual('../../shared');
     expect(readRouterConfig({}).subgraphIdleTimeoutMs).toBeLessThan(SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS);
     expect(readRouterConfig({}).subgraphIdleTimeoutMs).toBeLessThan(5_000); // a stock Node server's default
+  });
+});
+
+describe('API keys configuration', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-keys-'));
+  const key = 'sk_live_4f9a8b7c6d5e4f3a2b1c';
+  const hash = createHash('sha256').update(key).digest('hex');
+  const file = (name: string, text: string) => {
+    const where = path.join(dir, name);
+    fs.writeFileSync(where, text);
+    return where;
+  };
+  /** The ConfigError message a configuration gives (fails when it gives none). */
+  const refusal = (env: Record<string, string>) => {
+    try {
+      readRouterConfig(env);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as Error).message;
+    }
+    throw new Error('expected a ConfigError');
+  };
+
+  it('configures none by default, so the key header is ignored', () => {
+    expect(readRouterConfig({}).demand.apiKeys).toEqual([]);
+  });
+
+  it('reads names, SHA-256 hashes and optional budgets from API_KEYS_FILE and from API_KEYS', () => {
+    const entries = [
+      { name: 'storefront', sha256: hash, capacity: 5000, restoreRate: 250 },
+      { name: 'partner.acme', sha256: 'A'.repeat(64) },
+    ];
+    const expected = [
+      { name: 'storefront', sha256: hash, capacity: 5000, restorePerSecond: 250 },
+      { name: 'partner.acme', sha256: 'a'.repeat(64) },
+    ];
+    expect(readRouterConfig({ API_KEYS_FILE: file('good.json', JSON.stringify(entries)) }).demand.apiKeys).toEqual(expected);
+    expect(readRouterConfig({ API_KEYS: `storefront:${hash}:5000:250, partner.acme:${'A'.repeat(64)}` }).demand.apiKeys).toEqual(expected);
+  });
+
+  it.each([
+    ['a missing file', () => ({ API_KEYS_FILE: path.join(dir, 'nope.json') }), /^API_KEYS_FILE cannot be read \(ENOENT\)/],
+    ['a file that is not JSON', () => ({ API_KEYS_FILE: file('bad.json', `${key}\n`) }), /^API_KEYS_FILE is not valid JSON/],
+    ['an object instead of an array', () => ({ API_KEYS_FILE: file('object.json', '{"keys": []}') }), /must hold a JSON array/],
+    ['an empty list', () => ({ API_KEYS_FILE: file('empty.json', '[]') }), /^API_KEYS_FILE lists no keys$/],
+    [
+      'the key itself where its hash belongs',
+      () => ({ API_KEYS_FILE: file('raw.json', JSON.stringify([{ name: 'storefront', sha256: key }])) }),
+      /^API_KEYS_FILE entry 1 \('storefront'\): sha256 must be the key's SHA-256/,
+    ],
+    [
+      'a field named key',
+      () => ({ API_KEYS_FILE: file('field.json', JSON.stringify([{ name: 'storefront', key }])) }),
+      /^API_KEYS_FILE entry 1: unknown field\(s\) key;/,
+    ],
+    [
+      'a bad name',
+      () => ({ API_KEYS_FILE: file('name.json', JSON.stringify([{ name: 'store front', sha256: hash }])) }),
+      /^API_KEYS_FILE entry 1: name must be/,
+    ],
+    [
+      'a capacity of zero',
+      () => ({ API_KEYS_FILE: file('zero.json', JSON.stringify([{ name: 'a', sha256: hash, capacity: 0 }])) }),
+      /capacity must be a whole number/,
+    ],
+    ['a name listed twice', () => ({ API_KEYS: `a:${hash},a:${'b'.repeat(64)}` }), /'a' is listed twice/],
+    ['one key under two names', () => ({ API_KEYS: `a:${hash},b:${hash}` }), /'b' has the same sha256 as another key/],
+    ['a rate that is not a number', () => ({ API_KEYS: `a:${hash}:100:fast` }), /restoreRate must be a whole number/],
+    ['both variables', () => ({ API_KEYS: `a:${hash}`, API_KEYS_FILE: file('both.json', '[]') }), /both set/],
+  ])('refuses %s with one line that never quotes a key', (_label, env, message) => {
+    const text = refusal(env());
+    expect(text).toMatch(message);
+    expect(text).not.toContain('\n');
+    expect(text).not.toContain(key);
+    expect(text).not.toContain(hash);
   });
 });

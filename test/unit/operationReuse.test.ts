@@ -2,6 +2,7 @@ import * as federation from '@apollo/federation-internals';
 import { parse } from 'graphql';
 import { installGatewayFastPaths } from '../../router/gateway/fastPaths/installGatewayFastPaths';
 import { reusingOperations } from '../../router/gateway/fastPaths/operationReuse';
+import { installedVersions } from '../../router/gateway/fastPaths/versionCheck';
 
 const SCHEMA_SDL = `
   type Query { me: User }
@@ -57,8 +58,8 @@ describe('reusing the operation built for a document', () => {
   });
 
   it('once installed, reaches callers of the package index (as the gateway calls it)', () => {
-    installGatewayFastPaths();
-    installGatewayFastPaths();
+    installGatewayFastPaths(installedVersions());
+    installGatewayFastPaths(installedVersions());
     const schema = federation.buildSchema(SCHEMA_SDL);
     const parsed = parse(QUERY);
     const viaIndex = require('@apollo/federation-internals') as typeof federation;

@@ -125,6 +125,24 @@ describe('with a tracer provider', () => {
     expect(exporter.getFinishedSpans()[0].status.code).toBe(2);
   });
 
+  it('never writes an API key from logged request headers', () => {
+    const written: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: any) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      const logger = createLogger('router', 'info', 'json');
+      logger.info({ headers: { 'x-api-key': 'sk_live_do_not_log_me' } }, 'request');
+      logger.info({ req: { headers: { 'x-api-key': 'sk_live_do_not_log_me' } } }, 'request');
+    } finally {
+      write.mockRestore();
+    }
+    const text = written.join('');
+    expect(text).not.toContain('sk_live_do_not_log_me');
+    expect(text.match(/\[redacted\]/g)).toHaveLength(2);
+  });
+
   it('puts the active span ids on log lines', () => {
     expect(traceFields()).toEqual({});
     const span = tracer.startSpan('request');

@@ -1,4 +1,6 @@
-import { UsageRecorder, type UsageRow, type UsageStore } from '../../router';
+import { HeaderMap } from '@apollo/server';
+import { buildSchema, getOperationAST, type OperationDefinitionNode, parse } from 'graphql';
+import { inputCoordinatesOf, inputVariablesOf, UsageRecorder, type UsageRow, type UsageStore } from '../../router';
 import type { Logger } from '../../shared';
 
 /** An in-memory stand-in for the usage store: this tests the recorder's counting, not the database. */
@@ -13,12 +15,12 @@ describe('UsageRecorder counting', () => {
     const { store, written } = memoryStore();
     const recorder = new UsageRecorder(store, {} as Logger, 60_000);
     const beforeMidnight = Date.UTC(2026, 10, 27, 23, 59, 59, 999);
-    recorder.record(['Query.me', 'User.orders'], 'web@1.0', 'MyOrders', beforeMidnight);
-    recorder.record(['Query.me'], 'web@1.0', 'MyOrders', beforeMidnight - 3_600_000);
-    recorder.record(['Query.me'], 'ios@2.0', 'MyOrders', beforeMidnight);
-    recorder.record(['Query.me'], 'web@1.0', 'MyOrders', beforeMidnight + 1);
+    recorder.record(['Query.me', 'User.orders'], { name: 'web', version: '1.0' }, 'MyOrders', beforeMidnight);
+    recorder.record(['Query.me'], { name: 'web', version: '1.0' }, 'MyOrders', beforeMidnight - 3_600_000);
+    recorder.record(['Query.me'], { name: 'ios', version: '2.0' }, 'MyOrders', beforeMidnight);
+    recorder.record(['Query.me'], { name: 'web', version: '1.0' }, 'MyOrders', beforeMidnight + 1);
     // A clock that goes back (another day than the one remembered) is counted on its own day.
-    recorder.record(['Query.me'], 'web@1.0', 'MyOrders', new Date(Date.UTC(2026, 10, 20, 12)));
+    recorder.record(['Query.me'], { name: 'web', version: '1.0' }, 'MyOrders', new Date(Date.UTC(2026, 10, 20, 12)));
     await recorder.flush();
     const rows = written.map(({ day, client, coordinate, count }) => `${day} ${client} ${coordinate} ${count}`).sort();
     expect(rows).toEqual([
@@ -32,5 +34,106 @@ describe('UsageRecorder counting', () => {
     written.length = 0;
     await recorder.flush();
     expect(written).toEqual([]);
+  });
+});
+
+const SCHEMA = buildSchema(`
+  enum Sort { NEWEST CHEAPEST }
+  input Range { min: Int max: Int }
+  input Filter { search: String price: Range sort: Sort tags: [String!] and: [Filter!] }
+  type Item { id: ID! name: String! }
+  type Query { items(filter: Filter, sort: Sort, first: Int): [Item!]! item(id: ID!): Item }
+  type Mutation { rename(id: ID!, name: String!): Item }
+`);
+
+function operationOf(query: string, name?: string): OperationDefinitionNode {
+  const operation = getOperationAST(parse(query), name);
+  if (!operation) throw new Error(`no operation ${name ?? ''} in ${query}`);
+  return operation;
+}
+
+/** Runs the recorder's plugin on one request, as Apollo Server calls it after resolving the operation. */
+async function request(recorder: UsageRecorder, query: string, variables: Record<string, unknown>, operationName?: string) {
+  const queryHash = query;
+  const document = parse(query);
+  const operation = getOperationAST(document, operationName);
+  const hooks = (await recorder.plugin(() => 'v1').requestDidStart?.({} as never)) as unknown as {
+    didResolveOperation(context: unknown): Promise<void>;
+  };
+  await hooks.didResolveOperation({
+    document,
+    operation,
+    operationName: operation?.name?.value ?? null,
+    queryHash,
+    schema: SCHEMA,
+    request: { query, variables, http: { headers: new HeaderMap([['apollographql-client-name', 'web']]) } },
+  });
+}
+
+describe('input values passed in variables', () => {
+  it('reads input fields and enum values by the variable’s type, ignoring what the type does not have', () => {
+    const variables = inputVariablesOf(SCHEMA, operationOf('query($f: Filter, $s: Sort, $id: ID!) { items { id } }'));
+    expect(variables.map((v) => v.name)).toEqual(['f', 's']);
+    const used = new Set<string>();
+    inputCoordinatesOf(
+      {
+        search: 'saw',
+        price: { max: 10, currency: 'EUR' },
+        sort: 'OLDEST',
+        // A recursive input type, and a single value where a list is expected (coerced to a list of one).
+        and: { sort: 'CHEAPEST', and: [{ price: { min: 1 } }] },
+        unknown: { search: 'x' },
+      },
+      variables[0].plan,
+      used,
+    );
+    inputCoordinatesOf('NEWEST', variables[1].plan, used);
+    expect([...used].sort()).toEqual(
+      ['Filter.and', 'Filter.price', 'Filter.search', 'Filter.sort', 'Range.max', 'Range.min', 'Sort.CHEAPEST', 'Sort.NEWEST'].sort(),
+    );
+  });
+
+  it('has nothing to do per request for an operation whose variables are all scalars', () => {
+    expect(inputVariablesOf(SCHEMA, operationOf('query Item($id: ID!, $n: Int) { item(id: $id) { name } }'))).toEqual([]);
+  });
+
+  it('counts per request what each request’s variables use, the root type once, and a coordinate once per request', async () => {
+    const { store, written } = memoryStore();
+    const recorder = new UsageRecorder(store, {} as Logger, 60_000);
+    // The same document (one cache entry) with other values: each request counts its own.
+    const query = 'query Items($filter: Filter) { items(filter: $filter, sort: NEWEST) { id } }';
+    await request(recorder, query, { filter: { search: 'a', sort: 'NEWEST' } });
+    await request(recorder, query, { filter: { price: { min: 1 }, and: [{ search: 'b' }, { search: 'c' }] } });
+    await request(recorder, query, {});
+    // Two operations in one document: each request counts the operation it runs (with its fragments), and its root type.
+    const both =
+      'query Item { item(id: "1") { ...Named } } fragment Named on Item { name } mutation Rename { rename(id: "1", name: "x") { id } }';
+    await request(recorder, both, {}, 'Rename');
+    await request(recorder, both, {}, 'Item');
+    await recorder.flush();
+    const counts = Object.fromEntries(written.map((row) => [`${row.operation} ${row.coordinate}`, row.count]));
+    expect(counts).toEqual({
+      'Items Query': 3,
+      'Items Query.items': 3,
+      'Items Query.items(filter:)': 3,
+      'Items Query.items(sort:)': 3,
+      // In the document as a literal: counted once per request, whatever the variables hold.
+      'Items Sort.NEWEST': 3,
+      'Items Item.id': 3,
+      'Items Filter.search': 2,
+      'Items Filter.sort': 1,
+      'Items Filter.price': 1,
+      'Items Range.min': 1,
+      'Items Filter.and': 1,
+      'Rename Mutation': 1,
+      'Rename Mutation.rename': 1,
+      'Rename Mutation.rename(id:)': 1,
+      'Rename Mutation.rename(name:)': 1,
+      'Rename Item.id': 1,
+      'Item Query': 1,
+      'Item Query.item': 1,
+      'Item Query.item(id:)': 1,
+      'Item Item.name': 1,
+    });
   });
 });

@@ -1,21 +1,52 @@
 import { reusingOperations } from './operationReuse';
 import { fastComputeResponse } from './resultShaping';
+import { type PackageVersions, untestedVersions } from './versionCheck';
 
-/** Wrappers already put in place, by module and export, so that installing twice wraps nothing twice. */
-const installed = new Map<string, unknown>();
+/** The fast paths by name: where each replacement goes, and what it wraps the original with. */
+const FAST_PATHS = {
+  computeResponse: {
+    module: '@apollo/gateway/dist/resultShaping',
+    packageName: '@apollo/gateway',
+    wrap: fastComputeResponse as (original: never) => unknown,
+  },
+  operationFromDocument: {
+    module: '@apollo/federation-internals/dist/operations',
+    packageName: '@apollo/federation-internals',
+    wrap: reusingOperations as (original: never) => unknown,
+  },
+} as const;
+
+export type FastPathName = keyof typeof FAST_PATHS;
+
+/** The wrappers put in place in this module registry, by fast path, so that installing twice wraps nothing twice. */
+const installed = new Map<FastPathName, unknown>();
+/** Calls that reached each installed replacement (read by the router's metrics and the tests). */
+const calls: Record<FastPathName, number> = { computeResponse: 0, operationFromDocument: 0 };
+
+/** What an install did: the fast paths now active, and why the others are not (null when all are). */
+export interface FastPathsReport {
+  active: FastPathName[];
+  refused: string | null;
+}
 
 /**
- * Replaces `name` in the exports object of `modulePath` with `wrap(current)`, where the package's own code
- * looks it up on every call. `require` gives the module object itself (an `import` would hand over a copy of
- * its exports). Idempotent.
+ * Replaces `name` in the exports object of its module with a counted `wrap(current)`, where the package's own
+ * code looks it up on every call. `require` gives the module object itself (an `import` would hand over a
+ * copy of its exports). Idempotent.
  */
-function replaceExport<T>(modulePath: string, name: string, wrap: (original: T) => T): void {
-  const exports = require(modulePath) as Record<string, T>;
-  const key = `${modulePath}#${name}`;
-  if (installed.has(key) && exports[name] === installed.get(key)) return;
-  const wrapped = wrap(exports[name]);
-  installed.set(key, wrapped);
-  exports[name] = wrapped;
+function replaceExport(name: FastPathName): void {
+  const path = FAST_PATHS[name];
+  const exports = require(path.module) as Record<string, (...args: unknown[]) => unknown>;
+  if (installed.has(name) && exports[name] === installed.get(name)) return;
+  const original = exports[name];
+  if (typeof original !== 'function') throw new Error(`${path.module} has no function ${name}`);
+  const fast = path.wrap(original as never) as (...args: unknown[]) => unknown;
+  const counted = function (this: unknown, ...args: unknown[]) {
+    calls[name] += 1;
+    return fast.apply(this, args);
+  };
+  installed.set(name, counted);
+  exports[name] = counted;
 }
 
 /**
@@ -26,10 +57,27 @@ function replaceExport<T>(modulePath: string, name: string, wrap: (original: T) 
  * - `operationFromDocument` of federation-internals' operations module, which the package index reads on every
  *   call (`operationReuse.ts` beside this file).
  *
- * Both packages are pinned at the same 2.14.x; the tests compare each replacement with the original it wraps,
- * so an upgrade that changes either fails them.
+ * Only on the versions they were tested with (`versionCheck.ts`): on any other, nothing is replaced, the gateway
+ * runs its own code and the report says why (the router logs it as a warning). `versions` is what the check
+ * reads: the installed packages', or a test's.
  */
-export function installGatewayFastPaths(): void {
-  replaceExport('@apollo/gateway/dist/resultShaping', 'computeResponse', fastComputeResponse);
-  replaceExport('@apollo/federation-internals/dist/operations', 'operationFromDocument', reusingOperations);
+export function installGatewayFastPaths(versions: PackageVersions): FastPathsReport {
+  const packages = [...new Set(Object.values(FAST_PATHS).map((path) => path.packageName))];
+  const refused = untestedVersions(packages, versions);
+  if (refused) return { active: activeGatewayFastPaths(), refused: `untested versions: ${refused}` };
+  for (const name of Object.keys(FAST_PATHS) as FastPathName[]) replaceExport(name);
+  return { active: activeGatewayFastPaths(), refused: null };
+}
+
+/** The fast paths in place in this module registry now (installed by any router of the process). */
+export function activeGatewayFastPaths(): FastPathName[] {
+  return (Object.keys(FAST_PATHS) as FastPathName[]).filter((name) => {
+    const exports = require(FAST_PATHS[name].module) as Record<string, unknown>;
+    return installed.has(name) && exports[name] === installed.get(name);
+  });
+}
+
+/** How many calls reached each fast path since the process started. */
+export function gatewayFastPathCalls(): Readonly<Record<FastPathName, number>> {
+  return { ...calls };
 }

@@ -160,7 +160,6 @@ const overrideWithLabel: ConformanceCase = {
         },
       },
       stock: { why: 'the gateway plans every override label as off: percent(100) never moves a request', data: fromTheOldOwner },
-      ours: { why: 'the same as stock until the router decides labels itself (issue 14, item 4)', data: fromTheOldOwner },
     },
     {
       name: 'a named label no one turned on stays with the old owner',

@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectPath } from '../../shared';
+
+/** The router process in production with a broken API_KEYS_FILE: it must not start, and say why in one line. */
+describe('the router with a bad API_KEYS_FILE in production', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'api-keys-process-'));
+  const key = `sk_live_${randomBytes(12).toString('hex')}`;
+
+  const start = (keysFile: string) =>
+    new Promise<{ code: number | null; output: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [projectPath('dist', 'router', 'main.js')], {
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'production',
+          DATA_DIR: dir,
+          JWT_SECRET: randomBytes(32).toString('hex'),
+          ROUTER_PORT: '0',
+          ROUTER_ADMIN_PORT: '0',
+          API_KEYS_FILE: keysFile,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (chunk) => {
+        output += chunk;
+      });
+      child.stderr.on('data', (chunk) => {
+        output += chunk;
+      });
+      child.on('error', reject);
+      child.on('exit', (code) => resolve({ code, output }));
+    });
+
+  it.each([
+    ['the key where its SHA-256 belongs', JSON.stringify([{ name: 'storefront', sha256: key }]), "entry 1 ('storefront'): sha256 must be"],
+    ['a file that is not JSON', `storefront ${key}\n`, 'API_KEYS_FILE is not valid JSON'],
+  ])('exits 1 on %s, with one configuration error line that never shows the key', async (_label, text, says) => {
+    const file = path.join(dir, `${randomBytes(4).toString('hex')}.json`);
+    fs.writeFileSync(file, text);
+    const { code, output } = await start(file);
+    expect(code).toBe(1);
+    const lines = output.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('configuration error');
+    expect(lines[0]).toContain(says);
+    expect(output).not.toContain(key);
+  });
+});

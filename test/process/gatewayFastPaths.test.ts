@@ -1,0 +1,237 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { gatewayFastPathCalls, signDevelopmentToken } from '../../router';
+import type { RouterConfig } from '../../router/RouterConfig';
+import { projectPath } from '../../shared';
+import { e2eSuiteOperations, type SuiteOperation } from '../helpers/e2eOperations';
+import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
+import { sampleValue, scrape } from '../helpers/prometheus';
+import { type Stack, startStack, testRouterConfig } from '../helpers/stack';
+
+type RouterModule = typeof import('../../router');
+
+/**
+ * Runs `use` with the router module of a module registry of its own (`jest.isolateModulesAsync`): a fresh
+ * `@apollo/gateway` and federation-internals that no router of this file's registry has patched. The router
+ * lives and stops inside `use` (Apollo Server loads some plugins lazily, from the registry active then).
+ */
+async function withIsolatedRouterModule(use: (module: RouterModule) => Promise<void>): Promise<void> {
+  await jest.isolateModulesAsync(async () => {
+    await use(require('../../router') as RouterModule);
+  });
+}
+
+/**
+ * The router built from dist/ in a process of its own with `env` (the stack's subgraphs, test defaults, free
+ * ports); resolves once it listens, with its URL and every log line so far.
+ */
+async function routerProcess(stack: Stack, env: Record<string, string>) {
+  const child = spawn(process.execPath, [projectPath('dist', 'router', 'main.js')], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'test',
+      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'fastpaths-')),
+      ROUTER_PORT: '0',
+      ROUTER_ADMIN_PORT: '0',
+      ACCOUNT_URL: stack.subgraphUrls.account,
+      PRODUCT_URL: stack.subgraphUrls.product,
+      ORDER_URL: stack.subgraphUrls.order,
+      USAGE_RECORDING: 'false',
+      ROUTER_MAX_EVENT_LOOP_LAG_MS: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines: { msg: string; port?: number; active?: string[] }[] = [];
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const complete = buffered.split('\n');
+      buffered = complete.pop() ?? '';
+      for (const line of complete) {
+        const entry = JSON.parse(line) as (typeof lines)[number];
+        lines.push(entry);
+        if (entry.msg.startsWith('router at ')) resolve(`http://127.0.0.1:${entry.port}/graphql`);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the router process exited with ${code}: ${JSON.stringify(lines)}`)));
+  });
+  return {
+    url,
+    lines,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** What a client sees of an answer, as compared here: status, data, and each error's message, path and code. */
+async function send(url: string, operation: SuiteOperation, authorization?: string) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+    body: JSON.stringify({ query: operation.query, operationName: operation.operationName, variables: operation.variables }),
+  });
+  const body = (await response.json()) as {
+    data?: unknown;
+    errors?: { message: string; path?: unknown[]; extensions?: { code?: string } }[];
+  };
+  return {
+    status: response.status,
+    data: body.data,
+    errors: body.errors?.map(({ message, path, extensions }) => ({ message, path, code: extensions?.code })),
+  };
+}
+
+describe('the gateway fast paths', () => {
+  let stack: Stack;
+  const started: { stop(): Promise<void> }[] = [];
+
+  /** A router over the stack's subgraphs built by `module` (another registry's), listening on a free port. */
+  async function routerFrom(
+    module: RouterModule,
+    overrides: Partial<RouterConfig>,
+    logger = pino({ level: 'silent' }),
+    versions?: Record<string, string>,
+  ) {
+    const config = testRouterConfig({
+      subgraphUrls: { ACCOUNT: stack.subgraphUrls.account, PRODUCT: stack.subgraphUrls.product, ORDER: stack.subgraphUrls.order },
+      ...overrides,
+    });
+    const router = await module.createRouter({ config, logger, ...(versions ? { gatewayVersions: versions } : {}) });
+    started.push(router);
+    return `http://127.0.0.1:${(await router.listen()).port}/graphql`;
+  }
+
+  beforeAll(async () => {
+    // This file's registry: a router with the fast paths on (the default).
+    stack = await startStack('fastpaths', { gatewayFastPaths: true });
+    await insertUsers(stack.databases.account.dataSource, [
+      { id: 1, name: 'Ada' },
+      { id: 2, name: 'Bea' },
+      { id: 7, name: 'Cy' },
+    ]);
+    await insertCategory(stack.databases.product.dataSource, 1, 'Kitchen');
+    await insertProducts(
+      stack.databases.product.dataSource,
+      Array.from({ length: 12 }, (_, i) => ({ id: i + 1, name: `Product ${i + 1}`, priceCents: 1000 + i, stock: i % 3, categoryId: 1 })),
+    );
+    await insertOrders(stack.databases.order.dataSource, {
+      firstOrderId: 1,
+      userId: 1,
+      count: 4,
+      itemsPerOrder: 3,
+      productIds: [1, 2, 3, 4, 5],
+      unitPriceCents: (id) => 990 + id,
+    });
+    await insertOrders(stack.databases.order.dataSource, {
+      firstOrderId: 100,
+      userId: 2,
+      count: 25,
+      itemsPerOrder: 2,
+      productIds: Array.from({ length: 12 }, (_, i) => i + 1),
+      unitPriceCents: (id) => 999 + id,
+    });
+  });
+
+  /** Stops every router started so far, latest first. */
+  async function stopStarted() {
+    for (const router of started.splice(0).reverse()) await router.stop();
+  }
+
+  afterAll(async () => {
+    await stopStarted();
+    await stack?.stop();
+  });
+
+  it('are called on the request path of the installed gateway: a request through the router reaches both', async () => {
+    const operation = e2eSuiteOperations().find((candidate) => candidate.query.includes('query UserOrders'));
+    if (!operation) throw new Error('the cross-subgraph query is no longer in the e2e suite');
+    const authorization = `Bearer ${await stack.token('1')}`;
+    const before = gatewayFastPathCalls();
+    for (let n = 0; n < 3; n++) {
+      const answer = await send(stack.routerUrl, { ...operation, variables: { id: '1', first: 5 } }, authorization);
+      expect(answer.errors).toBeUndefined();
+    }
+    const after = gatewayFastPathCalls();
+    // One response shaping per request; the operation is rebuilt for execution on each request (and once to plan).
+    expect(after.computeResponse - before.computeResponse).toBe(3);
+    expect(after.operationFromDocument - before.operationFromDocument).toBeGreaterThanOrEqual(3);
+    // …and /metrics says so, for an operator to alert on.
+    const samples = await scrape(`${stack.adminUrl}/metrics`);
+    expect(sampleValue(samples, 'gateway_fast_path_calls_total', { fast_path: 'computeResponse' })).toBe(after.computeResponse);
+  });
+
+  it('answer every query of the e2e suite as the gateway’s own code does (fast paths off, in a process of its own)', async () => {
+    const plain = await routerProcess(stack, { ROUTER_GATEWAY_FAST_PATHS: 'false' });
+    started.push(plain);
+    const stockUrl = plain.url;
+    expect(plain.lines.find((line) => line.msg.startsWith('gateway fast paths'))).toMatchObject({ active: [] });
+    const operations = e2eSuiteOperations();
+    const config = testRouterConfig();
+    const callers: (string | undefined)[] = [
+      undefined,
+      `Bearer ${await signDevelopmentToken(config.auth, { userId: '1', scopes: [] })}`,
+      `Bearer ${await signDevelopmentToken(config.auth, { userId: '2', scopes: ['catalog:write'] })}`,
+    ];
+    let withData = 0;
+    const before = gatewayFastPathCalls();
+    for (const operation of operations) {
+      for (const authorization of callers) {
+        const [fast, plain] = [await send(stack.routerUrl, operation, authorization), await send(stockUrl, operation, authorization)];
+        expect({ operation: operation.query, operationName: operation.operationName, answer: fast }).toEqual({
+          operation: operation.query,
+          operationName: operation.operationName,
+          answer: plain,
+        });
+        if (fast.data && Object.values(fast.data).some((value) => value !== null)) withData += 1;
+      }
+    }
+    // The comparison ran through the fast paths on one side only, over operations that returned data.
+    expect(gatewayFastPathCalls().computeResponse - before.computeResponse).toBeGreaterThan(0);
+    console.log(
+      `fast paths on and off: ${operations.length} e2e queries × ${callers.length} callers compared, ${withData} answers with data`,
+    );
+    expect(operations.length).toBeGreaterThanOrEqual(40);
+    expect(withData).toBeGreaterThanOrEqual(60);
+  });
+
+  it('fall back to the stock gateway path, with a warning, on a gateway version they were not tested with', async () => {
+    await withIsolatedRouterModule(async (module) => {
+      const logged: { level: number; msg: string; reason?: string; active?: string[] }[] = [];
+      const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+      const versions = { ...module.installedVersions(), '@apollo/gateway': '2.15.0' };
+      const url = await routerFrom(module, { gatewayFastPaths: true }, logger, versions);
+      const warning = logged.find((line) => line.msg.startsWith('gateway fast paths'));
+      expect(warning).toMatchObject({
+        level: 40,
+        msg: 'gateway fast paths off: the stock gateway path serves',
+        reason: 'untested versions: @apollo/gateway 2.15.0 (tested with 2.14.4)',
+        active: [],
+      });
+      expect(module.activeGatewayFastPaths()).toEqual([]);
+      const operation: SuiteOperation = { file: '', query: '{ product(id: "1") { name price { amount } } }', variables: {} };
+      expect(await send(url, operation)).toEqual({ status: 200, data: { product: { name: 'Product 1', price: { amount: '10.00' } } } });
+      expect(module.gatewayFastPathCalls()).toEqual({ computeResponse: 0, operationFromDocument: 0 });
+      await stopStarted();
+    });
+  });
+
+  it('log at start which are active', async () => {
+    await withIsolatedRouterModule(async (module) => {
+      const logged: { msg: string; active?: string[] }[] = [];
+      const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+      await routerFrom(module, { gatewayFastPaths: true }, logger);
+      await stopStarted();
+      expect(logged.find((line) => line.msg === 'gateway fast paths')?.active).toEqual(['computeResponse', 'operationFromDocument']);
+    });
+  });
+});
