@@ -1,8 +1,8 @@
 import { type Router, readRouterConfig } from '../../router';
 import { setReplicaDelay, waitForReplicaCatchUp } from '../../scripts/lib/replicaPair';
-import { DATABASE_NAMES, type DatabaseConfig, developmentSubgraphSecret, type SubgraphName } from '../../shared';
+import { type DatabaseConfig, developmentSubgraphSecret, type SubgraphName } from '../../shared';
 import { insertCategory, insertProducts, insertUsers } from '../helpers/fixtures';
-import { lockReplicaPair, type TestReplicaPair, testReplicaPair } from '../helpers/replicaPair';
+import { lockReplicaPair, replicaDatabaseConfig, type TestReplicaPair, testReplicaPair } from '../helpers/replicaPair';
 import { type Stack, startStack, testRouterConfig } from '../helpers/stack';
 
 /**
@@ -28,20 +28,11 @@ describe('entity cache with a delayed read replica', () => {
   let pairLock: { release(): Promise<void> } | undefined;
 
   function databaseConfig(subgraph: SubgraphName): DatabaseConfig {
-    const database = `t${process.env.JEST_WORKER_ID ?? '0'}_cachereplicas_${DATABASE_NAMES[subgraph]}`;
-    return {
-      ...pair.primary,
-      database,
-      poolSize: 5,
-      replication: {
-        replicas: [{ ...pair.replica, database }],
-        maxLagMs: MAX_LAG_MS,
-        checkIntervalMs: CHECK_INTERVAL_MS,
-        waitMs: 100,
-        readYourWritesWindowMs: 10_000,
-        redisUrl: null,
-      },
-    };
+    return replicaDatabaseConfig(pair, 'cachereplicas', subgraph, {
+      maxLagMs: MAX_LAG_MS,
+      checkIntervalMs: CHECK_INTERVAL_MS,
+      redisUrl: null,
+    });
   }
 
   // One replica test file at a time on the pair (they change its delay).

@@ -3,7 +3,6 @@ import type { DataSource } from 'typeorm';
 import { readRouterConfig } from '../../router';
 import { killServer, setReplicaDelay, startServer, waitForReplicaCatchUp } from '../../scripts/lib/replicaPair';
 import {
-  DATABASE_NAMES,
   type DatabaseConfig,
   developmentSubgraphSecret,
   type FallbackReason,
@@ -21,7 +20,7 @@ import { createOrderSubgraph } from '../../subgraphs/order/server';
 import { productDatabase } from '../../subgraphs/product/database';
 import { insertCategory, insertProducts, insertUsers } from '../helpers/fixtures';
 import { sampleValue, scrape } from '../helpers/prometheus';
-import { lockReplicaPair, type TestReplicaPair, testReplicaPair } from '../helpers/replicaPair';
+import { lockReplicaPair, replicaDatabaseConfig, type TestReplicaPair, testReplicaPair } from '../helpers/replicaPair';
 import { INTERNAL_TOKEN, type Stack, startStack } from '../helpers/stack';
 import { silentLogger, testSubgraphConfig } from '../helpers/subgraphHarness';
 
@@ -55,20 +54,7 @@ describe('read replicas with read-your-writes (MariaDB primary and GTID replica)
   const ordered = new Map<number, number>();
 
   function databaseConfig(subgraph: SubgraphName): DatabaseConfig {
-    const database = `t${process.env.JEST_WORKER_ID ?? '0'}_replicas_${DATABASE_NAMES[subgraph]}`;
-    return {
-      ...pair.primary,
-      database,
-      poolSize: 5,
-      replication: {
-        replicas: [{ ...pair.replica, database }],
-        maxLagMs: MAX_LAG_MS,
-        checkIntervalMs: 250,
-        waitMs: 100,
-        readYourWritesWindowMs: 10_000,
-        redisUrl: REDIS_URL,
-      },
-    };
+    return replicaDatabaseConfig(pair, 'replicas', subgraph, { maxLagMs: MAX_LAG_MS, checkIntervalMs: 250, redisUrl: REDIS_URL });
   }
 
   async function ask(url: string, userId: number, query: string, variables?: Record<string, unknown>) {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { pairAt, type ReplicaPairOptions } from '../../scripts/lib/replicaPair';
-import { type MysqlDatabaseConfig, parseMysqlUrl } from '../../shared';
+import { DATABASE_NAMES, type DatabaseConfig, type MysqlDatabaseConfig, parseMysqlUrl, type SubgraphName } from '../../shared';
 
 /**
  * The primary and replica the replica tests run on: `TEST_REPLICA_URLS=<primary URL>,<replica URL>`, as
@@ -82,4 +82,30 @@ export async function lockReplicaPair(raw: string): Promise<{ release(): Promise
     throw new Error('another replica test held the pair for ten minutes');
   }
   return { release: () => connection.end() };
+}
+
+/**
+ * A subgraph's database on `pair` for a test labelled `label` (a database per jest worker), reading from the replica
+ * with `maxLagMs`, `checkIntervalMs` and write positions in `redisUrl` (null: in the process).
+ */
+export function replicaDatabaseConfig(
+  pair: TestReplicaPair,
+  label: string,
+  subgraph: SubgraphName,
+  options: { maxLagMs: number; checkIntervalMs: number; redisUrl: string | null },
+): DatabaseConfig {
+  const database = `t${process.env.JEST_WORKER_ID ?? '0'}_${label}_${DATABASE_NAMES[subgraph]}`;
+  return {
+    ...pair.primary,
+    database,
+    poolSize: 5,
+    replication: {
+      replicas: [{ ...pair.replica, database }],
+      maxLagMs: options.maxLagMs,
+      checkIntervalMs: options.checkIntervalMs,
+      waitMs: 100,
+      readYourWritesWindowMs: 10_000,
+      redisUrl: options.redisUrl,
+    },
+  };
 }
