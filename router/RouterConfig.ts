@@ -21,6 +21,7 @@ import {
   type ServerLimits,
 } from '../shared';
 import type { AuthConfig } from './auth/createAuthenticator';
+import { type EntityCacheConfig, readEntityCacheConfig } from './cache/EntityCacheConfig';
 import { type DemandControlConfig, readDemandControlConfig } from './demand/DemandControlConfig';
 import type { ExplorerKind } from './http/landingPage';
 import type { TrustedDocumentsMode } from './persisted/TrustedDocuments';
@@ -152,6 +153,8 @@ export interface RouterConfig {
    * after which readiness turns green anyway.
    */
   warmup: { maxDocuments: number; timeoutMs: number };
+  /** The entity cache (`ENTITY_CACHE`, `ENTITY_CACHE_*`, `CACHE_REDIS_URL`, `CACHE_ADMIN_TOKEN`): docs/entity-cache.md. */
+  entityCache: EntityCacheConfig;
 }
 
 /** The development default HS256 secret; production refuses it. */
@@ -324,6 +327,7 @@ export function readRouterConfig(env: Env): RouterConfig {
       maxDocuments: readInteger(env, 'WARM_MAX_DOCUMENTS', 500, { min: 0, max: 100_000 }),
       timeoutMs: readInteger(env, 'WARM_TIMEOUT_MS', 10_000, { min: 0, max: 600_000 }),
     },
+    entityCache: readEntityCacheConfig(env, production),
   };
 }
 

@@ -13,6 +13,9 @@ import {
   withoutStackTrace,
 } from '../shared';
 import { createAuthenticator } from './auth/createAuthenticator';
+import { createEntityCache } from './cache/createEntityCache';
+import type { EntityCache } from './cache/EntityCache';
+import { entityCachePlugin } from './cache/entityCachePlugin';
 import { DemandControl } from './demand/DemandControl';
 import { AuthorizingGateway } from './gateway/AuthorizingGateway';
 import { CollisionFreeGateway } from './gateway/CollisionFreeGateway';
@@ -29,6 +32,7 @@ import { corsPolicy } from './http/corsPolicy';
 import { graphqlRoute } from './http/graphqlRoute';
 import { landingPage } from './http/landingPage';
 import { privateWhenSignedIn } from './http/privateWhenSignedIn';
+import { registerEntityCacheMetrics } from './metrics/entityCacheMetrics';
 import { RouterMetrics } from './metrics/RouterMetrics';
 import { emptyRouterStats, type RouterStats } from './metrics/RouterStats';
 import { registerSupergraphMetrics } from './metrics/supergraphMetrics';
@@ -56,6 +60,8 @@ export interface Router {
   breakers: ReadonlyMap<string, CircuitBreaker>;
   /** The router's Prometheus metrics, served on the admin port at `/metrics`. */
   metrics: Metrics;
+  /** The entity cache (null when `ENTITY_CACHE=off`). */
+  entityCache: EntityCache | null;
   /** Listens on the public and admin ports (0 picks free ones) and resolves with both. */
   listen(): Promise<{ port: number; adminPort: number }>;
   /** Resolves when the query-plan warm-up is over (done, or out of time): readiness turns green then. */
@@ -127,6 +133,8 @@ export async function createRouter(options: {
     connectionsPerSubgraph: config.subgraphConnections,
   });
   const stats = emptyRouterStats();
+  // The entity cache (off unless ENTITY_CACHE says otherwise): told each supergraph the gateway loads, below.
+  const entityCache = await createEntityCache(config.entityCache, logger);
   const subgraphs = new SubgraphServices({
     config,
     withTimeout: fetcher.withTimeout,
@@ -134,10 +142,12 @@ export async function createRouter(options: {
     stats,
     logger,
     observe: (name, outcome, seconds) => metrics.observeFetch(name, outcome, seconds),
+    entityCache,
   });
   const shedder = new LoadShedder(config.maxEventLoopLagMs);
   const metrics = new RouterMetrics(stats, subgraphs.breakers, shedder);
   registerSupergraphMetrics(metrics.metrics, source);
+  if (entityCache) registerEntityCacheMetrics(metrics.metrics, entityCache);
   const demand = new DemandControl({
     config: config.demand,
     maxBodyBytes: config.maxBodyBytes,
@@ -159,6 +169,7 @@ export async function createRouter(options: {
     if (!loaded) throw new Error('The gateway loaded a supergraph the router did not prepare');
     demand.useSupergraph(loaded.prepared.document, apiSchema, loaded.version);
     servedSchema = apiSchema;
+    entityCache?.useSupergraph(apiSchema, loaded.version, loaded.prepared);
   });
   const trustedDocuments = TrustedDocuments.load(config.trustedDocuments.mode, config.trustedDocuments.dir);
   if (trustedDocuments.mode !== 'off') logger.info({ mode: trustedDocuments.mode, lists: trustedDocuments.clients }, 'trusted documents');
@@ -213,6 +224,7 @@ export async function createRouter(options: {
       skippedWhenWarming(demand.plugin),
       skippedWhenWarming(requestMetricsPlugin<RouterContext>(metrics.metrics, logger)),
       ...(usage ? [skippedWhenWarming(usage.plugin(() => source.current.version))] : []),
+      ...(entityCache ? [skippedWhenWarming(entityCachePlugin(entityCache, { development: !config.production }))] : []),
     ],
     formatError: (formatted, error) => {
       const masked = maskUnexpectedError(formatted, error, (cause) => logger.error({ err: cause }, 'unexpected error'));
@@ -283,7 +295,14 @@ export async function createRouter(options: {
   );
   let ready = true;
   const adminServer = createHttpServer(
-    adminRoutes({ metrics: metrics.metrics, source, subgraphs, ready: () => ready, warmup: () => warmer.report }),
+    adminRoutes({
+      metrics: metrics.metrics,
+      source,
+      subgraphs,
+      ready: () => ready,
+      warmup: () => warmer.report,
+      entityCache: entityCache && { cache: entityCache, adminToken: config.entityCache.adminToken },
+    }),
     (error) => logger.error({ err: error }, 'admin request failed'),
   );
 
@@ -297,6 +316,7 @@ export async function createRouter(options: {
     breakers: subgraphs.breakers,
     metrics: metrics.metrics,
     warmed,
+    entityCache,
     async listen() {
       shedder.start();
       const port = await listen(httpServer, config.port);
@@ -316,6 +336,7 @@ export async function createRouter(options: {
       await demand.close();
       apqCache?.close();
       await usage?.stop();
+      await entityCache?.close();
       source.stop();
     },
   };

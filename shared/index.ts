@@ -36,6 +36,18 @@ export {
   SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS,
   SUBGRAPH_NAMES,
 } from './defaults';
+export {
+  changedTags,
+  collectingChanges,
+  declareChanged,
+  ENTITY_CACHE_REDIS_OPTIONS,
+  ENTITY_CHANGES_CHANNEL,
+  ENTITY_CHANGES_EXTENSION,
+  EntityChangePublisher,
+  entityTag,
+  publishChanges,
+  stableJson,
+} from './entityChanges';
 export type { Env } from './env';
 export { ConfigError, readBoolean, readEnum, readInteger, readOptionalString, readPort, readString, readUrl, redactUrl } from './env';
 export type { ErrorCodeDefinition, ErrorKind, ErrorSender } from './errorRegistry';

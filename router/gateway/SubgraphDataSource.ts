@@ -1,6 +1,7 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { GraphQLError, Kind, parse } from 'graphql';
 import { ErrorCode, type Logger, ROUTER_CREDENTIAL_HEADER, TIME_LEFT_HEADER, USER_ID_HEADER, USER_SCOPES_HEADER } from '../../shared';
+import type { EntityCache } from '../cache/EntityCache';
 import type { RouterContext } from '../RouterContext';
 import type { CircuitBreaker } from '../resilience/CircuitBreaker';
 import { backoffDelay, type RetryBudget } from '../resilience/RetryBudget';
@@ -26,6 +27,8 @@ export interface SubgraphCallPolicy {
   observe?: (outcome: 'ok' | 'error' | SubgraphFailureCode, seconds: number) => void;
   /** Where a subgraph's refusal (4xx) is logged with its URL, status and body, which the client never sees. */
   logger?: Logger;
+  /** The entity cache every call goes through (`router/cache/`), when it is on. */
+  entityCache?: EntityCache | null;
 }
 
 /** Counters for one subgraph, read by tests, benchmarks and metrics. */
@@ -75,6 +78,12 @@ export class SubgraphDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 
   override async process(options: ProcessOptions) {
+    const cache = this.policy.entityCache;
+    return cache ? cache.fetch(this.subgraph, options, (sent) => this.call(sent)) : this.call(options);
+  }
+
+  /** One subgraph call with its deadline, breaker and retries. */
+  private async call(options: ProcessOptions) {
     const incoming = 'incomingRequestContext' in options;
     const retriable = incoming && operationTypeOf(options) === 'query';
     if (incoming) this.policy.retryBudget.deposit();

@@ -1,6 +1,7 @@
 import type { ServiceEndpointDefinition } from '@apollo/gateway';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import { type Logger, USER_ID_HEADER, USER_SCOPES_HEADER } from '../../shared';
+import type { EntityCache } from '../cache/EntityCache';
 import { type RouterConfig, subgraphSecretFor } from '../RouterConfig';
 import { isWarming } from '../RouterContext';
 import { CircuitBreaker } from '../resilience/CircuitBreaker';
@@ -19,6 +20,8 @@ export interface SubgraphServicesOptions {
   logger: Logger;
   /** Sees every call attempt of every subgraph (metrics). */
   observe: (subgraph: string, ...outcome: Parameters<NonNullable<SubgraphCallPolicy['observe']>>) => void;
+  /** The entity cache, when it is on (`ENTITY_CACHE`). */
+  entityCache?: EntityCache | null;
 }
 
 /**
@@ -78,6 +81,7 @@ export class SubgraphServices {
         retryBudget,
         observe: (outcome, seconds) => this.options.observe(name, outcome, seconds),
         logger,
+        entityCache: this.options.entityCache,
       },
     );
     if (stats.subgraphs[name]) Object.assign(source.stats, stats.subgraphs[name]);

@@ -1,4 +1,6 @@
 import { ErrorCode, HttpError, type Metrics, metricsRoute, type Route, sendJson } from '../../shared';
+import type { EntityCache } from '../cache/EntityCache';
+import { invalidationRoute } from '../cache/invalidationRoute';
 import type { SubgraphServices } from '../gateway/SubgraphServices';
 import type { SupergraphSource } from '../supergraph/SupergraphSource';
 import { subgraphsOf } from '../supergraph/subgraphsOf';
@@ -12,6 +14,8 @@ export interface AdminRoutesOptions {
   ready: () => boolean;
   /** The query-plan warm-up: readiness is 503 while it runs (it ends within `WARM_TIMEOUT_MS`). */
   warmup: () => WarmupReport;
+  /** The entity cache and its purge credential, when the cache is on: `POST /cache/invalidate`. */
+  entityCache?: { cache: EntityCache; adminToken: string | null } | null;
 }
 
 /** Whether a subgraph's `/health/ready` answers 200 within a second. */
@@ -25,10 +29,11 @@ async function subgraphReady(graphqlUrl: string): Promise<boolean> {
   }
 }
 
-/** The admin port's routes, never exposed publicly: `/health/live`, `/metrics` and `/health/ready`. */
+/** The admin port's routes, never exposed publicly: `/health/live`, `/metrics`, `/health/ready` and, with the entity cache, `/cache/invalidate`. */
 export function adminRoutes(options: AdminRoutesOptions): Route[] {
   const { source, subgraphs } = options;
   return [
+    ...(options.entityCache ? [invalidationRoute(options.entityCache.cache, options.entityCache.adminToken)] : []),
     { path: '/health/live', handler: (_req, res) => sendJson(res, 200, { status: 'live' }) },
     metricsRoute(options.metrics),
     {

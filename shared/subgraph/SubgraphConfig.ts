@@ -1,6 +1,6 @@
 import { type DatabaseConfig, readDatabaseConfig } from '../db/DatabaseConfig';
 import { DEFAULT_PORTS, type SubgraphName } from '../defaults';
-import { ConfigError, type Env, readEnum, readInteger, readPort, readString } from '../env';
+import { ConfigError, type Env, readEnum, readInteger, readPort, readString, readUrl } from '../env';
 import { readServerLimits, type ServerLimits } from '../http/serverLimits';
 import { developmentSubgraphSecret } from '../identity';
 import { type LogFormat, readLogFormat } from '../logFormat';
@@ -24,6 +24,12 @@ export interface SubgraphConfig {
   routerSecret: string;
   /** Slow-client bounds, request deadline and shutdown timing. */
   limits: ServerLimits;
+  /**
+   * `CACHE_REDIS_URL`, else `REDIS_URL`: where the changes this subgraph's writes declare are published to every
+   * router's entity cache (docs/entity-cache.md), also for writes that do not answer through a router. Unset: they
+   * reach the router only in GraphQL responses.
+   */
+  cacheRedisUrl?: string | null;
 }
 
 export const DEVELOPMENT_INTERNAL_API_TOKEN = 'dev-internal-api-token';
@@ -64,5 +70,6 @@ export function readSubgraphConfig(env: Env, name: SubgraphName): SubgraphConfig
     logFormat: readLogFormat(env),
     maxBodyBytes: readInteger(env, 'MAX_BODY_BYTES', 1024 * 1024, { min: 1024 }),
     limits: readServerLimits(env),
+    cacheRedisUrl: readUrl(env, 'CACHE_REDIS_URL') ?? readUrl(env, 'REDIS_URL') ?? null,
   };
 }

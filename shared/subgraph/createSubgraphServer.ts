@@ -11,6 +11,7 @@ import { deadlineErrorOf, isDatabaseOverload, isDatabaseUnavailable } from '../d
 import { ReplicaReads, settleWrites, withReadScope } from '../db/ReplicaReads';
 import { withRequestDeadline } from '../deadline';
 import { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from '../defaults';
+import { changedTags, collectingChanges, ENTITY_CHANGES_EXTENSION, EntityChangePublisher, publishChanges } from '../entityChanges';
 import { ErrorCode } from '../errorRegistry';
 import { maskUnexpectedError } from '../errors';
 import { handleGraphQLRequest } from '../http/graphqlHttp';
@@ -38,7 +39,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   config: SubgraphConfig;
   /**
    * Routes besides `/graphql` and `/health/*` (the product subgraph's internal API). Each runs in a read scope for
-   * the user its caller names (`x-user-id`); one that writes calls `settleWrites()` before it answers.
+   * the user its caller names (`x-user-id`); one that writes calls `settleWrites()` before it answers, and
+   * `publishChanges()` to tell the routers' entity caches what it declared changed (`declareChanged`).
    */
   extraRoutes?: Route[];
 }
@@ -88,6 +90,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   const { logger } = options;
   const { limits } = options.config;
   const metrics = new Metrics(options.name);
+  const publisher = options.config.cacheRedisUrl ? new EntityChangePublisher(options.config.cacheRedisUrl, logger) : null;
   const detachMetrics = instrumentSubgraph(metrics, options.dataSource);
   const apollo = new ApolloServer<TContext>({
     schema: enforceAuthorization(
@@ -106,6 +109,18 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       requestMetricsPlugin<TContext>(metrics, logger),
       // Before the answer leaves: where the primary stands after this request's writes (read-your-writes).
       { requestDidStart: async () => ({ willSendResponse: () => settleWrites() }) },
+      // What the request's resolvers declared changed, for the router's entity cache to invalidate before it answers.
+      {
+        requestDidStart: async () => ({
+          willSendResponse: async ({ response }) => {
+            const tags = changedTags();
+            if (tags.length === 0 || response.body.kind !== 'single') return;
+            const result = response.body.singleResult;
+            result.extensions = { ...result.extensions, [ENTITY_CHANGES_EXTENSION]: tags };
+            await publishChanges();
+          },
+        }),
+      },
     ],
     formatError: (formatted, error) => {
       const cause = unwrapResolverError(error);
@@ -137,11 +152,15 @@ export async function createSubgraphServer<TContext extends BaseContext>(
         // reads in it honour the caller's recent writes.
         return withRequestDeadline(req, res, limits.maxRequestMs, () =>
           withReadScope(callerFrom(req).userId, () =>
-            handleGraphQLRequest(req, res, url, {
-              server: apollo,
-              context: async (request) => options.createContext(request),
-              maxBodyBytes: options.config.maxBodyBytes,
-            }),
+            collectingChanges(
+              () =>
+                handleGraphQLRequest(req, res, url, {
+                  server: apollo,
+                  context: async (request) => options.createContext(request),
+                  maxBodyBytes: options.config.maxBodyBytes,
+                }),
+              publisher,
+            ),
           ),
         );
       },
@@ -172,7 +191,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     ...(options.extraRoutes ?? []).map(
       (route): Route => ({
         ...route,
-        handler: (req, res, url) => withReadScope(callerFrom(req).userId, () => route.handler(req, res, url)),
+        handler: (req, res, url) =>
+          withReadScope(callerFrom(req).userId, () => collectingChanges(() => route.handler(req, res, url), publisher)),
       }),
     ),
   ];
@@ -193,6 +213,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       if (limits.drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, limits.drainDelayMs));
       await closeServer(httpServer, limits.shutdownGraceMs);
       await apollo.stop();
+      publisher?.close();
       detachMetrics();
     },
   };

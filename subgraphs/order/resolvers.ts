@@ -1,5 +1,15 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { AppError, connectionFrom, dateTimeScalar, ErrorCode, money, pageSize, parseId, Unauthenticated } from '../../shared';
+import {
+  AppError,
+  connectionFrom,
+  dateTimeScalar,
+  declareChanged,
+  ErrorCode,
+  money,
+  pageSize,
+  parseId,
+  Unauthenticated,
+} from '../../shared';
 import type { Order } from './entities/Order';
 import type { OrderItem } from './entities/OrderItem';
 import { type PlaceOrderInput, placeOrder } from './placeOrder';
@@ -29,9 +39,13 @@ export const resolvers: GraphQLResolverMap<OrderContext> = {
     order: (_parent, args: { id: string }, context) => ownOrder(parseId(args.id), context),
   },
   Mutation: {
-    placeOrder: (_parent, args: { input: PlaceOrderInput }, context) => {
+    placeOrder: async (_parent, args: { input: PlaceOrderInput }, context) => {
       if (context.caller.userId === null) throw new Unauthenticated('Sign in to place an order.');
-      return placeOrder(context.checkout, Number(context.caller.userId), args.input);
+      const order = await placeOrder(context.checkout, Number(context.caller.userId), args.input);
+      // The stock of every product it took and the user's orders changed: the router's entity cache drops them.
+      declareChanged('Product', ...args.input.items.map((item) => ({ id: String(item.productId) })));
+      declareChanged('User', { id: String(context.caller.userId) });
+      return order;
     },
   },
   User: {

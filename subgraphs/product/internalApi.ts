@@ -7,6 +7,7 @@ import {
   HttpError,
   hasBearerToken,
   type Logger,
+  publishChanges,
   RESERVATION_KEY_PATTERN,
   type ReleaseAnswer,
   type RequestedLine,
@@ -50,6 +51,8 @@ export function internalApiRoutes(dataSource: DataSource, token: string, logger:
         const result = await work(body);
         // Stock taken or given back on a user's behalf (x-user-id): their next reads see it, on any replica.
         await settleWrites();
+        // The stock it changed, to every router's entity cache (this write does not answer through a router).
+        await publishChanges();
         sendJson(res, 200, result);
       } catch (error) {
         if (!(error instanceof AppError)) throw error;

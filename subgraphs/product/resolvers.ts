@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { BadUserInput, connectionFrom, money, pageSize, parseId, readWith } from '../../shared';
+import { BadUserInput, connectionFrom, declareChanged, money, pageSize, parseId, readWith } from '../../shared';
 import { adjustStock, type CreateProductInput, createProduct, type UpdateProductInput, updateProduct } from './catalog';
 import { Category as CategoryEntity } from './entities/Category';
 import { Product } from './entities/Product';
@@ -49,12 +49,14 @@ export const resolvers: GraphQLResolverMap<ProductContext> = {
     categories: (_parent, _args, context) =>
       readWith(context.dataSource, 'replica', (manager) => manager.getRepository(CategoryEntity).find({ order: { name: 'ASC' } })),
   },
+  // Each write declares the product it changed, by both its keys, for the router's entity cache.
   Mutation: {
-    createProduct: (_parent, args: { input: CreateProductInput }, context) => createProduct(context.dataSource, args.input),
-    updateProduct: (_parent, args: { id: string; input: UpdateProductInput }, context) =>
-      updateProduct(context.dataSource, args.id, args.input),
-    adjustStock: (_parent, args: { productId: string; delta: number }, context) =>
-      adjustStock(context.dataSource, args.productId, args.delta),
+    createProduct: async (_parent, args: { input: CreateProductInput }, context) =>
+      declaredProduct(await createProduct(context.dataSource, args.input)),
+    updateProduct: async (_parent, args: { id: string; input: UpdateProductInput }, context) =>
+      declaredProduct(await updateProduct(context.dataSource, args.id, args.input)),
+    adjustStock: async (_parent, args: { productId: string; delta: number }, context) =>
+      declaredProduct(await adjustStock(context.dataSource, args.productId, args.delta)),
   },
   Product: {
     __resolveReference: (reference: { id?: string; sku?: string }, context: ProductContext) => {
@@ -81,3 +83,9 @@ export const resolvers: GraphQLResolverMap<ProductContext> = {
     },
   },
 };
+
+/** Declares `product` changed by its id and its SKU (the entity cache keys entities by either), and returns it. */
+function declaredProduct<T extends { id: number | string; sku: string }>(product: T): T {
+  declareChanged('Product', { id: String(product.id) }, { sku: product.sku });
+  return product;
+}

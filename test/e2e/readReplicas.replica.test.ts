@@ -3,7 +3,6 @@ import type { DataSource } from 'typeorm';
 import { readRouterConfig } from '../../router';
 import { killServer, setReplicaDelay, startServer, waitForReplicaCatchUp } from '../../scripts/lib/replicaPair';
 import {
-  DATABASE_NAMES,
   type DatabaseConfig,
   developmentSubgraphSecret,
   type FallbackReason,
@@ -21,7 +20,7 @@ import { createOrderSubgraph } from '../../subgraphs/order/server';
 import { productDatabase } from '../../subgraphs/product/database';
 import { insertCategory, insertProducts, insertUsers } from '../helpers/fixtures';
 import { sampleValue, scrape } from '../helpers/prometheus';
-import { type TestReplicaPair, testReplicaPair } from '../helpers/replicaPair';
+import { lockReplicaPair, replicaDatabaseConfig, type TestReplicaPair, testReplicaPair } from '../helpers/replicaPair';
 import { INTERNAL_TOKEN, type Stack, startStack } from '../helpers/stack';
 import { silentLogger, testSubgraphConfig } from '../helpers/subgraphHarness';
 
@@ -55,20 +54,7 @@ describe('read replicas with read-your-writes (MariaDB primary and GTID replica)
   const ordered = new Map<number, number>();
 
   function databaseConfig(subgraph: SubgraphName): DatabaseConfig {
-    const database = `t${process.env.JEST_WORKER_ID ?? '0'}_replicas_${DATABASE_NAMES[subgraph]}`;
-    return {
-      ...pair.primary,
-      database,
-      poolSize: 5,
-      replication: {
-        replicas: [{ ...pair.replica, database }],
-        maxLagMs: MAX_LAG_MS,
-        checkIntervalMs: 250,
-        waitMs: 100,
-        readYourWritesWindowMs: 10_000,
-        redisUrl: REDIS_URL,
-      },
-    };
+    return replicaDatabaseConfig(pair, 'replicas', subgraph, { maxLagMs: MAX_LAG_MS, checkIntervalMs: 250, redisUrl: REDIS_URL });
   }
 
   async function ask(url: string, userId: number, query: string, variables?: Record<string, unknown>) {
@@ -179,7 +165,10 @@ describe('read replicas with read-your-writes (MariaDB primary and GTID replica)
     );
   }
 
+  // One replica test file at a time on the pair (they change its delay and stop it).
+  let pairLock: { release(): Promise<void> } | undefined;
   beforeAll(async () => {
+    pairLock = await lockReplicaPair(process.env.TEST_REPLICA_URLS as string);
     pair = await testReplicaPair(process.env.TEST_REPLICA_URLS as string);
     await setReplicaDelay(pair.options, 0);
     const routerConfig = readRouterConfig({ NODE_ENV: 'test', BUDGET_MODE: 'off' });
@@ -219,7 +208,7 @@ describe('read replicas with read-your-writes (MariaDB primary and GTID replica)
     podB = { subgraph, dataSource, routerUrl: url, stopRouter: () => router.stop() };
     await waitForReplicaCatchUp(pair.options);
     await until('the replica in rotation', everyReplica('in'));
-  });
+  }, 660_000);
 
   afterAll(async () => {
     await setReplicaDelay(pair.options, 0).catch(() => undefined);
@@ -227,6 +216,7 @@ describe('read replicas with read-your-writes (MariaDB primary and GTID replica)
     await podB?.subgraph.stop();
     await podB?.dataSource.destroy();
     await stack?.stop();
+    await pairLock?.release();
   });
 
   it('shows callers their own orders and stock at once while the replica is 2 s behind: 0 stale reads in 200 pairs, across pods', async () => {

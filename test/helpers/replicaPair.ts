@@ -1,7 +1,7 @@
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { pairAt, type ReplicaPairOptions } from '../../scripts/lib/replicaPair';
-import { type MysqlDatabaseConfig, parseMysqlUrl } from '../../shared';
+import { DATABASE_NAMES, type DatabaseConfig, type MysqlDatabaseConfig, parseMysqlUrl, type SubgraphName } from '../../shared';
 
 /**
  * The primary and replica the replica tests run on: `TEST_REPLICA_URLS=<primary URL>,<replica URL>`, as
@@ -58,6 +58,54 @@ export async function testReplicaPair(raw: string): Promise<TestReplicaPair> {
     async selects(server) {
       const [row] = await query(server, "SHOW GLOBAL STATUS LIKE 'Com_select'");
       return Number(row.Value);
+    },
+  };
+}
+
+/**
+ * Holds the pair for one test file: the replica tests change the replica's delay and stop it, so two files must
+ * never run on it at once (jest runs files in parallel). A MariaDB named lock on the primary, held by a connection
+ * of its own until `release()` (or until the process dies), waited for up to ten minutes.
+ */
+export async function lockReplicaPair(raw: string): Promise<{ release(): Promise<void> }> {
+  const primary = parseMysqlUrl(raw.split(',')[0].trim(), 'TEST_REPLICA_URLS', 'mysql');
+  const connection = await mysql.createConnection({
+    host: primary.host,
+    port: primary.port,
+    user: primary.user,
+    password: primary.password,
+    connectTimeout: 5_000,
+  });
+  const [[row]] = (await connection.query("SELECT GET_LOCK('supergraph_replica_tests', 600) AS got")) as unknown as [{ got: number }[]];
+  if (Number(row.got) !== 1) {
+    await connection.end();
+    throw new Error('another replica test held the pair for ten minutes');
+  }
+  return { release: () => connection.end() };
+}
+
+/**
+ * A subgraph's database on `pair` for a test labelled `label` (a database per jest worker), reading from the replica
+ * with `maxLagMs`, `checkIntervalMs` and write positions in `redisUrl` (null: in the process).
+ */
+export function replicaDatabaseConfig(
+  pair: TestReplicaPair,
+  label: string,
+  subgraph: SubgraphName,
+  options: { maxLagMs: number; checkIntervalMs: number; redisUrl: string | null },
+): DatabaseConfig {
+  const database = `t${process.env.JEST_WORKER_ID ?? '0'}_${label}_${DATABASE_NAMES[subgraph]}`;
+  return {
+    ...pair.primary,
+    database,
+    poolSize: 5,
+    replication: {
+      replicas: [{ ...pair.replica, database }],
+      maxLagMs: options.maxLagMs,
+      checkIntervalMs: options.checkIntervalMs,
+      waitMs: 100,
+      readYourWritesWindowMs: 10_000,
+      redisUrl: options.redisUrl,
     },
   };
 }

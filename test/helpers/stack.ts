@@ -7,6 +7,7 @@ import {
   type SubgraphName,
   type SubgraphServer,
 } from '../../shared';
+import type { SubgraphConfig } from '../../shared/subgraph/SubgraphConfig';
 import { createAccountSubgraph } from '../../subgraphs/account/server';
 import type { CheckoutSweeper } from '../../subgraphs/order/CheckoutSweeper';
 import { DEFAULT_SWEEPER_OPTIONS } from '../../subgraphs/order/OrderConfig';
@@ -87,13 +88,14 @@ export function testRouterConfig(overrides: Partial<RouterConfig> = {}): RouterC
 /**
  * `routerOverrides` change the router's config; `subgraphSecret` sets each subgraph's router credential on
  * both sides (a production-mode router refuses the development defaults); `databaseConfig` replaces the suite's
- * databases (a primary with read replicas, say).
+ * databases (a primary with read replicas, say); `subgraphOverrides` change every subgraph's config.
  */
 export async function startStack(
   label: string,
   routerOverrides: Partial<RouterConfig> = {},
   subgraphSecret: (name: string) => string = developmentSubgraphSecret,
   databaseConfig?: (subgraph: SubgraphName) => DatabaseConfig,
+  subgraphOverrides: Partial<SubgraphConfig> = {},
 ): Promise<Stack> {
   const databases = {
     account: await openTestDatabase('account', label, databaseConfig?.('account')),
@@ -102,7 +104,7 @@ export async function startStack(
   };
   const account = await createAccountSubgraph({
     dataSource: databases.account.dataSource,
-    config: { ...testSubgraphConfig('account', databases.account), routerSecret: subgraphSecret('account') },
+    config: { ...testSubgraphConfig('account', databases.account), routerSecret: subgraphSecret('account'), ...subgraphOverrides },
     logger,
   });
   const product = await createProductSubgraph({
@@ -111,6 +113,7 @@ export async function startStack(
       ...testSubgraphConfig('product', databases.product),
       routerSecret: subgraphSecret('product'),
       internalApiToken: INTERNAL_TOKEN,
+      ...subgraphOverrides,
     },
     logger,
   });
@@ -120,6 +123,7 @@ export async function startStack(
     config: {
       ...testSubgraphConfig('order', databases.order),
       routerSecret: subgraphSecret('order'),
+      ...subgraphOverrides,
       internalApiToken: INTERNAL_TOKEN,
       productInternalUrl: `http://127.0.0.1:${productPort}`,
       sweeper: DEFAULT_SWEEPER_OPTIONS,

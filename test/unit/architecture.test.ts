@@ -44,9 +44,10 @@ const ROUTER_ROOMS: Record<string, string[]> = {
   warmup: [],
   authorization: ['supergraph'],
   demand: ['supergraph'],
-  gateway: ['authorization', 'resilience', 'supergraph'],
-  metrics: ['demand', 'gateway', 'resilience', 'supergraph'],
-  http: ['auth', 'demand', 'gateway', 'metrics', 'persisted', 'resilience', 'supergraph', 'warmup'],
+  cache: ['authorization', 'supergraph'],
+  gateway: ['authorization', 'cache', 'resilience', 'supergraph'],
+  metrics: ['cache', 'demand', 'gateway', 'resilience', 'supergraph'],
+  http: ['auth', 'cache', 'demand', 'gateway', 'metrics', 'persisted', 'resilience', 'supergraph', 'warmup'],
 };
 const SHARED_TOP_LEVEL = new Set(['router/RouterConfig', 'router/RouterContext']);
 

@@ -1,0 +1,122 @@
+/** One entry to write: its key, its serialized value and how long it lives. */
+export interface CacheWrite {
+  key: string;
+  value: string;
+  ttlMs: number;
+}
+
+/**
+ * What one lookup read: each entry's value (null when absent), when each tag was last invalidated (ms on the store's
+ * clock, 0 when it never was, or so long ago that no entry from before it can still live) and the store's clock now.
+ */
+export interface CacheRead {
+  entries: (string | null)[];
+  invalidatedAt: number[];
+  now: number;
+}
+
+/**
+ * Where the entity cache keeps entries and when each tag was last invalidated, on one clock: the store's (Redis's
+ * `TIME` for the Redis store, so that routers' clocks never matter). An entry records the store's time read before
+ * its data was fetched and is valid only while that time is later than the last invalidation of every tag it
+ * carries, so a fetch that began before an invalidation can never put its older value back after it.
+ *
+ * A store never throws: a store that cannot answer returns null from `read` (the fetch goes to the subgraph and
+ * fills nothing) and drops writes, counting the failure in `errors`.
+ */
+export interface CacheStore {
+  readonly kind: 'memory' | 'redis';
+  /** Failed operations so far (Redis unreachable…). */
+  readonly errors: number;
+  read(keys: string[], tags: string[]): Promise<CacheRead | null>;
+  write(entries: CacheWrite[]): Promise<void>;
+  /** Marks each tag invalidated now, remembered at least `keepMs` (longer than any entry and any fetch lives). */
+  invalidate(tags: string[], keepMs: number): Promise<void>;
+  /** Bytes held (the in-process store; null when the store cannot say cheaply). */
+  bytes(): number | null;
+  close(): Promise<void>;
+}
+
+/**
+ * The in-process store: a least-recently-used map bounded in bytes (key and value, UTF-8) and by each entry's
+ * TTL. Invalidation times are kept apart from entries, never evicted by the byte bound (a forgotten one could make
+ * an older entry valid again), each until `keepMs` after it. The clock never goes back (a step back of the system
+ * clock holds it where it was).
+ */
+export class MemoryCacheStore implements CacheStore {
+  readonly kind = 'memory';
+  readonly errors = 0;
+  private readonly entries = new Map<string, { value: string; bytes: number; expiresAt: number }>();
+  private readonly invalidations = new Map<string, { at: number; keepUntil: number }>();
+  private heldBytes = 0;
+  private lastNow = 0;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly maxEntryBytes: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  private now(): number {
+    this.lastNow = Math.max(this.lastNow, this.clock());
+    return this.lastNow;
+  }
+
+  async read(keys: string[], tags: string[]): Promise<CacheRead> {
+    const now = this.now();
+    const entries = keys.map((key) => {
+      const entry = this.entries.get(key);
+      if (!entry) return null;
+      this.entries.delete(key);
+      if (entry.expiresAt <= now) {
+        this.heldBytes -= entry.bytes;
+        return null;
+      }
+      // Most recently used last: eviction takes from the front.
+      this.entries.set(key, entry);
+      return entry.value;
+    });
+    const invalidatedAt = tags.map((tag) => {
+      const held = this.invalidations.get(tag);
+      return held && held.keepUntil > now ? held.at : 0;
+    });
+    return { entries, invalidatedAt, now };
+  }
+
+  async write(writes: CacheWrite[]): Promise<void> {
+    const now = this.now();
+    for (const { key, value, ttlMs } of writes) {
+      const bytes = Buffer.byteLength(key) + Buffer.byteLength(value);
+      if (bytes > this.maxEntryBytes || bytes > this.maxBytes) continue;
+      const previous = this.entries.get(key);
+      if (previous) {
+        this.entries.delete(key);
+        this.heldBytes -= previous.bytes;
+      }
+      this.entries.set(key, { value, bytes, expiresAt: now + ttlMs });
+      this.heldBytes += bytes;
+    }
+    for (const [key, entry] of this.entries) {
+      if (this.heldBytes <= this.maxBytes) break;
+      this.entries.delete(key);
+      this.heldBytes -= entry.bytes;
+    }
+  }
+
+  async invalidate(tags: string[], keepMs: number): Promise<void> {
+    const now = this.now();
+    for (const tag of tags) this.invalidations.set(tag, { at: now, keepUntil: now + keepMs });
+    if (this.invalidations.size > 10_000) {
+      for (const [tag, held] of this.invalidations) if (held.keepUntil <= now) this.invalidations.delete(tag);
+    }
+  }
+
+  bytes(): number {
+    return this.heldBytes;
+  }
+
+  async close(): Promise<void> {
+    this.entries.clear();
+    this.heldBytes = 0;
+  }
+}

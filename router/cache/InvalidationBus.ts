@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import Redis from 'ioredis';
+import { ENTITY_CACHE_REDIS_OPTIONS, ENTITY_CHANGES_CHANNEL, type Logger } from '../../shared';
+
+/**
+ * Invalidations between routers, and from writers that bypass the router (a batch job, the internal stock API), over
+ * Redis pub/sub on `ENTITY_CHANGES_CHANNEL`: a message is JSON `{ "tags": [...] }`. Each router publishes what it
+ * invalidated (with its own id, so it skips its own messages) and applies what others publish. Delivery is
+ * asynchronous: a router with an in-process store drops another router's invalidation a moment after it was made
+ * (the Redis store needs no message: generations live in Redis). Redis down: messages are lost with a warning, and
+ * entries live at most their TTL.
+ */
+export class InvalidationBus {
+  private readonly publisher: Redis;
+  private readonly subscriber: Redis;
+  private readonly id = randomUUID();
+  private lastWarning = 0;
+  private subscribed: Promise<void>;
+
+  constructor(
+    url: string,
+    private readonly logger: Logger,
+    onRemote: (tags: string[]) => void,
+  ) {
+    this.publisher = new Redis(url, ENTITY_CACHE_REDIS_OPTIONS);
+    this.subscriber = new Redis(url, { connectTimeout: 1_000 });
+    this.publisher.on('error', (error: Error) => this.warn(error));
+    this.subscriber.on('error', (error: Error) => this.warn(error));
+    this.subscriber.on('message', (_channel: string, message: string) => {
+      try {
+        const parsed = JSON.parse(message) as { tags?: unknown; from?: unknown };
+        if (parsed.from === this.id || !Array.isArray(parsed.tags)) return;
+        const tags = parsed.tags.filter((tag): tag is string => typeof tag === 'string');
+        if (tags.length > 0) onRemote(tags);
+      } catch (error) {
+        this.warn(error);
+      }
+    });
+    this.subscribed = this.subscriber.subscribe(ENTITY_CHANGES_CHANNEL).then(
+      () => undefined,
+      (error) => this.warn(error),
+    );
+  }
+
+  /** Resolves once subscribed (or when subscribing failed: invalidations then only reach this router). */
+  ready(): Promise<void> {
+    return this.subscribed;
+  }
+
+  async publish(tags: string[]): Promise<void> {
+    try {
+      await this.publisher.publish(ENTITY_CHANGES_CHANNEL, JSON.stringify({ tags, from: this.id }));
+    } catch (error) {
+      this.warn(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.publisher.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  private warn(error: unknown): void {
+    if (Date.now() - this.lastWarning < 60_000) return;
+    this.lastWarning = Date.now();
+    this.logger.warn({ err: error }, 'entity cache invalidations cannot reach Redis: other routers keep their entries until their TTL');
+  }
+}

@@ -1,0 +1,126 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import Redis from 'ioredis';
+import type { Logger } from './logger';
+
+/**
+ * How a subgraph tells the router's entity cache what a request changed, without the router knowing the domain.
+ *
+ * A resolver that writes calls `declareChanged(typename, …keys)`; the subgraph server collects the declarations of
+ * the request and answers them in the response extension `ENTITY_CHANGES_EXTENSION` as a list of tags. The router
+ * invalidates every cached entity carrying one of those tags before it answers the client.
+ *
+ * A tag is `Type.field=value` for one key field of an entity (`Product.id=5`, `Product.sku=LAMP-1`), or `Type`
+ * alone for every entity of the type. An entity cached from a representation is tagged with each of the
+ * representation's fields, so a subgraph should declare every key of the entity it changed that it knows.
+ */
+export const ENTITY_CHANGES_EXTENSION = 'changedEntities';
+
+/**
+ * How the entity cache's Redis clients connect: a command fails within 250 ms while Redis is down or slow (no
+ * offline queue, no retries), so a cache that cannot reach Redis is skipped, never waited on.
+ */
+export const ENTITY_CACHE_REDIS_OPTIONS = {
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  connectTimeout: 1_000,
+  commandTimeout: 250,
+};
+
+/** The Redis channel on which invalidations reach every router: a JSON `{ tags: string[] }`. */
+export const ENTITY_CHANGES_CHANNEL = 'supergraph:entity-cache:invalidate';
+
+/** A request's declared changes, and where they are published (the routers' channel), when a Redis is configured. */
+interface Collected {
+  tags: Set<string>;
+  published: Set<string>;
+  publisher: EntityChangePublisher | null;
+}
+
+const changes = new AsyncLocalStorage<Collected>();
+
+/** The tag of one key field's value; the router computes the same from a representation. */
+export function entityTag(typename: string, field: string, value: unknown): string {
+  return `${typename}.${field}=${typeof value === 'object' && value !== null ? stableJson(value) : String(value)}`;
+}
+
+/**
+ * Declares that this request changed the entity of type `typename` known by each of `keys` (`{ id: '5' }`,
+ * `{ sku: 'LAMP-1' }`); no key declares the whole type changed. Outside a request it does nothing.
+ */
+export function declareChanged(typename: string, ...keys: Record<string, unknown>[]): void {
+  const collected = changes.getStore();
+  if (!collected) return;
+  if (keys.length === 0) collected.tags.add(typename);
+  for (const key of keys) for (const [field, value] of Object.entries(key)) collected.tags.add(entityTag(typename, field, value));
+}
+
+/**
+ * Runs `fn` collecting the changes its code declares; `changedTags()` reads them inside it, `publishChanges()` sends
+ * them to every router through `publisher` (none: they only travel in the GraphQL response extension).
+ */
+export function collectingChanges<T>(fn: () => T, publisher: EntityChangePublisher | null = null): T {
+  return changes.run({ tags: new Set(), published: new Set(), publisher }, fn);
+}
+
+/** The tags declared so far in this request (empty outside `collectingChanges`). */
+export function changedTags(): string[] {
+  return [...(changes.getStore()?.tags ?? [])];
+}
+
+/**
+ * Publishes the changes declared so far and not yet published to every router (`ENTITY_CHANGES_CHANNEL`), for writes
+ * that do not answer through a router (the internal stock API, a batch job). Called before answering; never throws.
+ */
+export async function publishChanges(): Promise<void> {
+  const collected = changes.getStore();
+  if (!collected?.publisher) return;
+  const fresh = [...collected.tags].filter((tag) => !collected.published.has(tag));
+  if (fresh.length === 0) return;
+  for (const tag of fresh) collected.published.add(tag);
+  await collected.publisher.publish(fresh);
+}
+
+/**
+ * A subgraph's connection to the routers' invalidation channel (`CACHE_REDIS_URL`, else `REDIS_URL`). Redis down:
+ * the message is lost with a warning (at most once a minute); routers keep the entries until their TTL.
+ */
+export class EntityChangePublisher {
+  private readonly redis: Redis;
+  private lastWarning = 0;
+
+  constructor(
+    url: string,
+    private readonly logger: Logger,
+  ) {
+    this.redis = new Redis(url, ENTITY_CACHE_REDIS_OPTIONS);
+    this.redis.on('error', (error: Error) => this.warn(error));
+  }
+
+  async publish(tags: string[]): Promise<void> {
+    try {
+      await this.redis.publish(ENTITY_CHANGES_CHANNEL, JSON.stringify({ tags }));
+    } catch (error) {
+      this.warn(error);
+    }
+  }
+
+  close(): void {
+    this.redis.disconnect();
+  }
+
+  private warn(error: unknown): void {
+    if (Date.now() - this.lastWarning < 60_000) return;
+    this.lastWarning = Date.now();
+    this.logger.warn({ err: error }, 'entity changes cannot be published to Redis: routers keep cached entries until their TTL');
+  }
+}
+
+/** JSON with object keys sorted, so that equal values give equal strings. */
+export function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${stableJson(inner)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
