@@ -4,7 +4,7 @@
  *
  *   npm run bench -- [--quick] [--distinct] [--canned] [--embedded] [--duration 10] [--rounds 3] [--connections 32]
  *                    [--warmup 5] [--routers ours,stock,hive,floor] [--operations productList,productDetail,myOrders,checkout]
- *                    [--no-build] [--reseed] [--out results]
+ *                    [--no-build] [--reseed] [--reuse-pass] [--out results]
  *   node bench.js --report results/<file>.json    (rewrites the .md and .svg from the .json)
  *   node bench.js --replicas [options]              (read replicas off and on: replicas.js)
  *
@@ -54,7 +54,7 @@ async function main() {
   log(`requests per operation: ${operations.map((op) => `${op.name} ${op.variants.length}`).join(', ')}`);
 
   // 3. The unmeasured pass: counts, references, recordings.
-  const pass = await countingPass(options, operations);
+  const pass = await passOf(options, operations);
   if (buildProblem) pass.problems.unshift(buildProblem);
   for (const problem of pass.problems) log(`PROBLEM ${problem}`);
 
@@ -91,6 +91,33 @@ async function main() {
 
   // 7. The results.
   writeResults({ options, operations, pass, runs, pinned, startedAt });
+}
+
+/**
+ * The unmeasured pass, or with `--reuse-pass` the one a previous run of the same options saved (its references and
+ * recordings): for iterating on a change to our router without recording again. A run that reuses a pass says so
+ * in its problems, so its results are never taken for a full run's.
+ */
+async function passOf(options, operations) {
+  const key = [
+    'pass',
+    options.canned ? 'canned' : 'direct',
+    options.distinct ? 'distinct' : 'same',
+    ...operations.map((op) => op.name),
+    ...options.routers,
+  ];
+  const saved = path.join(TMP, `${key.join('-')}.json`);
+  if (options.reusePass && fs.existsSync(saved)) {
+    const pass = JSON.parse(fs.readFileSync(saved, 'utf8'));
+    if (fs.existsSync(pass.cannedFile) || !options.canned) {
+      log(`reusing the unmeasured pass of ${saved}`);
+      pass.problems.push(`reused the unmeasured pass of ${path.basename(saved)} (--reuse-pass): not a full run`);
+      return pass;
+    }
+  }
+  const pass = await countingPass(options, operations);
+  fs.writeFileSync(saved, JSON.stringify(pass));
+  return pass;
 }
 
 let stopping = false;

@@ -106,8 +106,9 @@ export interface RouterConfig {
   deduplicateQueries: boolean;
   /**
    * The router's faster versions of gateway internals on every request (`ROUTER_GATEWAY_FAST_PATHS`, default
-   * true): response shaping (`gateway/fastPaths/resultShaping.ts`) and reuse of the operation built for a
-   * document (`gateway/fastPaths/operationReuse.ts`). The same responses; tests compare them with the gateway's.
+   * true): response shaping (`gateway/fastPaths/resultShaping.ts`), reuse of the operation built for a
+   * document (`gateway/fastPaths/operationReuse.ts`) and subgraph calls without a node-fetch Request
+   * (`gateway/fastPaths/sendRequest.ts`). The same responses; tests compare them with the gateway's.
    * Process-wide, and only on the package versions they were tested with (`gateway/fastPaths/versionCheck.ts`).
    */
   gatewayFastPaths: boolean;

@@ -8,6 +8,7 @@
 import 'reflect-metadata';
 import { type ChildProcess, spawn } from 'node:child_process';
 import readline from 'node:readline';
+import { ROUTER_NODE_FLAGS } from '../router/nodeFlags';
 import { DEFAULT_PORTS, describeDatabase, projectPath, readDatabaseConfig, readPort, SUBGRAPH_NAMES, type SubgraphName } from '../shared';
 import { listensOn, type PortClaim, portConflicts } from './lib/ports';
 import { isEmpty, seed } from './lib/seed';
@@ -23,10 +24,10 @@ interface Child {
 const children: Child[] = [];
 let stopping = false;
 
-function startChild(name: string, script: string): Child {
+function startChild(name: string, script: string, nodeFlags: readonly string[] = []): Child {
   // Readable log lines on a terminal (LOG_FORMAT=json to see the JSON); JSON when the output goes to a file or a pipe.
   const env = { ...process.env, LOG_FORMAT: process.env.LOG_FORMAT ?? (process.stdout.isTTY ? 'pretty' : 'json') };
-  const child = spawn(process.execPath, [projectPath('dist', script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeFlags, projectPath('dist', script)], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   for (const stream of [child.stdout, child.stderr]) {
     readline.createInterface({ input: stream }).on('line', (line) => process.stdout.write(`[${name}] ${line}\n`));
   }
@@ -137,7 +138,7 @@ async function main(): Promise<void> {
   }
   const routerPort = portOf('ROUTER_PORT');
   const adminPort = portOf('ROUTER_ADMIN_PORT');
-  const router = startChild('router', 'router/main.js');
+  const router = startChild('router', 'router/main.js', ROUTER_NODE_FLAGS);
   await waitUntilReady('router', `http://localhost:${adminPort}/health/ready`, router, [routerPort, adminPort]);
   console.log(`
   Supergraph ready.

@@ -14,6 +14,7 @@ function parseOptions(argv) {
     embedded: false,
     build: true,
     reseed: false,
+    reusePass: false,
     duration: null,
     rounds: null,
     warmup: null,
@@ -40,6 +41,9 @@ function parseOptions(argv) {
         break;
       case '--no-build':
         options.build = false;
+        break;
+      case '--reuse-pass':
+        options.reusePass = true;
         break;
       case '--reseed':
         options.reseed = true;

@@ -66,8 +66,12 @@ async function startRouter(router, urlOf, label, options, floorPlanFile) {
       BUDGET_RESTORE_RATE: String(BENCH_BUDGET.restorePerSecond),
       ...oursExtraEnv(),
     });
-    // BENCH_OURS_NODE_ARGS, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, go to node before the script (profiling).
-    const nodeArgs = (process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean);
+    // The node flags the router runs with in production (router/nodeFlags.ts), then BENCH_OURS_NODE_ARGS, e.g.
+    // `--cpu-prof --cpu-prof-dir=/tmp/prof` (profiling) or another `--max-semi-space-size` (a later flag wins).
+    const nodeArgs = [
+      ...fromRoot('router', 'nodeFlags').ROUTER_NODE_FLAGS,
+      ...(process.env.BENCH_OURS_NODE_ARGS ?? '').split(' ').filter(Boolean),
+    ];
     entry = proc.start('ours', [process.execPath, ...nodeArgs, path.join(ROOT, 'dist', 'router', 'main.js')], {
       env,
       cwd: ROOT,

@@ -95,6 +95,38 @@ const STATUS_TEXT: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
+/**
+ * What undici needs of a request's abort signal, without an AbortController per subgraph call: undici takes
+ * any object with `on` (an EventEmitter's shape) and listens with `once('abort')`, reads `aborted` and
+ * `reason`, and stops listening with `removeListener`. An AbortController and its AbortSignal (an EventTarget)
+ * per call, with undici's listener added and removed, were 0.8 % of the router's busy CPU on canned distinct
+ * "my orders". Aborting rejects the call with `reason`, as an aborted AbortSignal does.
+ */
+class TimeoutSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  private listener: (() => void) | null = null;
+  on(_event: 'abort', listener: () => void): this {
+    this.listener = listener;
+    return this;
+  }
+  once(event: 'abort', listener: () => void): this {
+    return this.on(event, listener);
+  }
+  removeListener(_event: 'abort', listener: () => void): this {
+    if (this.listener === listener) this.listener = null;
+    return this;
+  }
+  abort(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const listener = this.listener;
+    this.listener = null;
+    listener?.();
+  }
+}
+
 function headerOf(headers: FetcherRequestInit['headers'], name: string): string | undefined {
   if (!headers) return undefined;
   const withGet = headers as { get?: (name: string) => string | null };
@@ -119,18 +151,19 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): {
     connections: options.connectionsPerSubgraph,
     pipelining: 1,
   });
-  const fetcher: Fetcher = async (url: string, init: FetcherRequestInit = {}) => {
+  const send = async (url: string, init: FetcherRequestInit, signal: Dispatcher.RequestOptions['signal']) => {
     const response = await agent.request({
       origin: new URL(url).origin,
       path: url.slice(new URL(url).origin.length) || '/',
       method: (init.method ?? 'GET') as Dispatcher.HttpMethod,
       headers: init.headers,
       body: init.body,
-      signal: init.signal,
+      signal,
     });
     const body = Buffer.from(await response.body.arrayBuffer());
     return new BufferedResponse(url, response.statusCode, new Headers(response.headers), body);
   };
+  const fetcher: Fetcher = (url: string, init: FetcherRequestInit = {}) => send(url, init, init.signal);
   const withTimeout =
     (timeoutMs: number): Fetcher =>
     (url, init = {}) => {
@@ -140,10 +173,10 @@ export function createSubgraphFetcher(options: SubgraphFetcherOptions): {
       if (init.signal) return fetcher(url, init);
       // Not AbortSignal.timeout: its timer cannot be cancelled, so every call that had long finished still
       // fired an abort (with a DOMException and its stack) seconds later, 1.3 % of the router's busy CPU.
-      const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
+      const signal = new TimeoutSignal();
+      const timer = setTimeout(() => signal.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), ms);
       timer.unref();
-      return fetcher(url, { ...init, signal: controller.signal }).finally(() => clearTimeout(timer));
+      return send(url, init, signal as unknown as Dispatcher.RequestOptions['signal']).finally(() => clearTimeout(timer));
     };
   return { fetcher, withTimeout, close: () => agent.close() };
 }

@@ -18,6 +18,11 @@ export const DEFAULT_BREAKER_OPTIONS: CircuitBreakerOptions = {
   cooldownMs: 5_000,
 };
 
+/** Bounded memory under heavy traffic: the ratio over the last 1,000 calls in the window is the ratio. */
+const OUTCOMES_KEPT = 1000;
+/** One more slot than is kept: a call is recorded before the window and the bound drop the oldest. */
+const RING = OUTCOMES_KEPT + 1;
+
 /**
  * A circuit breaker for one subgraph. Closed: calls go through and outcomes are counted over a rolling
  * window; once `failureThreshold` calls in the window failed and they are at least `failureRatio` of its
@@ -33,8 +38,17 @@ export class CircuitBreaker {
   private state: CircuitState = 'closed';
   private openedAt = 0;
   private probing = false;
-  /** Outcomes in the window: [time, failed]. */
-  private outcomes: [number, boolean][] = [];
+  /**
+   * Outcomes in the window, oldest first, in a ring of the last OUTCOMES_KEPT calls: times[(head + i) % RING]
+   * and failed[…]. A ring rather than an array of [time, failed] pairs: under load the window holds its 1,000
+   * calls and the array was spliced at its front on every call (three per "my orders" request), with a pair
+   * allocated each time.
+   */
+  private readonly times = new Float64Array(RING);
+  private readonly failed = new Uint8Array(RING);
+  private head = 0;
+  private count = 0;
+  private failures = 0;
   /** How many times the circuit opened (for metrics). */
   opened = 0;
 
@@ -64,7 +78,7 @@ export class CircuitBreaker {
   onSuccess(): void {
     if (this.state === 'half-open') {
       this.probing = false;
-      this.outcomes = [];
+      this.clearOutcomes();
       this.transition('closed');
       return;
     }
@@ -84,24 +98,37 @@ export class CircuitBreaker {
     }
     if (this.state === 'open') return;
     this.record(true);
-    const failures = this.outcomes.filter(([, failed]) => failed).length;
-    if (failures >= this.options.failureThreshold && failures / this.outcomes.length >= this.options.failureRatio) this.open();
+    const failures = this.failures;
+    if (failures >= this.options.failureThreshold && failures / this.count >= this.options.failureRatio) this.open();
   }
 
   private record(failed: boolean): void {
     const now = this.now();
-    this.outcomes.push([now, failed]);
+    const slot = (this.head + this.count) % RING;
+    this.times[slot] = now;
+    this.failed[slot] = failed ? 1 : 0;
+    this.count += 1;
+    if (failed) this.failures += 1;
     const since = now - this.options.windowMs;
-    let drop = 0;
-    while (drop < this.outcomes.length && this.outcomes[drop][0] <= since) drop += 1;
-    if (drop > 0) this.outcomes.splice(0, drop);
-    // Bounded memory under heavy traffic: the ratio over the last 1000 calls is the ratio.
-    if (this.outcomes.length > 1000) this.outcomes.splice(0, this.outcomes.length - 1000);
+    while (this.count > 0 && this.times[this.head] <= since) this.dropOldest();
+    if (this.count > OUTCOMES_KEPT) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    this.failures -= this.failed[this.head];
+    this.head = (this.head + 1) % RING;
+    this.count -= 1;
+  }
+
+  private clearOutcomes(): void {
+    this.head = 0;
+    this.count = 0;
+    this.failures = 0;
   }
 
   private open(): void {
     this.openedAt = this.now();
-    this.outcomes = [];
+    this.clearOutcomes();
     this.opened += 1;
     this.transition('open');
   }

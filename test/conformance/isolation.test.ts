@@ -4,14 +4,20 @@ import { StockGateways } from './stockGateway';
 
 type Shaping = { computeResponse: (...args: unknown[]) => unknown };
 type Operations = { operationFromDocument: (...args: unknown[]) => unknown };
+type DataSources = { RemoteGraphQLDataSource: { prototype: { sendRequest: (...args: unknown[]) => unknown } } };
 
 // Read before any router exists in this module registry: the gateway's own functions.
 const shaping = require('@apollo/gateway/dist/resultShaping') as Shaping;
 const operations = require('@apollo/federation-internals/dist/operations') as Operations;
-const originals = { computeResponse: shaping.computeResponse, operationFromDocument: operations.operationFromDocument };
+const dataSource = (require('@apollo/gateway/dist/datasources/RemoteGraphQLDataSource') as DataSources).RemoteGraphQLDataSource.prototype;
+const originals = {
+  computeResponse: shaping.computeResponse,
+  operationFromDocument: operations.operationFromDocument,
+  sendRequest: dataSource.sendRequest,
+};
 
 /**
- * The corpus compares the router with stock `@apollo/gateway`; the router replaces two gateway internals
+ * The corpus compares the router with stock `@apollo/gateway`; the router replaces three gateway internals
  * process-wide (`installGatewayFastPaths`), so the comparison means something only if the stock side runs
  * the originals. This shows it does: the stock process has the original functions while this process has
  * the router's, and a request to the stock gateway never reaches the router's replacement.
@@ -32,10 +38,12 @@ describe('the stock gateway of the corpus is isolated from the router’s patche
   it('in this process the router replaced the gateway internals; the stock process has the originals', async () => {
     expect(shaping.computeResponse).not.toBe(originals.computeResponse);
     expect(operations.operationFromDocument).not.toBe(originals.operationFromDocument);
+    expect(dataSource.sendRequest).not.toBe(originals.sendRequest);
     const fingerprint = await stock.fingerprint();
     expect(fingerprint).toEqual({
       computeResponse: originals.computeResponse.toString(),
       operationFromDocument: originals.operationFromDocument.toString(),
+      sendRequest: originals.sendRequest.toString(),
     });
     expect(fingerprint.computeResponse).not.toEqual(shaping.computeResponse.toString());
   });

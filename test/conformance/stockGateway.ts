@@ -63,9 +63,13 @@ export class StockGateways {
   }
 
   /** The source text of the gateway internals the router's fast paths replace, as the stock process has them. */
-  async fingerprint(): Promise<{ computeResponse: string; operationFromDocument: string }> {
+  async fingerprint(): Promise<{ computeResponse: string; operationFromDocument: string; sendRequest: string }> {
     const reply = await this.call({ type: 'fingerprint' });
-    return { computeResponse: String(reply.computeResponse), operationFromDocument: String(reply.operationFromDocument) };
+    return {
+      computeResponse: String(reply.computeResponse),
+      operationFromDocument: String(reply.operationFromDocument),
+      sendRequest: String(reply.sendRequest),
+    };
   }
 
   async close(): Promise<void> {

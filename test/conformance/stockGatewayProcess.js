@@ -37,6 +37,8 @@ async function handle(message) {
     return {
       computeResponse: require('@apollo/gateway/dist/resultShaping').computeResponse.toString(),
       operationFromDocument: require('@apollo/federation-internals/dist/operations').operationFromDocument.toString(),
+      sendRequest:
+        require('@apollo/gateway/dist/datasources/RemoteGraphQLDataSource').RemoteGraphQLDataSource.prototype.sendRequest.toString(),
     };
   }
   throw new Error(`unknown message ${message.type}`);

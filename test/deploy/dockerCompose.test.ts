@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { readRouterConfig, subgraphSecretFor } from '../../router';
+import { ROUTER_NODE_FLAGS } from '../../router/nodeFlags';
 import { ConfigError, type Env, readSubgraphConfig, SHIPPED_SECRET_VALUES } from '../../shared';
 import { DATABASE_NAMES, DEFAULT_PORTS, DEFAULT_SUPERGRAPH_PATH, SUBGRAPH_NAMES, type SubgraphName } from '../../shared/defaults';
 import { readTelemetrySettings } from '../../shared/telemetry/config';
@@ -287,10 +288,15 @@ describe('docker-compose.yml', () => {
     });
   });
 
+  test('the image starts the router with its node flags (router/nodeFlags.ts), as compose does', () => {
+    const cmd = readFileSync(resolve(repoRoot, 'Dockerfile'), 'utf8').match(/^CMD (\[.*\])$/m);
+    expect(cmd && JSON.parse(cmd[1])).toEqual(['node', ...ROUTER_NODE_FLAGS, 'dist/router/main.js']);
+  });
+
   test('the five processes run from one image, each with its own entry point', () => {
     const images = new Set(appServices.map((name) => service(name).image));
     expect(images.size).toBe(1);
-    for (const router of routers) expect(commandOf(router)).toEqual(['node', 'dist/router/main.js']);
+    for (const router of routers) expect(commandOf(router)).toEqual(['node', ...ROUTER_NODE_FLAGS, 'dist/router/main.js']);
     for (const subgraph of SUBGRAPH_NAMES) {
       expect(commandOf(subgraph)).toEqual(['node', `dist/subgraphs/${subgraph}/main.js`]);
     }

@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { readRouterConfig } from '../../router';
+import { ROUTER_NODE_FLAGS } from '../../router/nodeFlags';
 import { type Env, readServerLimits, readSubgraphConfig, SHIPPED_SECRET_VALUES, SUBGRAPH_NAMES } from '../../shared';
 import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
 import { readProductConfig } from '../../subgraphs/product/ProductConfig';
@@ -166,6 +167,12 @@ describe('deploy/kubernetes', () => {
     prod = render(path.join(prodRoot, 'overlays', 'prod'));
   });
   afterAll(() => fs.rmSync(prodRoot, { recursive: true, force: true }));
+
+  test('the router runs with its node flags (router/nodeFlags.ts) in both overlays', () => {
+    for (const [, objects] of overlays()) {
+      expect(appContainer(objects, 'router').command).toEqual(['node', ...ROUTER_NODE_FLAGS, 'dist/router/main.js']);
+    }
+  });
 
   test('the kubectl used is 1.20, whose built-in kustomize (v2.0.3) is the oldest the manifests must work with', () => {
     const version = spawnSync(KUBECTL, ['version', '--client', '--short'], { encoding: 'utf8' });

@@ -152,7 +152,7 @@ describe('the gateway fast paths', () => {
     await stack?.stop();
   });
 
-  it('are called on the request path of the installed gateway: a request through the router reaches both', async () => {
+  it('are called on the request path of the installed gateway: a request through the router reaches each', async () => {
     const operation = e2eSuiteOperations().find((candidate) => candidate.query.includes('query UserOrders'));
     if (!operation) throw new Error('the cross-subgraph query is no longer in the e2e suite');
     const authorization = `Bearer ${await stack.token('1')}`;
@@ -165,6 +165,8 @@ describe('the gateway fast paths', () => {
     // One response shaping per request; the operation is rebuilt for execution on each request (and once to plan).
     expect(after.computeResponse - before.computeResponse).toBe(3);
     expect(after.operationFromDocument - before.operationFromDocument).toBeGreaterThanOrEqual(3);
+    // Every subgraph call: the user, their orders, the orders' products (3 per request at least).
+    expect(after.sendRequest - before.sendRequest).toBeGreaterThanOrEqual(9);
     // …and /metrics says so, for an operator to alert on.
     const samples = await scrape(`${stack.adminUrl}/metrics`);
     expect(sampleValue(samples, 'gateway_fast_path_calls_total', { fast_path: 'computeResponse' })).toBe(after.computeResponse);
@@ -197,6 +199,7 @@ describe('the gateway fast paths', () => {
     }
     // The comparison ran through the fast paths on one side only, over operations that returned data.
     expect(gatewayFastPathCalls().computeResponse - before.computeResponse).toBeGreaterThan(0);
+    expect(gatewayFastPathCalls().sendRequest - before.sendRequest).toBeGreaterThan(0);
     console.log(
       `fast paths on and off: ${operations.length} e2e queries × ${callers.length} callers compared, ${withData} answers with data`,
     );
@@ -220,7 +223,7 @@ describe('the gateway fast paths', () => {
       expect(module.activeGatewayFastPaths()).toEqual([]);
       const operation: SuiteOperation = { file: '', query: '{ product(id: "1") { name price { amount } } }', variables: {} };
       expect(await send(url, operation)).toEqual({ status: 200, data: { product: { name: 'Product 1', price: { amount: '10.00' } } } });
-      expect(module.gatewayFastPathCalls()).toEqual({ computeResponse: 0, operationFromDocument: 0 });
+      expect(module.gatewayFastPathCalls()).toEqual({ computeResponse: 0, operationFromDocument: 0, sendRequest: 0 });
       await stopStarted();
     });
   });
@@ -231,7 +234,11 @@ describe('the gateway fast paths', () => {
       const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
       await routerFrom(module, { gatewayFastPaths: true }, logger);
       await stopStarted();
-      expect(logged.find((line) => line.msg === 'gateway fast paths')?.active).toEqual(['computeResponse', 'operationFromDocument']);
+      expect(logged.find((line) => line.msg === 'gateway fast paths')?.active).toEqual([
+        'computeResponse',
+        'operationFromDocument',
+        'sendRequest',
+      ]);
     });
   });
 });

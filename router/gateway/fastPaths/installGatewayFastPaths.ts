@@ -1,27 +1,53 @@
 import { reusingOperations } from './operationReuse';
 import { fastComputeResponse } from './resultShaping';
+import { sendingWithoutRequestObject } from './sendRequest';
 import { type PackageVersions, untestedVersions } from './versionCheck';
+
+type Holder = Record<string, (...args: unknown[]) => unknown>;
+
+interface FastPath {
+  /** The module whose exports (or an exported class's prototype: `holder`) hold the function replaced. */
+  module: string;
+  packageName: string;
+  /** Where the function is, from the module's exports; the exports themselves when absent. */
+  holder?: (exports: Record<string, unknown>) => Holder;
+  /** The replacement, from the original and the object that held it. */
+  wrap: (original: never, holder: never) => unknown;
+}
 
 /** The fast paths by name: where each replacement goes, and what it wraps the original with. */
 const FAST_PATHS = {
   computeResponse: {
     module: '@apollo/gateway/dist/resultShaping',
     packageName: '@apollo/gateway',
-    wrap: fastComputeResponse as (original: never) => unknown,
+    wrap: fastComputeResponse,
   },
   operationFromDocument: {
     module: '@apollo/federation-internals/dist/operations',
     packageName: '@apollo/federation-internals',
-    wrap: reusingOperations as (original: never) => unknown,
+    wrap: reusingOperations,
   },
-} as const;
+  sendRequest: {
+    module: '@apollo/gateway/dist/datasources/RemoteGraphQLDataSource',
+    packageName: '@apollo/gateway',
+    holder: (exports: Record<string, unknown>) => (exports.RemoteGraphQLDataSource as { prototype: Holder }).prototype,
+    wrap: sendingWithoutRequestObject,
+  },
+} satisfies Record<string, FastPath>;
 
 export type FastPathName = keyof typeof FAST_PATHS;
 
 /** The wrappers put in place in this module registry, by fast path, so that installing twice wraps nothing twice. */
 const installed = new Map<FastPathName, unknown>();
 /** Calls that reached each installed replacement (read by the router's metrics and the tests). */
-const calls: Record<FastPathName, number> = { computeResponse: 0, operationFromDocument: 0 };
+const calls: Record<FastPathName, number> = { computeResponse: 0, operationFromDocument: 0, sendRequest: 0 };
+
+/** The object that holds fast path `name`'s function: its module's exports, or the prototype it names. */
+function holderOf(name: FastPathName): Holder {
+  const path: FastPath = FAST_PATHS[name];
+  const exports = require(path.module) as Record<string, unknown>;
+  return path.holder ? path.holder(exports) : (exports as Holder);
+}
 
 /** What an install did: the fast paths now active, and why the others are not (null when all are). */
 export interface FastPathsReport {
@@ -35,12 +61,12 @@ export interface FastPathsReport {
  * copy of its exports). Idempotent.
  */
 function replaceExport(name: FastPathName): void {
-  const path = FAST_PATHS[name];
-  const exports = require(path.module) as Record<string, (...args: unknown[]) => unknown>;
+  const path: FastPath = FAST_PATHS[name];
+  const exports = holderOf(name);
   if (installed.has(name) && exports[name] === installed.get(name)) return;
   const original = exports[name];
   if (typeof original !== 'function') throw new Error(`${path.module} has no function ${name}`);
-  const fast = path.wrap(original as never) as (...args: unknown[]) => unknown;
+  const fast = path.wrap(original as never, exports as never) as (...args: unknown[]) => unknown;
   const counted = function (this: unknown, ...args: unknown[]) {
     calls[name] += 1;
     return fast.apply(this, args);
@@ -50,12 +76,14 @@ function replaceExport(name: FastPathName): void {
 }
 
 /**
- * The router's faster versions of two gateway internals, process-wide (`ROUTER_GATEWAY_FAST_PATHS`):
+ * The router's faster versions of three gateway internals, process-wide (`ROUTER_GATEWAY_FAST_PATHS`):
  *
  * - `computeResponse` of `@apollo/gateway`'s result shaping, which its `executeQueryPlan` calls on every
  *   request (`resultShaping.ts` beside this file);
  * - `operationFromDocument` of federation-internals' operations module, which the package index reads on every
- *   call (`operationReuse.ts` beside this file).
+ *   call (`operationReuse.ts` beside this file);
+ * - `sendRequest` of `RemoteGraphQLDataSource` (the prototype the router's data sources inherit it from), which
+ *   sends every subgraph call (`sendRequest.ts` beside this file).
  *
  * Only on the versions they were tested with (`versionCheck.ts`): on any other, nothing is replaced, the gateway
  * runs its own code and the report says why (the router logs it as a warning). `versions` is what the check
@@ -72,8 +100,7 @@ export function installGatewayFastPaths(versions: PackageVersions): FastPathsRep
 /** The fast paths in place in this module registry now (installed by any router of the process). */
 export function activeGatewayFastPaths(): FastPathName[] {
   return (Object.keys(FAST_PATHS) as FastPathName[]).filter((name) => {
-    const exports = require(FAST_PATHS[name].module) as Record<string, unknown>;
-    return installed.has(name) && exports[name] === installed.get(name);
+    return installed.has(name) && holderOf(name)[name] === installed.get(name);
   });
 }
 
