@@ -9,7 +9,6 @@ export { AuthenticationFailed, createAuthenticator } from './auth/createAuthenti
 export type { TokenClaims } from './auth/signDevelopmentToken';
 export { signDevelopmentToken } from './auth/signDevelopmentToken';
 export { AuthorizationPolicy } from './authorization/AuthorizationPolicy';
-export type { Router } from './createRouter';
 export { createRouter } from './createRouter';
 export { CostEstimator, InvalidVariables } from './demand/CostEstimator';
 export { CostModel } from './demand/CostModel';
@@ -22,6 +21,7 @@ export { installedVersions, TESTED_VERSIONS } from './gateway/fastPaths/versionC
 export type { RouterStats } from './metrics/RouterStats';
 export type { Manifest, TrustedDocumentsMode } from './persisted/TrustedDocuments';
 export { buildManifest, documentId, TrustedDocuments } from './persisted/TrustedDocuments';
+export type { Router } from './Router';
 export type { RouterConfig } from './RouterConfig';
 export { DEVELOPMENT_JWT_SECRET, readRouterConfig, subgraphSecretFor } from './RouterConfig';
 export type { RouterContext } from './RouterContext';

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../shared';
+import type { RouterConfig } from '../RouterConfig';
 import { checkSupergraph } from './checkSupergraph';
 import type { PreparedSupergraph } from './prepareSupergraph';
 
@@ -75,6 +76,15 @@ export class SupergraphSource {
    * last-known-good copy (`cachePath`): the router then starts from it, says so (`fromCopy`, the log, readiness),
    * and goes on polling the source.
    */
+  /** `open` with the router's settings (`SUPERGRAPH_PATH`, `SUPERGRAPH_URL`, `SUPERGRAPH_CACHE_PATH`, the poll interval, `<NAME>_URL`). */
+  static openFor(
+    config: Pick<RouterConfig, 'supergraphPath' | 'supergraphUrl' | 'supergraphCachePath' | 'supergraphPollIntervalMs' | 'subgraphUrls'>,
+    logger: Logger,
+  ): Promise<SupergraphSource> {
+    const { supergraphPath: path, supergraphUrl: url, supergraphCachePath: cachePath, supergraphPollIntervalMs: pollIntervalMs } = config;
+    return SupergraphSource.open({ path, url, cachePath, pollIntervalMs, subgraphUrls: config.subgraphUrls }, logger);
+  }
+
   static async open(options: SupergraphSourceOptions, logger: Logger): Promise<SupergraphSource> {
     let source: SupergraphSource;
     try {
