@@ -1,0 +1,44 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { installedVersions, TESTED_VERSIONS, untestedVersions } from '../../router/gateway/fastPaths/versionCheck';
+
+/** A node_modules tree with each package at `versions`, and `nested` copies inside @apollo/gateway's own node_modules. */
+function tree(versions: Record<string, string>, nested: Record<string, string> = {}): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'version-check-'));
+  const write = (dir: string, name: string, version: string) => {
+    fs.mkdirSync(path.join(dir, name), { recursive: true });
+    fs.writeFileSync(path.join(dir, name, 'package.json'), JSON.stringify({ name, version }));
+  };
+  for (const [name, version] of Object.entries(versions)) write(path.join(root, 'node_modules'), name, version);
+  for (const [name, version] of Object.entries(nested))
+    write(path.join(root, 'node_modules', '@apollo', 'gateway', 'node_modules'), name, version);
+  return root;
+}
+
+describe('the version guard of the gateway patches', () => {
+  const packages = Object.keys(TESTED_VERSIONS);
+
+  it('reads the tested versions where the gateway shares the router’s copies, and lets the patches in', () => {
+    const root = tree({ ...TESTED_VERSIONS });
+    expect(installedVersions(root)).toEqual(TESTED_VERSIONS);
+    expect(untestedVersions(packages, installedVersions(root))).toBeNull();
+  });
+
+  it('refuses when the gateway loads a copy of its own, even at the tested version: a patch would miss it', () => {
+    const root = tree({ ...TESTED_VERSIONS }, { '@apollo/query-planner': '2.15.0' });
+    const versions = installedVersions(root);
+    expect(versions['@apollo/query-planner']).toMatch(
+      /^2\.14\.4 \(the gateway loads another copy: .*@apollo\/gateway\/node_modules\/@apollo\/query-planner\)$/,
+    );
+    expect(untestedVersions(['@apollo/gateway', '@apollo/query-planner'], versions)).toMatch(
+      /@apollo\/query-planner 2\.14\.4 \(the gateway loads another copy/,
+    );
+    expect(untestedVersions(['@apollo/gateway', '@apollo/federation-internals'], versions)).toBeNull();
+  });
+
+  it('says a package is not found rather than guessing', () => {
+    const root = tree({ '@apollo/gateway': '2.14.4' });
+    expect(untestedVersions(packages, installedVersions(root))).toMatch(/@apollo\/federation-internals \(not found\)/);
+  });
+});
