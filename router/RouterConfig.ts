@@ -131,7 +131,7 @@ export interface RouterConfig {
    * default 86400) and none is over `maxEntryBytes` (`APQ_MAX_ENTRY_BYTES`, default 65536). `sharesBudgetRedis`:
    * the cache defaulted to the Redis of the budgets, which must not evict (the router warns at start).
    */
-  apq: { redisUrl: string | null; ttlSeconds: number; maxEntryBytes: number; sharesBudgetRedis: boolean };
+  apq: { redisUrl: string | null; ttlSeconds: number; maxEntryBytes: number; maxTotalBytes: number; sharesBudgetRedis: boolean };
   /** How bearer tokens are verified (`JWT_*`). */
   auth: AuthConfig;
   /**
@@ -230,6 +230,7 @@ function readApqConfig(env: Env): RouterConfig['apq'] {
     redisUrl: cacheUrl ?? budgetUrl,
     ttlSeconds: readInteger(env, 'APQ_TTL_SECONDS', 86_400, { min: 1, max: 30 * 86_400 }),
     maxEntryBytes: readInteger(env, 'APQ_MAX_ENTRY_BYTES', 65_536, { min: 256, max: 16 * 1024 * 1024 }),
+    maxTotalBytes: readInteger(env, 'APQ_MAX_TOTAL_BYTES', 64 * 1024 * 1024, { min: 1024, max: 16 * 1024 * 1024 * 1024 }),
     sharesBudgetRedis: budgetUrl !== null && (cacheUrl === null || cacheUrl === budgetUrl),
   };
 }

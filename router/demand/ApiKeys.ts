@@ -25,11 +25,12 @@ function positive(value: unknown): value is number {
 }
 
 /**
- * Checks one entry. Messages name the entry by position and name, never by its hash or anything that could be
- * a key: a key pasted where its hash belongs must not reach the start-up log.
+ * Checks one entry. Messages name the entry by its position only, never by its name, its hash or anything else
+ * it holds: a key pasted where a name or its hash belongs (`API_KEYS=<the key>`, a swapped `name:sha256`) must not
+ * reach the start-up log.
  */
 function checkEntry(source: string, index: number, raw: Record<string, unknown>): ApiKeyEntry {
-  const where = `${source} entry ${index + 1}${typeof raw.name === 'string' && NAME.test(raw.name) ? ` ('${raw.name}')` : ''}`;
+  const where = `${source} entry ${index + 1}`;
   if (typeof raw.name !== 'string' || !NAME.test(raw.name)) {
     throw new ConfigError(`${where}: name must be 1 to 64 letters, digits, '_', '.' or '-'`);
   }

@@ -15,6 +15,12 @@ export interface RedisKeyValueCacheOptions {
   ttlSeconds: number;
   /** Largest value stored, in UTF-8 bytes: larger ones are kept by no cache (the caller sends them again). */
   maxEntryBytes: number;
+  /**
+   * The most bytes of values this cache puts into Redis, all routers together (`APQ_MAX_TOTAL_BYTES`): half of it
+   * per `ttlSeconds` window, counted in Redis, so at most two windows' entries are alive at once. Past it, new
+   * entries stay in the router that registered them until the next window.
+   */
+  maxTotalBytes: number;
   logger: Logger;
   /** Redis key prefix. */
   prefix?: string;
@@ -32,8 +38,8 @@ interface LocalEntry {
 /**
  * A `KeyValueCache` in Redis, shared by every router replica (automatic persisted queries: a hash registered
  * through one router is served by all), with a small copy in this process in front of it. Every entry expires
- * (`ttlSeconds`) and none is larger than `maxEntryBytes`, so the memory a stream of distinct documents takes is
- * bounded. Redis is never a dependency: while it cannot be reached, or answers with an error, a read is a miss
+ * (`ttlSeconds`), none is larger than `maxEntryBytes`, and all of them together take at most `maxTotalBytes` of
+ * Redis: a client registering a stream of distinct documents cannot fill the Redis the budgets live in. Redis is never a dependency: while it cannot be reached, or answers with an error, a read is a miss
  * (Apollo Server then asks the client for the document, which every APQ client sends) and a write is kept in
  * this process only; the router logs it once a minute at most and no request fails.
  */
@@ -89,6 +95,20 @@ export class RedisKeyValueCache implements StringCache {
     const ttlSeconds = typeof asked === 'number' && asked > 0 ? Math.min(asked, this.options.ttlSeconds) : this.options.ttlSeconds;
     this.keep(key, value, ttlSeconds * 1000);
     try {
+      // Bytes put into Redis in this window of ttlSeconds: an entry set now expires before the end of the next
+      // window, so at most this window's and the last one's are alive.
+      const windowMs = this.options.ttlSeconds * 1000;
+      const counter = `${this.prefix}apq-bytes:${Math.floor(this.now() / windowMs)}`;
+      const [[, total]] = (await this.redis
+        .multi()
+        .incrby(counter, bytes)
+        .pexpire(counter, 2 * windowMs)
+        .exec()) as [[Error | null, number], [Error | null, number]];
+      if (total > this.options.maxTotalBytes / 2) {
+        await this.redis.decrby(counter, bytes);
+        this.warnFull();
+        return;
+      }
       await this.redis.set(this.prefix + key, value, 'EX', Math.ceil(ttlSeconds));
     } catch (error) {
       this.warn(error);
@@ -123,6 +143,17 @@ export class RedisKeyValueCache implements StringCache {
     if (!entry) return;
     this.local.delete(key);
     this.localUsed -= entry.bytes;
+  }
+
+  private lastFullWarning = 0;
+
+  private warnFull(): void {
+    if (Date.now() - this.lastFullWarning < 60_000) return;
+    this.lastFullWarning = Date.now();
+    this.options.logger.warn(
+      { maxTotalBytes: this.options.maxTotalBytes },
+      'the APQ cache in Redis is at APQ_MAX_TOTAL_BYTES: new documents stay in the router that registered them until the next window',
+    );
   }
 
   private warn(error: unknown): void {

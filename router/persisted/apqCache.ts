@@ -20,6 +20,7 @@ export async function automaticPersistedQueries(
     url: config.redisUrl,
     ttlSeconds: config.ttlSeconds,
     maxEntryBytes: config.maxEntryBytes,
+    maxTotalBytes: config.maxTotalBytes,
     logger,
   });
   await cache.connected;

@@ -46,7 +46,7 @@ describe('automatic persisted queries shared through Redis (CACHE_REDIS_URL)', (
   let redis: Redis;
   const started: Router[] = [];
   const apqConfig = (redisUrl: string | null): Partial<RouterConfig> => ({
-    apq: { redisUrl, ttlSeconds: TTL_SECONDS, maxEntryBytes: MAX_ENTRY_BYTES, sharesBudgetRedis: false },
+    apq: { redisUrl, ttlSeconds: TTL_SECONDS, maxEntryBytes: MAX_ENTRY_BYTES, maxTotalBytes: 64 * 1024 * 1024, sharesBudgetRedis: false },
   });
   async function routerWith(redisUrl: string | null): Promise<string> {
     const { router, url } = await stack.startRouter(apqConfig(redisUrl));
@@ -127,6 +127,7 @@ describe('the APQ cache’s copy in the process (Redis unreachable, so only the 
     url: 'redis://127.0.0.1:1',
     ttlSeconds: 60,
     maxEntryBytes: 200,
+    maxTotalBytes: 1024 * 1024,
     localBytes: 250,
     logger,
     now: () => now,
@@ -156,5 +157,48 @@ describe('the APQ cache’s copy in the process (Redis unreachable, so only the 
     now += 50_000;
     expect([await cache.get('long'), await cache.get('none')]).toEqual([undefined, undefined]);
     expect(await cache.delete('long')).toBe(false);
+  });
+});
+
+describe('the APQ cache’s total in Redis (APQ_MAX_TOTAL_BYTES)', () => {
+  const logger = createLogger('test', 'silent');
+  const prefix = `apq-total-${randomUUID()}:`;
+  // Two routers' caches on one Redis: 2,000 bytes in all, so 1,000 per window of ttlSeconds.
+  // A clock that stands still, so that every write falls in one window of ttlSeconds.
+  const options = {
+    url: REDIS_URL,
+    ttlSeconds: 600,
+    maxEntryBytes: 400,
+    maxTotalBytes: 2_000,
+    logger,
+    prefix,
+    now: () => 1_800_000_000_000,
+  };
+  const [a, b] = [new RedisKeyValueCache(options), new RedisKeyValueCache(options)];
+  const redis = new Redis(REDIS_URL);
+  afterAll(async () => {
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+    a.close();
+    b.close();
+  });
+
+  it('puts no more than half the total into Redis per window, from every router together; the rest stays in the router that has it', async () => {
+    await Promise.all([a.connected, b.connected]);
+    const value = (i: number) => `${i}`.padEnd(300, '.');
+    for (let i = 0; i < 2; i++) await a.set(`doc${i}`, value(i));
+    for (let i = 2; i < 10; i++) await b.set(`doc${i}`, value(i));
+    const inRedis = (await redis.keys(`${prefix}doc*`)).sort();
+    // 300 bytes each: three fit in 1,000, and the fourth would not, whichever router registers it.
+    expect(inRedis).toEqual([`${prefix}doc0`, `${prefix}doc1`, `${prefix}doc2`]);
+    // Router b still serves what it registered past the total, from its own copy; router a does not have those.
+    expect(await b.get('doc9')).toBe(value(9));
+    expect(await a.get('doc9')).toBeUndefined();
+    expect(await a.get('doc2')).toBe(value(2));
+    // What was counted is what Redis holds: refusals gave their bytes back.
+    const [counter] = await redis.keys(`${prefix}apq-bytes:*`);
+    expect(Number(await redis.get(counter))).toBe(900);
+    expect(await redis.pttl(counter)).toBeGreaterThan(600_000);
   });
 });

@@ -36,7 +36,8 @@ describe('the router with a bad API_KEYS_FILE in production', () => {
     });
 
   it.each([
-    ['the key where its SHA-256 belongs', JSON.stringify([{ name: 'storefront', sha256: key }]), "entry 1 ('storefront'): sha256 must be"],
+    ['the key where its SHA-256 belongs', JSON.stringify([{ name: 'storefront', sha256: key }]), 'entry 1: sha256 must be'],
+    ['the key where the name belongs', JSON.stringify([{ name: key, sha256: key }]), 'entry 1: sha256 must be'],
     ['a file that is not JSON', `storefront ${key}\n`, 'API_KEYS_FILE is not valid JSON'],
   ])('exits 1 on %s, with one configuration error line that never shows the key', async (_label, text, says) => {
     const file = path.join(dir, `${randomBytes(4).toString('hex')}.json`);

@@ -119,17 +119,29 @@ describe('router configuration', () => {
   });
 
   it('puts the APQ cache on CACHE_REDIS_URL, else REDIS_URL (and says when that shares the budgets Redis)', () => {
-    const defaults = { ttlSeconds: 86_400, maxEntryBytes: 65_536 };
+    const defaults = { ttlSeconds: 86_400, maxEntryBytes: 65_536, maxTotalBytes: 64 * 1024 * 1024 };
     expect(readRouterConfig({}).apq).toEqual({ redisUrl: null, sharesBudgetRedis: false, ...defaults });
     expect(readRouterConfig({ REDIS_URL: 'redis://budgets:6379' }).apq).toEqual({
       redisUrl: 'redis://budgets:6379',
       sharesBudgetRedis: true,
       ...defaults,
     });
-    const apart = readRouterConfig({ REDIS_URL: 'redis://budgets:6379', CACHE_REDIS_URL: 'redis://cache:6379', APQ_TTL_SECONDS: '60' });
-    expect(apart.apq).toEqual({ redisUrl: 'redis://cache:6379', sharesBudgetRedis: false, ttlSeconds: 60, maxEntryBytes: 65_536 });
+    const apart = readRouterConfig({
+      REDIS_URL: 'redis://budgets:6379',
+      CACHE_REDIS_URL: 'redis://cache:6379',
+      APQ_TTL_SECONDS: '60',
+      APQ_MAX_TOTAL_BYTES: '1048576',
+    });
+    expect(apart.apq).toEqual({
+      redisUrl: 'redis://cache:6379',
+      sharesBudgetRedis: false,
+      ttlSeconds: 60,
+      maxEntryBytes: 65_536,
+      maxTotalBytes: 1_048_576,
+    });
     expect(apart.subgraphUrls).toEqual({});
     expect(() => readRouterConfig({ APQ_MAX_ENTRY_BYTES: '10' })).toThrow(/APQ_MAX_ENTRY_BYTES/);
+    expect(() => readRouterConfig({ APQ_MAX_TOTAL_BYTES: 'lots' })).toThrow(/APQ_MAX_TOTAL_BYTES/);
     expect(() => readRouterConfig({ CACHE_REDIS_URL: 'not a url' })).toThrow(/CACHE_REDIS_URL/);
   });
 
@@ -201,7 +213,7 @@ describe('API keys configuration', () => {
     [
       'the key itself where its hash belongs',
       () => ({ API_KEYS_FILE: file('raw.json', JSON.stringify([{ name: 'storefront', sha256: key }])) }),
-      /^API_KEYS_FILE entry 1 \('storefront'\): sha256 must be the key's SHA-256/,
+      /^API_KEYS_FILE entry 1: sha256 must be the key's SHA-256/,
     ],
     [
       'a field named key',
@@ -222,6 +234,9 @@ describe('API keys configuration', () => {
     ['one key under two names', () => ({ API_KEYS: `a:${hash},b:${hash}` }), /'b' has the same sha256 as another key/],
     ['a rate that is not a number', () => ({ API_KEYS: `a:${hash}:100:fast` }), /restoreRate must be a whole number/],
     ['both variables', () => ({ API_KEYS: `a:${hash}`, API_KEYS_FILE: file('both.json', '[]') }), /both set/],
+    // A key that looks like a name, pasted as the whole entry or where the name belongs.
+    ['the key as the whole entry', () => ({ API_KEYS: key }), /^API_KEYS entry 1: /],
+    ['the key where the name belongs, and its hash', () => ({ API_KEYS: `${key}:${key}` }), /^API_KEYS entry 1: sha256 must be/],
   ])('refuses %s with one line that never quotes a key', (_label, env, message) => {
     const text = refusal(env());
     expect(text).toMatch(message);
