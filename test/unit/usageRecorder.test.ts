@@ -1,8 +1,8 @@
-import { HeaderMap } from '@apollo/server';
 import { buildSchema, getOperationAST, type OperationDefinitionNode, parse } from 'graphql';
 import { inputCoordinatesOf, inputVariablesOf, UsageRecorder, type UsageRow, type UsageStore, usedDocumentId } from '../../router';
 import type { DocumentUse } from '../../router/usage/UsageStore';
 import type { Logger } from '../../shared';
+import { recordRequest } from '../helpers/recordRequest';
 
 /** An in-memory stand-in for the usage store: this tests the recorder's counting, not the database. */
 function memoryStore() {
@@ -53,22 +53,9 @@ function operationOf(query: string, name?: string): OperationDefinitionNode {
   return operation;
 }
 
-/** Runs the recorder's plugin on one request, as Apollo Server calls it after resolving the operation. */
-async function request(recorder: UsageRecorder, query: string, variables: Record<string, unknown>, operationName?: string) {
-  const queryHash = query;
-  const document = parse(query);
-  const operation = getOperationAST(document, operationName);
-  const hooks = (await recorder.plugin(() => 'v1').requestDidStart?.({} as never)) as unknown as {
-    didResolveOperation(context: unknown): Promise<void>;
-  };
-  await hooks.didResolveOperation({
-    document,
-    operation,
-    operationName: operation?.name?.value ?? null,
-    queryHash,
-    schema: SCHEMA,
-    request: { query, variables, http: { headers: new HeaderMap([['apollographql-client-name', 'web']]) } },
-  });
+/** One request through the recorder's plugin, on SCHEMA. */
+function request(recorder: UsageRecorder, query: string, variables: Record<string, unknown>, operationName?: string) {
+  return recordRequest(recorder, SCHEMA, query, variables, { operationName });
 }
 
 describe('input values passed in variables', () => {
