@@ -162,10 +162,15 @@ export class UsageRecorder {
           }
           let coordinates = usage.coordinates;
           if (usage.variables) {
-            // What this request's variables use, beyond what the document shows.
+            // What this request's variables (or their defaults) use, beyond what the document shows.
             const used = new Set<string>();
             const values = context.request.variables ?? {};
-            for (const variable of usage.variables.list) inputCoordinatesOf(values[variable.name], variable.plan, used);
+            for (const variable of usage.variables.list) {
+              const value = values[variable.name];
+              // Left out, the variable takes its default (a JSON body cannot hold undefined otherwise).
+              if (value === undefined) for (const coordinate of variable.defaultCoordinates) used.add(coordinate);
+              else inputCoordinatesOf(value, variable.plan, used);
+            }
             for (const coordinate of used) if (usage.variables.known.has(coordinate)) used.delete(coordinate);
             if (used.size > 0) coordinates = [...coordinates, ...used];
           }

@@ -126,6 +126,35 @@ describe('input values passed in variables', () => {
   });
 });
 
+describe('variable defaults in the operation', () => {
+  it('counts what a variable’s default uses when a request leaves the variable out, and only then', async () => {
+    const { store, written } = memoryStore();
+    const recorder = new UsageRecorder(store, {} as Logger, 60_000);
+    const query =
+      'query Defaults($s: Sort = CHEAPEST, $f: Filter = { search: "x", price: { min: 1 } }) { items(filter: $f, sort: $s) { id } }';
+    await request(recorder, query, {});
+    await request(recorder, query, {});
+    // Given: the request's values, not the defaults; an explicit null is a value too (no default applies).
+    await request(recorder, query, { s: 'NEWEST', f: { tags: ['a'] } });
+    await request(recorder, query, { s: null });
+    await recorder.flush();
+    const counts = Object.fromEntries(written.map((row) => [row.coordinate, row.count]));
+    expect(counts).toEqual({
+      Query: 4,
+      'Query.items': 4,
+      'Query.items(filter:)': 4,
+      'Query.items(sort:)': 4,
+      'Item.id': 4,
+      'Sort.CHEAPEST': 2,
+      'Sort.NEWEST': 1,
+      'Filter.search': 3,
+      'Filter.price': 3,
+      'Range.min': 3,
+      'Filter.tags': 1,
+    });
+  });
+});
+
 describe('UsageRecorder: the documents it counts for plan warming', () => {
   it('counts at most keepDocuments distinct documents between two flushes, by document and operation name as sent', async () => {
     const written: DocumentUse[] = [];
