@@ -36,8 +36,12 @@ export class UsageRecorder {
   private documentUses = new Map<string, DocumentUse>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
-  /** Client names, versions and operation names come from clients: bounded as the metrics bound them. */
-  private readonly labels = new ClientLabels();
+  /**
+   * Client names, versions and operation names come from clients: as many distinct ones kept as the metrics
+   * keep. Names and versions as clients write them (`Storefront Web`, `1.2.3 (45)`): any printable characters,
+   * up to 64 for a name and 35 for a version, so that `name@version` fits the store's 100-character column.
+   */
+  private readonly labels = new ClientLabels({ clientName: /^\P{C}{1,64}$/u, clientVersion: /^\P{C}{1,35}$/u });
 
   constructor(
     private readonly store: UsageStore,
@@ -68,7 +72,8 @@ export class UsageRecorder {
   /**
    * Counts one operation's coordinates for its client (`name@version`, `unknown` without a name) and operation
    * name (`(anonymous)` without one). Past the first 50 client names, 100 versions and 200 operation names this
-   * process has seen, the rest are counted as `(other)` (`(invalid)` for values no metric label could hold).
+   * process has seen, the rest are counted as `(other)` (`(invalid)` for a longer name or version, or one holding a
+   * control character).
    */
   record(
     coordinates: readonly string[],
