@@ -25,6 +25,7 @@ import {
 } from '../router';
 import { requirementOf } from '../shared';
 import { type CompositionProblem, composeSupergraph, type SubgraphSource } from './composeSupergraph';
+import { coordinatesOfChange } from './coordinatesOfChange';
 
 export type Severity = 'breaking' | 'dangerous' | 'safe';
 
@@ -35,7 +36,7 @@ export interface SchemaChange {
   message: string;
   /** For a breaking change checked against usage: who used what it breaks in the window (empty: nobody). */
   usage?: CoordinateUse[];
-  /** The schema coordinate a deprecation change is about. */
+  /** The schema coordinate a deprecation, an authorization or a `@cost`/`@listSize`/`@maxPageSize` change is about. */
   coordinate?: string;
   /** False for a breaking change nobody used in the window: reported as a warning, the check passes. */
   blocking?: boolean;
@@ -138,6 +139,7 @@ export function directiveChanges(publishedSdl: string, proposedSdl: string): Sch
         severity: 'breaking',
         type: 'AUTHORIZATION_ADDED',
         message: `${coordinate} now requires ${now}: callers without it lose access.`,
+        coordinate,
       });
     else if (!now)
       changes.push({
@@ -160,6 +162,7 @@ export function directiveChanges(publishedSdl: string, proposedSdl: string): Sch
           .replace(/([a-z])([A-Z])/g, '$1_$2')
           .toUpperCase()}_CHANGED`,
         message: `${label} of ${coordinate}: ${JSON.stringify(was ?? null)} → ${JSON.stringify(now ?? null)}.`,
+        coordinate,
       });
     }
   };
@@ -262,26 +265,6 @@ export function lintSubgraph(sdl: string, schema: GraphQLSchema): LintProblem[] 
     }
   }
   return problems;
-}
-
-/**
- * The schema coordinates a breaking change touches, from graphql-js's descriptions: `Type.field`,
- * `Type.field(arg:)`, `Enum.VALUE`, or `Type.` (every field of a removed or changed type).
- */
-export function coordinatesOfChange(change: SchemaChange): string[] {
-  const text = change.message;
-  let match = /^([A-Za-z_]\w*)\.([A-Za-z_]\w*) arg ([A-Za-z_]\w*) /.exec(text);
-  if (match) return [`${match[1]}.${match[2]}(${match[3]}:)`];
-  match = /^([A-Za-z_]\w*) was removed from enum type ([A-Za-z_]\w*)/.exec(text);
-  if (match) return [`${match[2]}.${match[1]}`];
-  match = /^A required arg ([A-Za-z_]\w*) on ([A-Za-z_]\w*)\.([A-Za-z_]\w*) was added/.exec(text);
-  if (match) return [`${match[2]}.${match[3]}`];
-  match = /^([A-Za-z_]\w*)\.([A-Za-z_]\w*) /.exec(text);
-  if (match) return [`${match[1]}.${match[2]}`];
-  match = /^@\w+ of ([A-Za-z_]\w*)\.([A-Za-z_]\w*)/.exec(text);
-  if (match) return [`${match[1]}.${match[2]}`];
-  match = /^([A-Za-z_]\w*) /.exec(text);
-  return match ? [`${match[1]}.`] : [];
 }
 
 /** Added fields and types: what the spec calls safe, listed so that a check shows every change. */
@@ -420,7 +403,7 @@ export async function checkSubgraph(
     const enough = traffic.requests >= usage.minRequests;
     report.traffic = { ...traffic, windowDays: usage.days, minRequests: usage.minRequests, enough };
     for (const change of report.changes.filter((c) => c.severity === 'breaking')) {
-      const coordinates = coordinatesOfChange(change);
+      const coordinates = coordinatesOfChange(change, before, after);
       change.usage = coordinates.length > 0 ? await usage.store.usesOf(coordinates, usage.days) : [];
       // A change that cannot be tied to a coordinate stays blocking: nobody can say it is unused. Nor can
       // anyone from a window that holds too little traffic, unless told to accept that.

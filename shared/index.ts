@@ -83,7 +83,7 @@ export type { Logger } from './logger';
 export { createLogger } from './logger';
 export { onBatch, recordBatch } from './metrics/batches';
 export type { Outcome } from './metrics/Metrics';
-export { BoundedLabel, ClientLabels, Metrics, metricsRoute, requestMetricsPlugin } from './metrics/Metrics';
+export { BoundedLabel, type ClientLabelPatterns, ClientLabels, Metrics, metricsRoute, requestMetricsPlugin } from './metrics/Metrics';
 export type { Money } from './money';
 export { minorDigitsOf, money } from './money';
 export type { Connection, PageRequest } from './pagination';

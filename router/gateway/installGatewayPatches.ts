@@ -41,10 +41,12 @@ export function installGatewayPatches(
 
 function reloadLabelsOnPoll(namedLabels: NamedLabels, source: Pick<SupergraphSource, 'onPoll'>, logger: Logger): void {
   source.onPoll(() => {
-    try {
-      if (namedLabels.reload()) logger.info({ labels: Object.fromEntries(namedLabels.labels) }, 'override labels reloaded');
-    } catch (error) {
-      logger.error({ err: error }, 'refused OVERRIDE_LABELS_FILE; the previous setting stays');
-    }
+    const poll = namedLabels.poll();
+    if (poll.kind === 'changed') logger.info({ labels: Object.fromEntries(namedLabels.labels) }, 'override labels reloaded');
+    else if (poll.kind === 'recovered')
+      logger.info({ labels: Object.fromEntries(namedLabels.labels) }, 'OVERRIDE_LABELS_FILE accepted again, as it was');
+    // Once per refused content, not at every poll: it is logged again when the file changes.
+    else if (poll.kind === 'refused' && !poll.repeated)
+      logger.error({ err: poll.error }, 'refused OVERRIDE_LABELS_FILE; the previous setting stays');
   });
 }

@@ -36,8 +36,12 @@ export class UsageRecorder {
   private documentUses = new Map<string, DocumentUse>();
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
-  /** Client names, versions and operation names come from clients: bounded as the metrics bound them. */
-  private readonly labels = new ClientLabels();
+  /**
+   * Client names, versions and operation names come from clients: as many distinct ones kept as the metrics
+   * keep. Names and versions as clients write them (`Storefront Web`, `1.2.3 (45)`): any printable characters,
+   * up to 64 for a name and 35 for a version, so that `name@version` fits the store's 100-character column.
+   */
+  private readonly labels = new ClientLabels({ clientName: /^\P{C}{1,64}$/u, clientVersion: /^\P{C}{1,35}$/u });
 
   constructor(
     private readonly store: UsageStore,
@@ -68,7 +72,8 @@ export class UsageRecorder {
   /**
    * Counts one operation's coordinates for its client (`name@version`, `unknown` without a name) and operation
    * name (`(anonymous)` without one). Past the first 50 client names, 100 versions and 200 operation names this
-   * process has seen, the rest are counted as `(other)` (`(invalid)` for values no metric label could hold).
+   * process has seen, the rest are counted as `(other)` (`(invalid)` for a longer name or version, or one holding a
+   * control character).
    */
   record(
     coordinates: readonly string[],
@@ -162,10 +167,15 @@ export class UsageRecorder {
           }
           let coordinates = usage.coordinates;
           if (usage.variables) {
-            // What this request's variables use, beyond what the document shows.
+            // What this request's variables (or their defaults) use, beyond what the document shows.
             const used = new Set<string>();
             const values = context.request.variables ?? {};
-            for (const variable of usage.variables.list) inputCoordinatesOf(values[variable.name], variable.plan, used);
+            for (const variable of usage.variables.list) {
+              const value = values[variable.name];
+              // Left out, the variable takes its default (a JSON body cannot hold undefined otherwise).
+              if (value === undefined) for (const coordinate of variable.defaultCoordinates) used.add(coordinate);
+              else inputCoordinatesOf(value, variable.plan, used);
+            }
             for (const coordinate of used) if (usage.variables.known.has(coordinate)) used.delete(coordinate);
             if (used.size > 0) coordinates = [...coordinates, ...used];
           }

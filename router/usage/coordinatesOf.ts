@@ -38,28 +38,31 @@ function runDocument(document: DocumentNode, operation: OperationDefinitionNode)
   return { kind: Kind.DOCUMENT, definitions: [operation, ...reached.values()] };
 }
 
+/** Adds to `into` the `Enum.VALUE` and `Input.field` coordinates a literal of `type` in a document uses. */
+function literalCoordinatesOf(value: ValueNode, type: GraphQLInputType | null | undefined, into: Set<string>): void {
+  const named = type ? getNamedType(type) : null;
+  if (value.kind === Kind.ENUM && named && isEnumType(named)) into.add(`${named.name}.${value.value}`);
+  if (value.kind === Kind.LIST) for (const item of value.values) literalCoordinatesOf(item, named as GraphQLInputType, into);
+  if (value.kind === Kind.OBJECT && named && isInputObjectType(named)) {
+    const fields = named.getFields();
+    for (const field of value.fields) {
+      into.add(`${named.name}.${field.name.value}`);
+      literalCoordinatesOf(field.value, fields[field.name.value]?.type, into);
+    }
+  }
+}
+
 /**
  * The schema coordinates an operation uses: `Type.field` for every field, `Type.field(arg:)` for every
  * argument given, `Enum.VALUE` and `Input.field` for literals in arguments; of `operation` and its fragments
- * when given, else of the whole document. Values passed in variables are not in the document:
- * `inputVariablesOf` and `inputCoordinatesOf` add those per request.
+ * when given, else of the whole document. Values passed in variables (or taken from a variable's default
+ * when the request leaves it out) are not counted here: `inputVariablesOf` and `inputCoordinatesOf` add those
+ * per request.
  */
 export function coordinatesOf(schema: GraphQLSchema, whole: DocumentNode, operation?: OperationDefinitionNode): Set<string> {
   const document = operation ? runDocument(whole, operation) : whole;
   const coordinates = new Set<string>();
   const typeInfo = new TypeInfo(schema);
-  const literal = (value: ValueNode, type: GraphQLInputType | null | undefined) => {
-    const named = type ? getNamedType(type) : null;
-    if (value.kind === Kind.ENUM && named && isEnumType(named)) coordinates.add(`${named.name}.${value.value}`);
-    if (value.kind === Kind.LIST) for (const item of value.values) literal(item, named as GraphQLInputType);
-    if (value.kind === Kind.OBJECT && named && isInputObjectType(named)) {
-      const fields = named.getFields();
-      for (const field of value.fields) {
-        coordinates.add(`${named.name}.${field.name.value}`);
-        literal(field.value, fields[field.name.value]?.type);
-      }
-    }
-  };
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
@@ -71,7 +74,7 @@ export function coordinatesOf(schema: GraphQLSchema, whole: DocumentNode, operat
         const definition = typeInfo.getFieldDef();
         for (const argument of node.arguments ?? []) {
           coordinates.add(`${coordinate}(${argument.name.value}:)`);
-          literal(argument.value, definition?.args.find((arg) => arg.name === argument.name.value)?.type);
+          literalCoordinatesOf(argument.value, definition?.args.find((arg) => arg.name === argument.name.value)?.type, coordinates);
         }
       },
     }),
@@ -118,11 +121,17 @@ function planOf(type: GraphQLInputType, plans: Map<string, InputPlan>): InputPla
 export interface InputVariable {
   name: string;
   plan: InputPlan;
+  /**
+   * What the variable's default value in the operation (`$status: Status = CANCELLED`) uses: a request that
+   * leaves the variable out runs with it. Empty without a default.
+   */
+  defaultCoordinates: readonly string[];
 }
 
 /**
  * The variables of `operation` whose type holds an input object or an enum: the only values that use
- * coordinates the document does not show. Empty for most operations, which then need no work per request.
+ * coordinates the document does not show (a request's value, or when the request leaves it out, the
+ * variable's default). Empty for most operations, which then need no work per request.
  */
 export function inputVariablesOf(schema: GraphQLSchema, operation: OperationDefinitionNode): InputVariable[] {
   const plans = new Map<string, InputPlan>();
@@ -130,7 +139,10 @@ export function inputVariablesOf(schema: GraphQLSchema, operation: OperationDefi
   for (const variable of operation.variableDefinitions ?? []) {
     const type = typeFromAST(schema, variable.type) as GraphQLInputType | undefined;
     const plan = type ? planOf(type, plans) : null;
-    if (plan) variables.push({ name: variable.variable.name.value, plan });
+    if (!plan) continue;
+    const defaultCoordinates = new Set<string>();
+    if (variable.defaultValue) literalCoordinatesOf(variable.defaultValue, type, defaultCoordinates);
+    variables.push({ name: variable.variable.name.value, plan, defaultCoordinates: [...defaultCoordinates] });
   }
   return variables;
 }

@@ -30,15 +30,29 @@ export class BoundedLabel {
   }
 }
 
+/** Which client names and versions a `ClientLabels` keeps as sent (the rest are `(invalid)`). */
+export interface ClientLabelPatterns {
+  /** `apollographql-client-name`; default: a metric label's 1 to 64 of letters, digits and `_ . @ / : + -`. */
+  clientName?: RegExp;
+  /** `apollographql-client-version`; default: as the name. */
+  clientVersion?: RegExp;
+}
+
 /**
  * The bounded labels of what clients name themselves: the operation name (a GraphQL name, first 200 kept), the
  * client name (`apollographql-client-name`, first 50) and version (`apollographql-client-version`, first 100).
- * The metrics and the router's usage store each keep one, so neither grows with what clients send.
+ * The metrics and the router's usage store each keep one, so neither grows with what clients send; the store,
+ * which is no Prometheus label, accepts more forms of name and version (`patterns`).
  */
 export class ClientLabels {
   private readonly operations = new BoundedLabel(200, /^[_A-Za-z][_0-9A-Za-z]{0,63}$/);
-  private readonly clientNames = new BoundedLabel(50);
-  private readonly clientVersions = new BoundedLabel(100);
+  private readonly clientNames: BoundedLabel;
+  private readonly clientVersions: BoundedLabel;
+
+  constructor(patterns: ClientLabelPatterns = {}) {
+    this.clientNames = new BoundedLabel(50, patterns.clientName);
+    this.clientVersions = new BoundedLabel(100, patterns.clientVersion);
+  }
 
   operation(name: string | null | undefined, missing = '(anonymous)'): string {
     return this.operations.of(name, missing);

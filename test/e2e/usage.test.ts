@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { coordinatesOf, readRouterConfig, UsageRecorder, UsageStore } from '../../router';
 import { routerDatabase } from '../../router/usage/database';
-import { createLogger, type DatabaseConfig, openDataSource, parseMysqlUrl } from '../../shared';
+import { ClientLabels, createLogger, type DatabaseConfig, openDataSource, parseMysqlUrl } from '../../shared';
 import { insertCategory, insertProducts } from '../helpers/fixtures';
 import { type Stack, startStack } from '../helpers/stack';
 import { dropMysqlDatabase } from '../helpers/testDatabase';
@@ -133,9 +133,25 @@ describe('the usage store stays bounded whatever clients call themselves', () =>
     expect(countOf(rows, () => true)).toBe(10_000);
   });
 
-  it('records a header no metric label could hold as (invalid), never as it was sent', async () => {
+  it('records a name or version too long for the store, or holding a control character, as (invalid), never as sent', async () => {
     const rows = await recordAndRead(2, (i) => [{ name: i === 0 ? 'x'.repeat(500) : 'a b\u0000c', version: '1.0' }, 'Me']);
     expect(rows).toEqual([{ client: '(invalid)@1.0', operation: 'Me', count: 2 }]);
+  });
+
+  it('records client names and versions as clients write them, spaces and parentheses included, up to the column’s width', async () => {
+    const longest = { name: 'n'.repeat(64), version: 'v'.repeat(35) };
+    const clients = [{ name: 'Storefront Web', version: '1.2.3 (45)' }, { name: 'Caisse Été', version: 'build #7' }, longest];
+    const tooLong = [
+      { name: 'n'.repeat(65), version: '1' },
+      { name: 'web', version: 'v'.repeat(36) },
+    ];
+    const rows = await recordAndRead(5, (i) => [[...clients, ...tooLong][i], 'Me']);
+    expect(rows.map((row) => row.client).sort()).toEqual(
+      ['Storefront Web@1.2.3 (45)', 'Caisse Été@build #7', `${longest.name}@${longest.version}`, '(invalid)@1', 'web@(invalid)'].sort(),
+    );
+    // The metrics keep their label pattern: what Prometheus tooling expects of a label value.
+    const metricLabels = new ClientLabels();
+    expect([metricLabels.clientName('Storefront Web'), metricLabels.clientVersion('1.2.3 (45)')]).toEqual(['(invalid)', '(invalid)']);
   });
 });
 

@@ -1,8 +1,8 @@
-import { HeaderMap } from '@apollo/server';
 import { buildSchema, getOperationAST, type OperationDefinitionNode, parse } from 'graphql';
 import { inputCoordinatesOf, inputVariablesOf, UsageRecorder, type UsageRow, type UsageStore, usedDocumentId } from '../../router';
 import type { DocumentUse } from '../../router/usage/UsageStore';
 import type { Logger } from '../../shared';
+import { recordRequest } from '../helpers/recordRequest';
 
 /** An in-memory stand-in for the usage store: this tests the recorder's counting, not the database. */
 function memoryStore() {
@@ -53,22 +53,9 @@ function operationOf(query: string, name?: string): OperationDefinitionNode {
   return operation;
 }
 
-/** Runs the recorder's plugin on one request, as Apollo Server calls it after resolving the operation. */
-async function request(recorder: UsageRecorder, query: string, variables: Record<string, unknown>, operationName?: string) {
-  const queryHash = query;
-  const document = parse(query);
-  const operation = getOperationAST(document, operationName);
-  const hooks = (await recorder.plugin(() => 'v1').requestDidStart?.({} as never)) as unknown as {
-    didResolveOperation(context: unknown): Promise<void>;
-  };
-  await hooks.didResolveOperation({
-    document,
-    operation,
-    operationName: operation?.name?.value ?? null,
-    queryHash,
-    schema: SCHEMA,
-    request: { query, variables, http: { headers: new HeaderMap([['apollographql-client-name', 'web']]) } },
-  });
+/** One request through the recorder's plugin, on SCHEMA. */
+function request(recorder: UsageRecorder, query: string, variables: Record<string, unknown>, operationName?: string) {
+  return recordRequest(recorder, SCHEMA, query, variables, { operationName });
 }
 
 describe('input values passed in variables', () => {
@@ -135,6 +122,35 @@ describe('input values passed in variables', () => {
       'Item Query.item': 1,
       'Item Query.item(id:)': 1,
       'Item Item.name': 1,
+    });
+  });
+});
+
+describe('variable defaults in the operation', () => {
+  it('counts what a variable’s default uses when a request leaves the variable out, and only then', async () => {
+    const { store, written } = memoryStore();
+    const recorder = new UsageRecorder(store, {} as Logger, 60_000);
+    const query =
+      'query Defaults($s: Sort = CHEAPEST, $f: Filter = { search: "x", price: { min: 1 } }) { items(filter: $f, sort: $s) { id } }';
+    await request(recorder, query, {});
+    await request(recorder, query, {});
+    // Given: the request's values, not the defaults; an explicit null is a value too (no default applies).
+    await request(recorder, query, { s: 'NEWEST', f: { tags: ['a'] } });
+    await request(recorder, query, { s: null });
+    await recorder.flush();
+    const counts = Object.fromEntries(written.map((row) => [row.coordinate, row.count]));
+    expect(counts).toEqual({
+      Query: 4,
+      'Query.items': 4,
+      'Query.items(filter:)': 4,
+      'Query.items(sort:)': 4,
+      'Item.id': 4,
+      'Sort.CHEAPEST': 2,
+      'Sort.NEWEST': 1,
+      'Filter.search': 3,
+      'Filter.price': 3,
+      'Range.min': 3,
+      'Filter.tags': 1,
     });
   });
 });

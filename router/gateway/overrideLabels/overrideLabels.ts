@@ -60,15 +60,25 @@ export function decideLabels(
   return active ? { active, key } : NO_LABELS;
 }
 
+/** What one poll of the named labels' file did. */
+export type NamedLabelsPoll =
+  | { kind: 'unchanged' | 'changed' }
+  /** The file became acceptable again with the setting kept since before the refusal. */
+  | { kind: 'recovered' }
+  /** `repeated`: the same content (or the same read error) as the previous poll refused, already reported. */
+  | { kind: 'refused'; error: Error; repeated: boolean };
+
 /**
  * The named labels an operator turned on or off: `OVERRIDE_LABELS_FILE`, a JSON object of label to true or
  * false, e.g. `{ "reviews-v2": true }`. Re-read on every supergraph poll (a running process's environment
  * cannot change); a file that cannot be read or is not such an object is refused: at start the router does
- * not start, later the previous setting stays and the error is logged.
+ * not start, later the previous setting stays and the error is logged, once for each refused content.
  */
 export class NamedLabels {
   private current: ReadonlyMap<string, boolean> = new Map();
   private lastText: string | null = null;
+  /** What the last poll refused (the text read, or the read error), or null when it accepted the file. */
+  private refused: string | null = null;
 
   constructor(private readonly file: string | null) {
     this.reload();
@@ -85,12 +95,36 @@ export class NamedLabels {
     try {
       text = fs.readFileSync(this.file, 'utf8');
     } catch (error) {
+      this.refused = `read\u0000${(error as Error).message}`;
       throw new ConfigError(`OVERRIDE_LABELS_FILE ${this.file} cannot be read: ${(error as Error).message}`);
     }
-    if (text === this.lastText) return false;
-    this.current = parseNamedLabels(text, this.file);
+    if (text === this.lastText) {
+      this.refused = null;
+      return false;
+    }
+    try {
+      this.current = parseNamedLabels(text, this.file);
+    } catch (error) {
+      this.refused = `text\u0000${text}`;
+      throw error;
+    }
+    this.refused = null;
     this.lastText = text;
     return true;
+  }
+
+  /**
+   * `reload` at a supergraph poll (every second for a file source): a refusal is returned, not thrown, and
+   * marked `repeated` while the file holds what the previous poll refused, so that it is reported once.
+   */
+  poll(): NamedLabelsPoll {
+    const refusedBefore = this.refused;
+    try {
+      if (this.reload()) return { kind: 'changed' };
+      return { kind: refusedBefore === null ? 'unchanged' : 'recovered' };
+    } catch (error) {
+      return { kind: 'refused', error: error as Error, repeated: this.refused === refusedBefore };
+    }
   }
 }
 
