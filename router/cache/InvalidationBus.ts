@@ -23,7 +23,9 @@ export class InvalidationBus {
     onRemote: (tags: string[]) => void,
   ) {
     this.publisher = new Redis(url, ENTITY_CACHE_REDIS_OPTIONS);
-    this.subscriber = new Redis(url, { connectTimeout: 1_000 });
+    // No retry limit and an offline queue (as router/demand/SharedThrottleMemory.ts): a subscribe issued while Redis
+    // is down waits for it instead of failing for good, and every reconnection subscribes again.
+    this.subscriber = new Redis(url, { connectTimeout: 1_000, maxRetriesPerRequest: null });
     this.publisher.on('error', (error: Error) => this.warn(error));
     this.subscriber.on('error', (error: Error) => this.warn(error));
     this.subscriber.on('message', (_channel: string, message: string) => {
@@ -36,15 +38,31 @@ export class InvalidationBus {
         this.warn(error);
       }
     });
-    this.subscribed = this.subscriber.subscribe(ENTITY_CHANGES_CHANNEL).then(
+    this.subscribed = this.subscribe();
+    // Subscribing again on each connection is harmless (SUBSCRIBE is idempotent) and covers a subscribe that failed.
+    this.subscriber.on('ready', () => void this.subscribe());
+  }
+
+  private subscribe(): Promise<void> {
+    return this.subscriber.subscribe(ENTITY_CHANGES_CHANNEL).then(
       () => undefined,
       (error) => this.warn(error),
     );
   }
 
-  /** Resolves once subscribed (or when subscribing failed: invalidations then only reach this router). */
-  ready(): Promise<void> {
-    return this.subscribed;
+  /**
+   * Resolves once subscribed, or after `withinMs` (Redis down at start: the subscription is made when Redis comes
+   * up; until then invalidations reach this router alone).
+   */
+  ready(withinMs = 1_000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, withinMs);
+      timer.unref();
+      void this.subscribed.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
   async publish(tags: string[]): Promise<void> {
