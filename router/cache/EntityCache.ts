@@ -263,7 +263,9 @@ export class EntityCache {
     const where = this.whereToStore(response, scopes);
     if (!where || !data || !shape.document || Object.values(data).some((value) => value === null)) return response;
     const tags = supergraph.tagsOfAnswer(shape.document, data);
-    if (!tags) return response;
+    // An answer naming no entity type (a scalar root field, a selection of plain values) has nothing an invalidation
+    // could name, so it is not cached: an entry without tags would live its whole TTL whatever is written.
+    if (!tags || tags.size === 0) return response;
     for (const tag of tags) report.tags.add(tag);
     const key = where.scope === scopes.shared ? keys[0] : keys[1];
     if (key) {
