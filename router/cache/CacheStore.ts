@@ -30,8 +30,13 @@ export interface CacheStore {
   readonly errors: number;
   read(keys: string[], tags: string[]): Promise<CacheRead | null>;
   write(entries: CacheWrite[]): Promise<void>;
-  /** Marks each tag invalidated now, remembered at least `keepMs` (longer than any entry and any fetch lives). */
-  invalidate(tags: string[], keepMs: number): Promise<void>;
+  /**
+   * Marks each tag invalidated now, remembered at least `keepMs` (longer than any entry and any fetch lives).
+   * Resolves false when the store could not record it (Redis unreachable): the caller keeps the tags and retries.
+   */
+  invalidate(tags: string[], keepMs: number): Promise<boolean>;
+  /** Calls `listener` each time the store (re)connects, for invalidations kept while it could not be reached. */
+  onReconnect?(listener: () => void): void;
   /** Bytes held (the in-process store; null when the store cannot say cheaply). */
   bytes(): number | null;
   close(): Promise<void>;
@@ -103,12 +108,13 @@ export class MemoryCacheStore implements CacheStore {
     }
   }
 
-  async invalidate(tags: string[], keepMs: number): Promise<void> {
+  async invalidate(tags: string[], keepMs: number): Promise<boolean> {
     const now = this.now();
     for (const tag of tags) this.invalidations.set(tag, { at: now, keepUntil: now + keepMs });
     if (this.invalidations.size > 10_000) {
       for (const [tag, held] of this.invalidations) if (held.keepUntil <= now) this.invalidations.delete(tag);
     }
+    return true;
   }
 
   bytes(): number {

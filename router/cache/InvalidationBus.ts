@@ -7,8 +7,9 @@ import { ENTITY_CACHE_REDIS_OPTIONS, ENTITY_CHANGES_CHANNEL, type Logger } from 
  * Redis pub/sub on `ENTITY_CHANGES_CHANNEL`: a message is JSON `{ "tags": [...] }`. Each router publishes what it
  * invalidated (with its own id, so it skips its own messages) and applies what others publish. Delivery is
  * asynchronous: a router with an in-process store drops another router's invalidation a moment after it was made
- * (the Redis store needs no message: generations live in Redis). Redis down: messages are lost with a warning, and
- * entries live at most their TTL.
+ * (the Redis store needs no message: generations live in Redis). Redis down: `publish` answers false and the
+ * entity cache publishes again when the connection is back; messages published by others meanwhile are lost, and
+ * their entries live at most their TTL.
  */
 export class InvalidationBus {
   private readonly publisher: Redis;
@@ -65,12 +66,20 @@ export class InvalidationBus {
     });
   }
 
-  async publish(tags: string[]): Promise<void> {
+  /** Publishes `tags`; false when Redis could not take the message (the caller keeps the tags and retries). */
+  async publish(tags: string[]): Promise<boolean> {
     try {
       await this.publisher.publish(ENTITY_CHANGES_CHANNEL, JSON.stringify({ tags, from: this.id }));
+      return true;
     } catch (error) {
       this.warn(error);
+      return false;
     }
+  }
+
+  /** Calls `listener` each time the publishing connection (re)connects. */
+  onReconnect(listener: () => void): void {
+    this.publisher.on('ready', listener);
   }
 
   async close(): Promise<void> {

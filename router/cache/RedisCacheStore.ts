@@ -82,13 +82,19 @@ export class RedisCacheStore implements CacheStore {
     }
   }
 
-  async invalidate(tags: string[], keepMs: number): Promise<void> {
-    if (tags.length === 0) return;
+  async invalidate(tags: string[], keepMs: number): Promise<boolean> {
+    if (tags.length === 0) return true;
     try {
       await this.redis.eval(INVALIDATE_SCRIPT, tags.length, ...tags.map((tag) => `${this.prefix}g:${tag}`), keepMs);
+      return true;
     } catch (error) {
       this.failed(error);
+      return false;
     }
+  }
+
+  onReconnect(listener: () => void): void {
+    this.redis.on('ready', listener);
   }
 
   bytes(): null {

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
 import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { GraphQLDataSourceRequestKind } from '@apollo/gateway/dist/datasources/types';
@@ -95,4 +98,43 @@ describe('entity cache with its Redis down', () => {
     expect((await cache.fetch('catalog', entityFetch(apiSchema), send)).data).toEqual({ _entities: [{ name: 'new' }] });
     expect(state.calls).toBe(2);
   }, 30_000);
+});
+
+describe('an invalidation made while Redis is unreachable', () => {
+  it('is kept, recorded once Redis is back, and never lets this router or another serve the old entity', async () => {
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), 'entity-cache-redis-'));
+    let redis = await startRedisServer(port, dir);
+    const routers: EntityCache[] = [];
+    try {
+      for (let i = 0; i < 2; i++) {
+        const cache = await createEntityCache(config('redis', port), silentLogger);
+        cache!.useSupergraph(apiSchema, 'v1', prepared);
+        routers.push(cache!);
+      }
+      const [a, b] = routers;
+      const { state, send } = catalog();
+      await a.fetch('catalog', entityFetch(apiSchema), send);
+      await b.fetch('catalog', entityFetch(apiSchema), send);
+      expect(state.calls).toBe(1); // one entry in Redis, shared
+
+      await redis.stop(); // saved: the old entry comes back with Redis
+      state.name = 'new';
+      await a.invalidate(['Product.id=5'], 'mutation'); // the mutation's invalidation, while Redis is down
+      expect(a.pendingInvalidations).toBeGreaterThan(0);
+      expect(a.store.errors).toBeGreaterThan(0);
+
+      redis = await startRedisServer(port, dir);
+      // Both routers' stores answer again (a read answers null while the store cannot).
+      await until(async () => (await b.store.read(['probe'], [])) !== null, 'router B reaches Redis again');
+      await until(async () => (await a.store.read(['probe'], [])) !== null, 'router A reaches Redis again');
+      expect((await a.fetch('catalog', entityFetch(apiSchema), send)).data).toEqual({ _entities: [{ name: 'new' }] });
+      await until(() => a.pendingInvalidations === 0, 'router A records and publishes the kept invalidation');
+      expect((await b.fetch('catalog', entityFetch(apiSchema), send)).data).toEqual({ _entities: [{ name: 'new' }] });
+    } finally {
+      for (const cache of routers) await cache.close();
+      await redis.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
