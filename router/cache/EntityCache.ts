@@ -58,6 +58,9 @@ const tracer = trace.getTracer('supergraph.entity-cache');
 /** Invalidations are remembered past the longest entry and the longest fetch (a fill lands at most a request timeout later). */
 const INVALIDATION_MARGIN_MS = 15 * 60_000;
 
+/** More tags than this in one invalidation (a remote message, a purge): the in-process store is cleared instead. */
+export const MAX_TAGS_PER_INVALIDATION = 1_000;
+
 interface QueryShape {
   kind: 'entities' | 'root' | 'mutation' | 'other';
   /** Hash of the query without its operation name (the selection the plan asks for). */
@@ -360,7 +363,11 @@ export class EntityCache {
     const expanded = new Set(tags);
     for (const tag of tags) expanded.add(listTag(/^[^.*]+/.exec(tag)?.[0] ?? tag));
     this.stats.invalidations[origin] += tags.length;
-    if (!(await this.options.store.invalidate([...expanded], this.keepMs()))) for (const tag of expanded) this.unstored.add(tag);
+    const { store, logger } = this.options;
+    if (expanded.size > MAX_TAGS_PER_INVALIDATION && store.clear) {
+      logger.warn({ tags: tags.length, origin }, 'an invalidation of too many tags: the in-process entity cache is cleared instead');
+      await store.clear(this.keepMs());
+    } else if (!(await this.options.store.invalidate([...expanded], this.keepMs()))) for (const tag of expanded) this.unstored.add(tag);
     const bus = this.options.bus;
     if (origin !== 'remote' && bus && !(await bus.publish(tags))) for (const tag of tags) this.unpublished.add(tag);
   }
