@@ -30,8 +30,20 @@ export interface CacheStore {
   readonly errors: number;
   read(keys: string[], tags: string[]): Promise<CacheRead | null>;
   write(entries: CacheWrite[]): Promise<void>;
-  /** Marks each tag invalidated now, remembered at least `keepMs` (longer than any entry and any fetch lives). */
-  invalidate(tags: string[], keepMs: number): Promise<void>;
+  /**
+   * Marks each tag invalidated now, remembered at least `keepMs` (longer than any entry and any fetch lives).
+   * Resolves false when the store could not record it (Redis unreachable): the caller keeps the tags and retries.
+   */
+  invalidate(tags: string[], keepMs: number): Promise<boolean>;
+  /** Calls `listener` each time the store (re)connects, for invalidations kept while it could not be reached. */
+  onReconnect?(listener: () => void): void;
+  /**
+   * The in-process store only: drops every entry, and counts every entry fetched before now as invalidated (for
+   * `keepMs`), instead of remembering too many tags. Counted in `clears`.
+   */
+  clear?(keepMs: number): Promise<void>;
+  /** Times `clear` ran, or the store cleared itself to stay under its bound on remembered invalidations. */
+  readonly clears?: number;
   /** Bytes held (the in-process store; null when the store cannot say cheaply). */
   bytes(): number | null;
   close(): Promise<void>;
@@ -40,12 +52,17 @@ export interface CacheStore {
 /**
  * The in-process store: a least-recently-used map bounded in bytes (key and value, UTF-8) and by each entry's
  * TTL. Invalidation times are kept apart from entries, never evicted by the byte bound (a forgotten one could make
- * an older entry valid again), each until `keepMs` after it. The clock never goes back (a step back of the system
- * clock holds it where it was).
+ * an older entry valid again), each until `keepMs` after it, in the order they were made so that expired ones are
+ * dropped from the front at each invalidation (no scan of the others). At most `maxInvalidations` are remembered:
+ * past that the store clears itself (every entry, and a floor: everything fetched before it counts as invalidated),
+ * counted in `clears`. The clock never goes back (a step back of the system clock holds it where it was).
  */
 export class MemoryCacheStore implements CacheStore {
   readonly kind = 'memory';
   readonly errors = 0;
+  clears = 0;
+  /** Every entry fetched at or before `floor.at` is invalid (a clear), until `floor.keepUntil`. */
+  private floor = { at: 0, keepUntil: 0 };
   private readonly entries = new Map<string, { value: string; bytes: number; expiresAt: number }>();
   private readonly invalidations = new Map<string, { at: number; keepUntil: number }>();
   private heldBytes = 0;
@@ -55,6 +72,7 @@ export class MemoryCacheStore implements CacheStore {
     private readonly maxBytes: number,
     private readonly maxEntryBytes: number,
     private readonly clock: () => number = Date.now,
+    private readonly maxInvalidations = 100_000,
   ) {}
 
   private now(): number {
@@ -76,9 +94,10 @@ export class MemoryCacheStore implements CacheStore {
       this.entries.set(key, entry);
       return entry.value;
     });
+    const floor = this.floor.keepUntil > now ? this.floor.at : 0;
     const invalidatedAt = tags.map((tag) => {
       const held = this.invalidations.get(tag);
-      return held && held.keepUntil > now ? held.at : 0;
+      return Math.max(floor, held && held.keepUntil > now ? held.at : 0);
     });
     return { entries, invalidatedAt, now };
   }
@@ -103,16 +122,37 @@ export class MemoryCacheStore implements CacheStore {
     }
   }
 
-  async invalidate(tags: string[], keepMs: number): Promise<void> {
+  async invalidate(tags: string[], keepMs: number): Promise<boolean> {
     const now = this.now();
-    for (const tag of tags) this.invalidations.set(tag, { at: now, keepUntil: now + keepMs });
-    if (this.invalidations.size > 10_000) {
-      for (const [tag, held] of this.invalidations) if (held.keepUntil <= now) this.invalidations.delete(tag);
+    // Oldest first: a tag invalidated again moves to the back.
+    for (const tag of tags) {
+      this.invalidations.delete(tag);
+      this.invalidations.set(tag, { at: now, keepUntil: now + keepMs });
     }
+    for (const [tag, held] of this.invalidations) {
+      if (held.keepUntil > now) break;
+      this.invalidations.delete(tag);
+    }
+    if (this.invalidations.size > this.maxInvalidations) await this.clear(keepMs);
+    return true;
+  }
+
+  async clear(keepMs: number): Promise<void> {
+    const now = this.now();
+    this.entries.clear();
+    this.heldBytes = 0;
+    this.invalidations.clear();
+    this.floor = { at: now, keepUntil: Math.max(this.floor.keepUntil, now + keepMs) };
+    this.clears += 1;
   }
 
   bytes(): number {
     return this.heldBytes;
+  }
+
+  /** Invalidation times remembered now (expired ones are dropped at the next invalidation). */
+  invalidationCount(): number {
+    return this.invalidations.size;
   }
 
   async close(): Promise<void> {

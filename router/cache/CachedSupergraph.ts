@@ -69,8 +69,11 @@ export class CachedSupergraph {
   /**
    * The tags of a root-field answer (`data` of a subgraph query `document`): for each entity in it, its type, and
    * `Type.field=value` for each key field it holds, or the list tag when it has none or sits in a list (a create or a
-   * change of any entity of the type may change a list). Null when the answer cannot be read with the API schema
-   * (a field it does not know, an abstract type without `__typename`), which is then not cached.
+   * change of any entity of the type may change a list). A list field, and a field that answered null or an empty
+   * list, carries the list tag of every entity type its selection can reach by the schema, values present or not
+   * (an empty search, a page of which only `pageInfo` is selected: a created entity may change them). Null when the
+   * answer cannot be read with the API schema (a field it does not know, an abstract type without `__typename`),
+   * which is then not cached.
    */
   tagsOfAnswer(document: DocumentNode, data: Record<string, unknown>): Set<string> | null {
     const operation = document.definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
@@ -106,9 +109,34 @@ export class CachedSupergraph {
       if (!definition) return false;
       const inner = value[field.alias?.value ?? field.name.value];
       if (!field.selectionSet) continue;
+      // A list, or nothing (null, an empty list), holds no entity to name: whatever a write could put there is named
+      // by the list tag of each entity type the selection can reach, whether values are present or not.
+      if (isListType(getNullableType(definition.type)) || inner === null || inner === undefined || isEmptyList(inner)) {
+        this.addListTagsOf(definition.type, field.selectionSet, fragments, tags);
+      }
       if (!this.walkValue(definition.type, field.selectionSet, inner, inList, fragments, tags)) return false;
     }
     return true;
+  }
+
+  /** Adds the list tag of every entity type a value of `type` under `selectionSet` can be or hold (by the schema). */
+  private addListTagsOf(
+    type: GraphQLOutputType,
+    selectionSet: SelectionSetNode,
+    fragments: Map<string, FragmentDefinitionNode>,
+    tags: Set<string>,
+  ): void {
+    // Finite: a query's selections form a tree (fragments cannot cycle in a valid document).
+    const named = getNamedType(type);
+    if (!isCompositeType(named)) return;
+    const objects = isAbstractType(named) ? this.schema.getPossibleTypes(named) : [named];
+    for (const object of objects) {
+      if (this.keyFields.has(object.name)) tags.add(listTag(object.name));
+      for (const field of fieldsOf(object, selectionSet, fragments, this.schema)) {
+        const definition = object.getFields()[field.name.value];
+        if (definition && field.selectionSet) this.addListTagsOf(definition.type, field.selectionSet, fragments, tags);
+      }
+    }
   }
 
   private walkValue(
@@ -136,6 +164,10 @@ export class CachedSupergraph {
     }
     return object ? this.walkObject(object, selectionSet, value as Record<string, unknown>, inList, fragments, tags) : false;
   }
+}
+
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
 }
 
 /** The fields of `selectionSet` that apply to an object of `type` (inline fragments and fragment spreads flattened). */

@@ -58,6 +58,9 @@ const tracer = trace.getTracer('supergraph.entity-cache');
 /** Invalidations are remembered past the longest entry and the longest fetch (a fill lands at most a request timeout later). */
 const INVALIDATION_MARGIN_MS = 15 * 60_000;
 
+/** More tags than this in one invalidation (a remote message, a purge): the in-process store is cleared instead. */
+export const MAX_TAGS_PER_INVALIDATION = 1_000;
+
 interface QueryShape {
   kind: 'entities' | 'root' | 'mutation' | 'other';
   /** Hash of the query without its operation name (the selection the plan asks for). */
@@ -97,8 +100,23 @@ export class EntityCache {
   private readonly shapes = new Map<string, QueryShape>();
   private readonly reports = new WeakMap<object, CacheReport>();
   private readonly supergraphs = new WeakMap<GraphQLSchema, CachedSupergraph>();
+  /** Tags (as expanded) the store could not record: recorded again on reconnect; this router's lookups skip them until then. */
+  private readonly unstored = new Set<string>();
+  /** Tags the bus could not publish: published again on reconnect. */
+  private readonly unpublished = new Set<string>();
+  private retrying: Promise<void> | null = null;
+  private retryAgain = false;
+  private lastRetry = 0;
 
-  constructor(private readonly options: EntityCacheOptions) {}
+  constructor(private readonly options: EntityCacheOptions) {
+    options.store.onReconnect?.(() => void this.retryPending());
+    options.bus?.onReconnect(() => void this.retryPending());
+  }
+
+  /** Invalidations made here that Redis has not taken yet (store or pub/sub unreachable when they were made). */
+  get pendingInvalidations(): number {
+    return this.unstored.size + this.unpublished.size;
+  }
 
   get store(): CacheStore {
     return this.options.store;
@@ -155,11 +173,14 @@ export class EntityCache {
     const ownKeys = keysOf(scopes.own);
     const tagsOf = representations.map((representation) => tagsOfRepresentation(representation as Record<string, unknown>));
     const allTags = [...new Set(tagsOf.flat())];
+    await this.retryBeforeLookup();
     const read = await this.lookup(subgraph, 'entities', [...sharedKeys, ...ownKeys], allTags);
     if (!read) return send(options);
     const invalidatedAt = new Map(allTags.map((tag, index) => [tag, read.invalidatedAt[index]]));
     const valid = (entry: Entry | null, tags: string[]): entry is Entry =>
-      entry !== null && entry.x > read.now && tags.every((tag) => this.fetchedAfter(entry, invalidatedAt.get(tag) ?? 0));
+      entry !== null &&
+      entry.x > read.now &&
+      tags.every((tag) => !this.unstored.has(tag) && this.fetchedAfter(entry, invalidatedAt.get(tag) ?? 0));
 
     const results: unknown[] = new Array(representations.length);
     const misses: number[] = [];
@@ -236,6 +257,7 @@ export class EntityCache {
   ): Promise<GatewayGraphQLResponse> {
     const base = `${subgraph}\n${supergraph.version}\n${shape.selection}\n${stableJson(options.request.variables ?? {})}`;
     const keys = [scopes.shared, scopes.own].map((scope) => (scope === null ? null : digest(`${base}\n${scope}`)));
+    await this.retryBeforeLookup();
     const read = await this.lookup(
       subgraph,
       'root',
@@ -248,6 +270,7 @@ export class EntityCache {
     const candidates = read.entries.map(parseEntry).filter((entry): entry is Entry => entry !== null && entry.x > read.now);
     for (const candidate of candidates) {
       const tags = candidate.t ?? [];
+      if (tags.some((tag) => this.unstored.has(tag))) continue;
       const checked = tags.length === 0 ? read : await this.options.store.read([], tags);
       if (!checked?.invalidatedAt.every((at) => this.fetchedAfter(candidate, at))) continue;
       counters.hits += 1;
@@ -263,7 +286,9 @@ export class EntityCache {
     const where = this.whereToStore(response, scopes);
     if (!where || !data || !shape.document || Object.values(data).some((value) => value === null)) return response;
     const tags = supergraph.tagsOfAnswer(shape.document, data);
-    if (!tags) return response;
+    // An answer naming no entity type (a scalar root field, a selection of plain values) has nothing an invalidation
+    // could name, so it is not cached: an entry without tags would live its whole TTL whatever is written.
+    if (!tags || tags.size === 0) return response;
     for (const tag of tags) report.tags.add(tag);
     const key = where.scope === scopes.shared ? keys[0] : keys[1];
     if (key) {
@@ -328,18 +353,64 @@ export class EntityCache {
   /**
    * Drops every entry carrying one of `tags`, and every root-field answer that lists an entity of their types: marks
    * them invalidated now (in Redis for the Redis store, so every router sees it at its next lookup) and tells the
-   * other routers. Resolves once this router's store has it.
+   * other routers. Resolves once this router's store has it, or has failed to: then the tags are kept and recorded
+   * and published again when Redis is back (on reconnect, or at a lookup at most once a second), and until recorded
+   * this router's lookups of entries carrying them are misses. Other routers may serve the old value until then,
+   * bounded by the entry's TTL (sooner if the writing subgraph's own publish reached them).
    */
   async invalidate(tags: string[], origin: keyof EntityCacheStats['invalidations']): Promise<void> {
     if (tags.length === 0) return;
     const expanded = new Set(tags);
     for (const tag of tags) expanded.add(listTag(/^[^.*]+/.exec(tag)?.[0] ?? tag));
     this.stats.invalidations[origin] += tags.length;
-    await this.options.store.invalidate(
-      [...expanded],
-      this.options.maxTtlSeconds * 1000 + (this.options.replicaSettleMs ?? 0) + INVALIDATION_MARGIN_MS,
-    );
-    if (origin !== 'remote') await this.options.bus?.publish(tags);
+    const { store, logger } = this.options;
+    if (expanded.size > MAX_TAGS_PER_INVALIDATION && store.clear) {
+      logger.warn({ tags: tags.length, origin }, 'an invalidation of too many tags: the in-process entity cache is cleared instead');
+      await store.clear(this.keepMs());
+    } else if (!(await this.options.store.invalidate([...expanded], this.keepMs()))) for (const tag of expanded) this.unstored.add(tag);
+    const bus = this.options.bus;
+    if (origin !== 'remote' && bus && !(await bus.publish(tags))) for (const tag of tags) this.unpublished.add(tag);
+  }
+
+  private keepMs(): number {
+    return this.options.maxTtlSeconds * 1000 + (this.options.replicaSettleMs ?? 0) + INVALIDATION_MARGIN_MS;
+  }
+
+  /** Before a lookup: records kept invalidations first if the last attempt is a second old (bounded wait while Redis is down). */
+  private async retryBeforeLookup(): Promise<void> {
+    if (this.pendingInvalidations > 0 && Date.now() - this.lastRetry >= 1_000) await this.retryPending();
+  }
+
+  /**
+   * Records and publishes the invalidations kept while Redis could not be reached, one attempt at a time; a call
+   * during an attempt (the other connection came back) makes one more attempt after it.
+   */
+  private retryPending(): Promise<void> {
+    if (this.retrying) {
+      this.retryAgain = true;
+      return this.retrying;
+    }
+    if (this.unstored.size === 0 && this.unpublished.size === 0) return Promise.resolve();
+    this.lastRetry = Date.now();
+    this.retrying = (async () => {
+      try {
+        const unstored = [...this.unstored];
+        if (unstored.length > 0 && (await this.options.store.invalidate(unstored, this.keepMs()))) {
+          for (const tag of unstored) this.unstored.delete(tag);
+        }
+        const unpublished = [...this.unpublished];
+        if (unpublished.length > 0 && (!this.options.bus || (await this.options.bus.publish(unpublished)))) {
+          for (const tag of unpublished) this.unpublished.delete(tag);
+        }
+      } finally {
+        this.retrying = null;
+      }
+      if (this.retryAgain) {
+        this.retryAgain = false;
+        await this.retryPending();
+      }
+    })();
+    return this.retrying;
   }
 
   /** Applies an invalidation another router (or a writer outside the routers) published. */

@@ -7,8 +7,9 @@ import { ENTITY_CACHE_REDIS_OPTIONS, ENTITY_CHANGES_CHANNEL, type Logger } from 
  * Redis pub/sub on `ENTITY_CHANGES_CHANNEL`: a message is JSON `{ "tags": [...] }`. Each router publishes what it
  * invalidated (with its own id, so it skips its own messages) and applies what others publish. Delivery is
  * asynchronous: a router with an in-process store drops another router's invalidation a moment after it was made
- * (the Redis store needs no message: generations live in Redis). Redis down: messages are lost with a warning, and
- * entries live at most their TTL.
+ * (the Redis store needs no message: generations live in Redis). Redis down: `publish` answers false and the
+ * entity cache publishes again when the connection is back; messages published by others meanwhile are lost, and
+ * their entries live at most their TTL.
  */
 export class InvalidationBus {
   private readonly publisher: Redis;
@@ -23,7 +24,9 @@ export class InvalidationBus {
     onRemote: (tags: string[]) => void,
   ) {
     this.publisher = new Redis(url, ENTITY_CACHE_REDIS_OPTIONS);
-    this.subscriber = new Redis(url, { connectTimeout: 1_000 });
+    // No retry limit and an offline queue (as router/demand/SharedThrottleMemory.ts): a subscribe issued while Redis
+    // is down waits for it instead of failing for good, and every reconnection subscribes again.
+    this.subscriber = new Redis(url, { connectTimeout: 1_000, maxRetriesPerRequest: null });
     this.publisher.on('error', (error: Error) => this.warn(error));
     this.subscriber.on('error', (error: Error) => this.warn(error));
     this.subscriber.on('message', (_channel: string, message: string) => {
@@ -36,23 +39,47 @@ export class InvalidationBus {
         this.warn(error);
       }
     });
-    this.subscribed = this.subscriber.subscribe(ENTITY_CHANGES_CHANNEL).then(
+    this.subscribed = this.subscribe();
+    // Subscribing again on each connection is harmless (SUBSCRIBE is idempotent) and covers a subscribe that failed.
+    this.subscriber.on('ready', () => void this.subscribe());
+  }
+
+  private subscribe(): Promise<void> {
+    return this.subscriber.subscribe(ENTITY_CHANGES_CHANNEL).then(
       () => undefined,
       (error) => this.warn(error),
     );
   }
 
-  /** Resolves once subscribed (or when subscribing failed: invalidations then only reach this router). */
-  ready(): Promise<void> {
-    return this.subscribed;
+  /**
+   * Resolves once subscribed, or after `withinMs` (Redis down at start: the subscription is made when Redis comes
+   * up; until then invalidations reach this router alone).
+   */
+  ready(withinMs = 1_000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, withinMs);
+      timer.unref();
+      void this.subscribed.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
   }
 
-  async publish(tags: string[]): Promise<void> {
+  /** Publishes `tags`; false when Redis could not take the message (the caller keeps the tags and retries). */
+  async publish(tags: string[]): Promise<boolean> {
     try {
       await this.publisher.publish(ENTITY_CHANGES_CHANNEL, JSON.stringify({ tags, from: this.id }));
+      return true;
     } catch (error) {
       this.warn(error);
+      return false;
     }
+  }
+
+  /** Calls `listener` each time the publishing connection (re)connects. */
+  onReconnect(listener: () => void): void {
+    this.publisher.on('ready', listener);
   }
 
   async close(): Promise<void> {

@@ -82,13 +82,23 @@ export class RedisCacheStore implements CacheStore {
     }
   }
 
-  async invalidate(tags: string[], keepMs: number): Promise<void> {
-    if (tags.length === 0) return;
+  async invalidate(tags: string[], keepMs: number): Promise<boolean> {
+    if (tags.length === 0) return true;
     try {
-      await this.redis.eval(INVALIDATE_SCRIPT, tags.length, ...tags.map((tag) => `${this.prefix}g:${tag}`), keepMs);
+      // At most 1,000 keys a script: a large purge is several short commands rather than one long one.
+      for (let start = 0; start < tags.length; start += 1_000) {
+        const chunk = tags.slice(start, start + 1_000);
+        await this.redis.eval(INVALIDATE_SCRIPT, chunk.length, ...chunk.map((tag) => `${this.prefix}g:${tag}`), keepMs);
+      }
+      return true;
     } catch (error) {
       this.failed(error);
+      return false;
     }
+  }
+
+  onReconnect(listener: () => void): void {
+    this.redis.on('ready', listener);
   }
 
   bytes(): null {

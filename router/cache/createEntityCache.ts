@@ -27,7 +27,8 @@ export async function createEntityCache(config: EntityCacheConfig, logger: Logge
   }
   let cache: EntityCache | null = null;
   const bus = config.redisUrl ? new InvalidationBus(config.redisUrl, logger, (tags) => void cache?.invalidateRemote(tags)) : null;
-  await bus?.ready();
+  // At most a second: with Redis down the bus subscribes when it comes up.
+  await bus?.ready(1_000);
   cache = new EntityCache({ store, maxTtlSeconds: config.maxTtlSeconds, replicaSettleMs: config.replicaSettleMs, bus, logger });
   logger.info({ store: store.kind, sharedInvalidations: bus !== null }, 'entity cache on');
   return cache;

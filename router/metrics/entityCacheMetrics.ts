@@ -52,6 +52,15 @@ export function registerEntityCacheMetrics(metrics: Metrics, cache: EntityCache)
       this.inc(cache.store.errors);
     },
   );
+  metrics.counter(
+    'entity_cache_clears_total',
+    'Times the in-process entity cache was cleared instead of remembering too many invalidated tags.',
+    [],
+    function collect() {
+      this.reset();
+      this.inc(cache.store.clears ?? 0);
+    },
+  );
   metrics.gauge('entity_cache_bytes', 'Bytes the in-process entity cache holds.', [], function collect() {
     this.set(cache.store.bytes() ?? 0);
   });

@@ -16,7 +16,8 @@ const FEDERATION = 'extend schema @link(url: "https://specs.apollo.dev/federatio
 /**
  * Two subgraphs whose answers depend on the caller: `accounts` marks them PRIVATE (an account's `viewer` says who
  * asked), and also serves a PUBLIC-hinted `Profile` whose `note` is under `@authenticated` and names the caller (a
- * subgraph that hints carelessly); `posts` lists posts (public) by authors (accounts, fetched as entities).
+ * subgraph that hints carelessly; an entity, since a root answer naming no entity type is not cached); `posts` lists
+ * posts (public) by authors (accounts, fetched as entities).
  */
 const subgraphs = [
   {
@@ -27,7 +28,7 @@ const subgraphs = [
         profile(id: ID!): Profile @cacheControl(maxAge: 60)
       }
       type Account @key(fields: "id") @cacheControl(maxAge: 60, scope: PRIVATE) { id: ID! viewer: String! }
-      type Profile @cacheControl(maxAge: 60) { id: ID! name: String! note: String @authenticated }`,
+      type Profile @key(fields: "id") @cacheControl(maxAge: 60) { id: ID! name: String! note: String @authenticated }`,
     resolvers: {
       Query: {
         me: (_: unknown, __: unknown, context: Seen) => (context.viewer === 'anonymous' ? null : { id: context.viewer }),
