@@ -533,4 +533,4 @@ async function runReplicaBench(argv) {
   await agent.close();
 }
 
-module.exports = { runReplicaBench };
+module.exports = { runReplicaBench, median, metricByLabel, percentile };
