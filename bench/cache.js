@@ -16,16 +16,16 @@
  * median), so SQL/s compares at the same rate. Hit ratio: the router's `entity_cache_hits_total` and
  * `entity_cache_misses_total` (all subgraphs and types).
  */
-const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const autocannon = require('autocannon');
-const { Agent, request } = require('undici');
+const { request } = require('undici');
+const { gitCommit, run: runIn } = require('./lib/build');
+const { baseEnv } = require('./lib/config');
+const { agent, median, metricByLabel, mysqlConnection, parseMixOptions, percentile, runMix, writeMixResults } = require('./lib/mix');
 const proc = require('./lib/proc');
-const { listingCursors } = require('./lib/subgraphs');
 const { writeGatewaySupergraph } = require('./lib/routers');
-const { median, metricByLabel, percentile } = require('./replicas');
+const { listingCursors } = require('./lib/subgraphs');
 
 const ROOT = path.resolve(__dirname, '..');
 const TMP = path.join(__dirname, '.tmp');
@@ -49,7 +49,6 @@ const ZIPF_EXPONENT = 1.0;
 const EDITOR = '1';
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
-const agent = new Agent({ connections: 8, keepAliveTimeout: 2_000 });
 
 const QUERIES = {
   productDetail:
@@ -61,52 +60,27 @@ const QUERIES = {
 };
 
 function parseOptions(argv) {
-  const options = {
-    quick: false,
-    scale: 'large',
-    duration: null,
-    rounds: null,
-    warmup: null,
-    connections: 32,
-    writes: 5,
-    note: null,
-    build: true,
-    reseed: false,
-    out: path.join(__dirname, 'results'),
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
-    const value = () => inline ?? argv[++i];
-    const number = (min, max) => {
-      const raw = value();
-      const parsed = Number(raw);
-      if (!Number.isInteger(parsed) || parsed < min || parsed > max)
-        throw new Error(`${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
-      return parsed;
-    };
-    if (flag === '--cache') continue;
-    else if (flag === '--quick') options.quick = true;
-    else if (flag === '--scale') {
-      options.scale = value();
-      if (!SCALES[options.scale]) throw new Error(`--scale must be large or small, got '${options.scale}'`);
-    } else if (flag === '--duration') options.duration = number(1, 3600);
-    else if (flag === '--rounds') options.rounds = number(1, 100);
-    else if (flag === '--warmup') options.warmup = number(0, 600);
-    else if (flag === '--connections') options.connections = number(1, 1000);
-    else if (flag === '--writes') options.writes = number(0, 100);
-    else if (flag === '--note') options.note = value();
-    else if (flag === '--no-build') options.build = false;
-    else if (flag === '--reseed') options.reseed = true;
-    else if (flag === '--out') options.out = path.resolve(value());
-    else if (flag === '--help' || flag === '-h') {
-      process.stdout.write(`${fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 7).join('\n')}\n`);
-      process.exit(0);
-    } else throw new Error(`unknown option '${argv[i]}' with --cache (see --cache --help)`);
-  }
-  options.duration ??= options.quick ? 3 : 20;
-  options.rounds ??= options.quick ? 1 : 3;
-  options.warmup ??= options.quick ? 2 : 5;
-  return options;
+  return parseMixOptions(argv, {
+    mode: '--cache',
+    usageFile: __filename,
+    usageLines: 7,
+    defaults: {
+      scale: 'large',
+      writes: 5,
+      note: null,
+      quick: { duration: 3, rounds: 1, warmup: 2 },
+      full: { duration: 20, rounds: 3, warmup: 5 },
+    },
+    extra: (flag, value, number, options) => {
+      if (flag === '--scale') {
+        options.scale = value();
+        if (!SCALES[options.scale]) throw new Error(`--scale must be large or small, got '${options.scale}'`);
+      } else if (flag === '--writes') options.writes = number(0, 100);
+      else if (flag === '--note') options.note = value();
+      else return false;
+      return true;
+    },
+  });
 }
 
 const databaseUrl = () => process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3306';
@@ -114,34 +88,13 @@ const redisUrl = () => process.env.BENCH_CACHE_REDIS_URL ?? 'redis://127.0.0.1:6
 const prefixOf = (options) => `bench_cache_${options.scale}_`;
 const hidePassword = (url) => url.replace(/:[^:@/]*@/, ':***@');
 
-function baseEnv(extra) {
-  return {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME ?? os.homedir(),
-    NODE_ENV: 'production',
-    LOG_LEVEL: 'warn',
-    APOLLO_TELEMETRY_DISABLED: 'true',
-    ...extra,
-  };
-}
-
-function run(command, args, env = process.env) {
-  const result = spawnSync(command, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status})`);
-}
-
-async function mysqlConnection(database) {
-  const mysql = require(require.resolve('mysql2/promise', { paths: [ROOT] }));
-  const { parseMysqlUrl } = require(path.join(ROOT, 'dist', 'shared'));
-  const config = parseMysqlUrl(databaseUrl(), 'BENCH_DATABASE_URL', database);
-  return mysql.createConnection({ host: config.host, port: config.port, user: config.user, password: config.password, database });
-}
+const run = (command, args, env = process.env) => runIn(command, args, ROOT, env);
 
 /** Seeds the chosen scale into `bench_cache_<scale>_*` once (or again with --reseed). */
 async function ensureSeeded(options) {
   let products = null;
   try {
-    const connection = await mysqlConnection(`${prefixOf(options)}product`);
+    const connection = await mysqlConnection(databaseUrl(), `${prefixOf(options)}product`);
     try {
       const [[row]] = await connection.query('SELECT COUNT(*) AS n FROM product');
       products = Number(row.n);
@@ -165,7 +118,7 @@ async function ensureSeeded(options) {
 
 /** Signed-in buyers: the first 64 users of the seed who have orders already. */
 async function buyers(options) {
-  const connection = await mysqlConnection(`${prefixOf(options)}orders`);
+  const connection = await mysqlConnection(databaseUrl(), `${prefixOf(options)}orders`);
   try {
     const [rows] = await connection.query('SELECT DISTINCT user_id FROM orders ORDER BY user_id LIMIT 64');
     return rows.map((row) => String(row.user_id));
@@ -174,17 +127,8 @@ async function buyers(options) {
   }
 }
 
-/** A deterministic generator of floats in [0, 1) (mulberry32): every run replays the same sequence. */
-function random(seed) {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seed's PRNG (mulberry32), from a fixed seed: every run replays the same sequence. */
+const random = (seed) => require(path.join(ROOT, 'dist', 'scripts', 'lib', 'seed', 'random')).mulberry32(seed);
 
 /** Draws ranks 1..n with probability proportional to 1/rank^exponent (inverse of the cumulative weights). */
 function zipf(n, exponent, next) {
@@ -391,52 +335,14 @@ async function counters(router) {
 /** One run of the sequence on `router` (closed loop, or at `rate` requests a second); every answer must be a 2xx without `errors`. */
 async function measure(router, requests, headers, { seconds, connections, rate = null, label }) {
   const before = await counters(router);
-  const latencies = [];
-  let withErrors = 0;
-  let firstError = null;
-  let next = Math.floor(Math.random() * requests.length);
-  const instance = autocannon({
+  const { ok, elapsed, latencies, problems } = await runMix({
     url: router.url,
+    requests: requests.map((r, index) => ({ body: r.body, headers: headers[index] })),
+    seconds,
     connections,
-    duration: seconds,
-    pipelining: 1,
-    timeout: 30,
-    ...(rate ? { overallRate: rate } : {}),
-    headers: { 'content-type': 'application/json' },
-    verifyBody: (body) => {
-      if (body.includes('"errors"')) {
-        withErrors += 1;
-        firstError ??= body.slice(0, 300);
-        return false;
-      }
-      return true;
-    },
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (req) => {
-          const index = next++ % requests.length;
-          req.body = requests[index].body;
-          req.headers = { ...req.headers, ...(headers[index] ?? {}) };
-          return req;
-        },
-      },
-    ],
+    rate,
   });
-  instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
-  const startedAt = process.hrtime.bigint();
-  const result = await new Promise((resolve, reject) => {
-    instance.on('done', resolve);
-    instance.on('error', reject);
-  });
-  const elapsed = Number(process.hrtime.bigint() - startedAt) / 1e9;
   const after = await counters(router);
-  latencies.sort((a, b) => a - b);
-  const ok = result['2xx'];
-  const problems = [];
-  if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx`);
-  if (result.errors > 0) problems.push(`${result.errors} errors (${result.timeouts} timeouts)`);
-  if (withErrors > 0) problems.push(`${withErrors} with GraphQL errors, first: ${firstError}`);
   const statements = after.statements - before.statements;
   const lookups = router.admin === null ? null : after.hits - before.hits + (after.misses - before.misses);
   const measured = {
@@ -631,13 +537,7 @@ async function runCacheBench(argv) {
     for (const router of Object.values(routers)) await proc.stop(router.entry);
     for (const entry of Object.values(subgraphs).reverse()) await proc.stop(entry);
   }
-  const commit = (() => {
-    try {
-      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    } catch {
-      return 'nocommit';
-    }
-  })();
+  const commit = gitCommit();
   const date = new Date().toISOString().slice(0, 10);
   const result = {
     meta: {
@@ -664,15 +564,7 @@ async function runCacheBench(argv) {
     ...summarise(runs),
     runs,
   };
-  const base = path.join(
-    options.out,
-    [date, commit, 'cache', options.scale === 'large' ? null : options.scale, options.quick ? 'quick' : null].filter(Boolean).join('-'),
-  );
-  fs.writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(`${base}.md`, markdown(result));
-  process.stdout.write(`\n${markdown(result)}\n`);
-  log(`results: ${path.relative(process.cwd(), base)}.{json,md} (${result.meta.minutes} min)`);
-  await agent.close();
+  await writeMixResults(options, 'cache', result, markdown);
 }
 
 module.exports = { runCacheBench };
