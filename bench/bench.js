@@ -7,6 +7,7 @@
  *                    [--no-build] [--reseed] [--reuse-pass] [--out results]
  *   node bench.js --report results/<file>.json    (rewrites the .md and .svg from the .json)
  *   node bench.js --replicas [options]              (read replicas off and on: replicas.js)
+ *   node bench.js --cache [options]                 (entity cache off, memory, redis, and stock: cache.js)
  *
  * This file is the run's outline; each step lives in lib/.
  */
@@ -28,6 +29,7 @@ const { listingCursors, startCanned, startSubgraphs, topUpCheckoutStock } = requ
 
 async function main() {
   if (process.argv.includes('--replicas')) return require('./replicas').runReplicaBench(process.argv.slice(2));
+  if (process.argv.includes('--cache')) return require('./cache').runCacheBench(process.argv.slice(2));
   const reportIndex = process.argv.indexOf('--report');
   if (reportIndex > 0) return rewriteReport(path.resolve(process.argv[reportIndex + 1]));
   const options = parseOptions(process.argv.slice(2));

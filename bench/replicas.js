@@ -14,12 +14,12 @@
  * The servers: BENCH_DATABASE_URL (the primary, default the pair of `npm run replica -- start`,
  * mysql://root@127.0.0.1:3326) and BENCH_REPLICA_URLS (default mysql://root@127.0.0.1:3327).
  */
-const { execFileSync, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const autocannon = require('autocannon');
-const { Agent, request } = require('undici');
+const { request } = require('undici');
+const { gitCommit, run: runIn } = require('./lib/build');
+const { agent, median, metricByLabel, mysqlConnection, parseMixOptions, percentile, runMix, writeMixResults } = require('./lib/mix');
 const proc = require('./lib/proc');
 
 const ROOT = path.resolve(__dirname, '..');
@@ -36,59 +36,25 @@ const SCALES = { small: { users: 50, products: 200 }, large: { users: 10_000, pr
 const CYCLE = 100;
 
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
-const agent = new Agent({ connections: 8, keepAliveTimeout: 2_000 });
 
 function parseOptions(argv) {
-  const options = {
-    quick: false,
-    scale: 'large',
-    duration: null,
-    rounds: null,
-    warmup: null,
-    connections: 32,
-    writes: 10,
-    build: true,
-    reseed: false,
-    out: path.join(__dirname, 'results'),
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, inline] = argv[i].split('=', 2);
-    const value = () => inline ?? argv[++i];
-    const number = (min, max) => {
-      const raw = value();
-      const parsed = Number(raw);
-      if (!Number.isInteger(parsed) || parsed < min || parsed > max)
-        throw new Error(`${flag} must be a whole number from ${min} to ${max}, got '${raw}'`);
-      return parsed;
-    };
-    if (flag === '--replicas') continue;
-    else if (flag === '--quick') options.quick = true;
-    else if (flag === '--scale') {
-      options.scale = value();
-      if (!SCALES[options.scale]) throw new Error(`--scale must be large or small, got '${options.scale}'`);
-    } else if (flag === '--duration') options.duration = number(1, 3600);
-    else if (flag === '--rounds') options.rounds = number(1, 100);
-    else if (flag === '--warmup') options.warmup = number(0, 600);
-    else if (flag === '--connections') options.connections = number(1, 1000);
-    else if (flag === '--writes') options.writes = number(0, 100);
-    else if (flag === '--no-build') options.build = false;
-    else if (flag === '--reseed') options.reseed = true;
-    else if (flag === '--out') options.out = path.resolve(value());
-    else if (flag === '--help' || flag === '-h') {
-      process.stdout.write(`${fs.readFileSync(__filename, 'utf8').split('\n').slice(1, 6).join('\n')}\n`);
-      process.exit(0);
-    } else throw new Error(`unknown option '${argv[i]}' with --replicas (see --replicas --help)`);
-  }
-  options.duration ??= options.quick ? 3 : 20;
-  options.rounds ??= options.quick ? 1 : 3;
-  options.warmup ??= options.quick ? 1 : 5;
-  return options;
+  return parseMixOptions(argv, {
+    mode: '--replicas',
+    usageFile: __filename,
+    usageLines: 6,
+    defaults: { scale: 'large', writes: 10, quick: { duration: 3, rounds: 1, warmup: 1 }, full: { duration: 20, rounds: 3, warmup: 5 } },
+    extra: (flag, value, number, options) => {
+      if (flag === '--scale') {
+        options.scale = value();
+        if (!SCALES[options.scale]) throw new Error(`--scale must be large or small, got '${options.scale}'`);
+      } else if (flag === '--writes') options.writes = number(0, 100);
+      else return false;
+      return true;
+    },
+  });
 }
 
-function run(command, args, env = process.env) {
-  const result = spawnSync(command, args, { cwd: ROOT, env, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (exit ${result.status})`);
-}
+const run = (command, args, env = process.env) => runIn(command, args, ROOT, env);
 
 const primaryUrl = () => process.env.BENCH_DATABASE_URL ?? 'mysql://root@127.0.0.1:3326';
 const replicaUrls = () => process.env.BENCH_REPLICA_URLS ?? 'mysql://root@127.0.0.1:3327';
@@ -96,13 +62,6 @@ const prefixOf = (options) => `bench_replicas_${options.scale}_`;
 
 function baseEnv(extra) {
   return { PATH: process.env.PATH, HOME: process.env.HOME ?? os.homedir(), NODE_ENV: 'production', LOG_LEVEL: 'warn', ...extra };
-}
-
-async function mysqlConnection(url, database) {
-  const mysql = require(require.resolve('mysql2/promise', { paths: [ROOT] }));
-  const { parseMysqlUrl } = require(path.join(ROOT, 'dist', 'shared'));
-  const config = parseMysqlUrl(url, 'BENCH_DATABASE_URL', database ?? 'mysql');
-  return mysql.createConnection({ host: config.host, port: config.port, user: config.user, password: config.password, database });
 }
 
 /** Seeds the chosen scale into the primary once (the replicas get it by replication), and waits until they have it. */
@@ -282,20 +241,6 @@ async function workload(options, data) {
   return requests;
 }
 
-/** `name{labels} value` samples of a Prometheus text page, summed by one label (`server`, `reason`). */
-async function metricByLabel(url, name, label) {
-  const response = await request(url, { dispatcher: agent });
-  const text = await response.body.text();
-  const totals = {};
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const match = new RegExp(`${label}="([^"]*)"`).exec(line);
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (match && Number.isFinite(value)) totals[match[1]] = (totals[match[1]] ?? 0) + value;
-  }
-  return totals;
-}
-
 /** Per-server statements, reads and read fallbacks, summed over the stack's three subgraphs. */
 async function databaseCounters(stack) {
   const sum = async (name, label) => {
@@ -322,57 +267,17 @@ function difference(after, before) {
   );
 }
 
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-}
-
 /** One closed-loop run of the mix on `stack`; every response must be a 2xx without `errors`. */
 async function measure(stack, requests, seconds, connections, label) {
   const before = await databaseCounters(stack);
-  const latencies = [];
-  let withErrors = 0;
-  let next = 0;
-  const instance = autocannon({
+  const { ok, elapsed, latencies, problems } = await runMix({
     url: stack.url,
+    requests: requests.map((r) => ({ body: r.body, headers: r.authorization ? { authorization: r.authorization } : null })),
+    seconds,
     connections,
-    duration: seconds,
-    pipelining: 1,
-    timeout: 30,
-    headers: { 'content-type': 'application/json' },
-    verifyBody: (body) => {
-      if (body.includes('"errors"')) {
-        withErrors += 1;
-        return false;
-      }
-      return true;
-    },
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (req) => {
-          const chosen = requests[next++ % requests.length];
-          req.body = chosen.body;
-          req.headers = { ...req.headers, ...(chosen.authorization ? { authorization: chosen.authorization } : {}) };
-          return req;
-        },
-      },
-    ],
+    start: 0,
   });
-  instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
-  const startedAt = process.hrtime.bigint();
-  const result = await new Promise((resolve, reject) => {
-    instance.on('done', resolve);
-    instance.on('error', reject);
-  });
-  const elapsed = Number(process.hrtime.bigint() - startedAt) / 1e9;
   const after = await databaseCounters(stack);
-  latencies.sort((a, b) => a - b);
-  const ok = result['2xx'];
-  const problems = [];
-  if (result.non2xx > 0) problems.push(`${result.non2xx} non-2xx`);
-  if (result.errors > 0) problems.push(`${result.errors} errors (${result.timeouts} timeouts)`);
-  if (withErrors > 0) problems.push(`${withErrors} with GraphQL errors`);
   const statements = difference(after.statements, before.statements);
   const measured = {
     mode: stack.mode,
@@ -396,13 +301,6 @@ async function measure(stack, requests, seconds, connections, label) {
       `reads by server ${JSON.stringify(measured.readsByServer)}${measured.valid ? '' : ` INVALID: ${problems.join('; ')}`}`,
   );
   return measured;
-}
-
-function median(values) {
-  const list = values.filter((v) => typeof v === 'number' && Number.isFinite(v)).sort((a, b) => a - b);
-  if (list.length === 0) return null;
-  const mid = Math.floor(list.length / 2);
-  return list.length % 2 ? list[mid] : (list[mid - 1] + list[mid]) / 2;
 }
 
 function markdown(result) {
@@ -494,13 +392,7 @@ async function runReplicaBench(argv) {
       reads,
     };
   }
-  const commit = (() => {
-    try {
-      return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
-    } catch {
-      return 'nocommit';
-    }
-  })();
+  const commit = gitCommit();
   const date = new Date().toISOString().slice(0, 10);
   const result = {
     meta: {
@@ -522,15 +414,7 @@ async function runReplicaBench(argv) {
     summary,
     runs,
   };
-  const base = path.join(
-    options.out,
-    [date, commit, 'replicas', options.scale === 'large' ? null : options.scale, options.quick ? 'quick' : null].filter(Boolean).join('-'),
-  );
-  fs.writeFileSync(`${base}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(`${base}.md`, markdown(result));
-  process.stdout.write(`\n${markdown(result)}\n`);
-  log(`results: ${path.relative(process.cwd(), base)}.{json,md} (${result.meta.minutes} min)`);
-  await agent.close();
+  await writeMixResults(options, 'replicas', result, markdown);
 }
 
 module.exports = { runReplicaBench };

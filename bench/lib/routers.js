@@ -146,4 +146,4 @@ async function refusalCounts(router) {
   return refusalsIn(await getText(`http://127.0.0.1:${PORTS.oursAdmin}/metrics`));
 }
 
-module.exports = { startRouter, identityHeaders, refusalCounts };
+module.exports = { startRouter, identityHeaders, refusalCounts, writeGatewaySupergraph };

@@ -78,16 +78,16 @@ async function topUpCheckoutStock() {
 
 /**
  * The `after` cursors of the catalog's pages of 20 but the first (`pages - 1` of them): the cursor of its 20th,
- * 40th, … product, read from the product subgraph 100 products at a time.
+ * 40th, … product, read from the product subgraph (this bench's, or `productUrl`) 100 products at a time.
  */
-async function listingCursors(pages) {
+async function listingCursors(pages, productUrl = subgraphUrl('product')) {
   const headers = { 'x-router-credential': SECRET };
   const query =
     'query Pages($after: String) { products(first: 100, after: $after) { edges { cursor } pageInfo { hasNextPage endCursor } } }';
   const cursors = [];
   let after = null;
   while (cursors.length < pages - 1) {
-    const response = await post(subgraphUrl('product'), JSON.stringify({ query, variables: { after } }), headers);
+    const response = await post(productUrl, JSON.stringify({ query, variables: { after } }), headers);
     const page = JSON.parse(response.text).data?.products;
     if (!page) throw new Error(`could not read the catalog's pages: ${response.text.slice(0, 300)}`);
     page.edges.forEach((edge, index) => {
