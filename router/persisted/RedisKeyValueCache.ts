@@ -50,7 +50,7 @@ export class RedisKeyValueCache implements StringCache {
   private localUsed = 0;
   private readonly localBytes: number;
   private readonly now: () => number;
-  private lastWarning = 0;
+  private readonly lastWarning = new Map<'full' | 'failing', number>();
 
   constructor(private readonly options: RedisKeyValueCacheOptions) {
     this.prefix = options.prefix ?? 'supergraph:';
@@ -145,23 +145,27 @@ export class RedisKeyValueCache implements StringCache {
     this.localUsed -= entry.bytes;
   }
 
-  private lastFullWarning = 0;
-
   private warnFull(): void {
-    if (Date.now() - this.lastFullWarning < 60_000) return;
-    this.lastFullWarning = Date.now();
-    this.options.logger.warn(
+    this.warnAtMostEveryMinute(
+      'full',
       { maxTotalBytes: this.options.maxTotalBytes },
       'the APQ cache in Redis is at APQ_MAX_TOTAL_BYTES: new documents stay in the router that registered them until the next window',
     );
   }
 
   private warn(error: unknown): void {
-    if (Date.now() - this.lastWarning < 60_000) return;
-    this.lastWarning = Date.now();
-    this.options.logger.warn(
+    this.warnAtMostEveryMinute(
+      'failing',
       { err: error },
       'the cache Redis (CACHE_REDIS_URL, else REDIS_URL) is unreachable or failing: reads are misses, writes stay in this router',
     );
+  }
+
+  /** Logs `message` once a minute at most per kind, so that a Redis down or full does not log at every request. */
+  private warnAtMostEveryMinute(kind: 'full' | 'failing', details: Record<string, unknown>, message: string): void {
+    const now = Date.now();
+    if (now - (this.lastWarning.get(kind) ?? -Infinity) < 60_000) return;
+    this.lastWarning.set(kind, now);
+    this.options.logger.warn(details, message);
   }
 }

@@ -4,17 +4,18 @@
  * documentation and the manifests show, and every process must refuse each of them in production, naming the
  * variable and never the value.
  */
-import { spawn } from 'node:child_process';
+
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { readRouterConfig } from '../../router';
-import { ConfigError, type Env, projectPath, readSubgraphConfig, SHIPPED_SECRET_VALUES, SUBGRAPH_NAMES } from '../../shared';
+import { ConfigError, type Env, readSubgraphConfig, SHIPPED_SECRET_VALUES, SUBGRAPH_NAMES } from '../../shared';
 import { readOrderConfig } from '../../subgraphs/order/OrderConfig';
 import { readProductConfig } from '../../subgraphs/product/ProductConfig';
 import { composeText, environmentOf, rawEnvironmentOf, repoRoot, variableReferences } from '../helpers/compose';
+import { runToExit } from '../helpers/processes';
 
 /**
  * docker-compose.yml's defaults that are not secrets, each with why. A new `${VAR:-default}` must be put on
@@ -220,21 +221,7 @@ describe('the real processes', () => {
 
   /** Starts `node dist/<entry>` with `env`, resolves with its exit code and everything it printed. */
   const run = (entry: string[], env: Record<string, string>) =>
-    new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [projectPath('dist', ...entry)], {
-        env: { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (chunk) => {
-        output += chunk;
-      });
-      child.stderr.on('data', (chunk) => {
-        output += chunk;
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => resolve({ code, output }));
-    });
+    runToExit(entry, { PATH: process.env.PATH ?? '', DATA_DIR: dataDir, ...env });
 
   const jwt = 'compose-jwt-secret-for-development-only-change-me';
   const cases: Array<{ name: string; entry: string[]; variable: string; env: Record<string, string>; value: string }> = [

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { projectPath } from '../../shared';
+import { runToExit } from '../helpers/processes';
 
 /** The router process in production with a broken API_KEYS_FILE: it must not start, and say why in one line. */
 describe('the router with a bad API_KEYS_FILE in production', () => {
@@ -11,28 +10,14 @@ describe('the router with a bad API_KEYS_FILE in production', () => {
   const key = `sk_live_${randomBytes(12).toString('hex')}`;
 
   const start = (keysFile: string) =>
-    new Promise<{ code: number | null; output: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, [projectPath('dist', 'router', 'main.js')], {
-        env: {
-          PATH: process.env.PATH ?? '',
-          NODE_ENV: 'production',
-          DATA_DIR: dir,
-          JWT_SECRET: randomBytes(32).toString('hex'),
-          ROUTER_PORT: '0',
-          ROUTER_ADMIN_PORT: '0',
-          API_KEYS_FILE: keysFile,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let output = '';
-      child.stdout.on('data', (chunk) => {
-        output += chunk;
-      });
-      child.stderr.on('data', (chunk) => {
-        output += chunk;
-      });
-      child.on('error', reject);
-      child.on('exit', (code) => resolve({ code, output }));
+    runToExit(['router', 'main.js'], {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      DATA_DIR: dir,
+      JWT_SECRET: randomBytes(32).toString('hex'),
+      ROUTER_PORT: '0',
+      ROUTER_ADMIN_PORT: '0',
+      API_KEYS_FILE: keysFile,
     });
 
   it.each([

@@ -1,28 +1,17 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { localSupergraphEnv } from '../../scripts/lib/net';
-import { projectPath } from '../../shared';
 import { acceptsConnections } from '../helpers/net';
+import { runToExit } from '../helpers/processes';
 
 /**
  * Runs `npm start`'s script (compiled by `npm test`'s build step) to its exit; resolves with its code and output.
  * One that is still running after `timeoutMs` is stopped with SIGTERM (it then stops whatever it started).
  */
 function runStart(env: Record<string, string>, timeoutMs: number): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, [projectPath('dist', 'scripts', 'start.js')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
-  child.on('exit', () => clearTimeout(timer));
-  let output = '';
-  child.stdout.on('data', (chunk) => {
-    output += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    output += chunk;
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, output })));
+  return runToExit(['scripts', 'start.js'], env, timeoutMs);
 }
 
 /**
