@@ -44,6 +44,8 @@ export interface CacheStore {
   clear?(keepMs: number): Promise<void>;
   /** Times `clear` ran, or the store cleared itself to stay under its bound on remembered invalidations. */
   readonly clears?: number;
+  /** Writes skipped because the store's total budget was spent (the Redis store). */
+  readonly budgetSkips?: number;
   /** Bytes held (the in-process store; null when the store cannot say cheaply). */
   bytes(): number | null;
   close(): Promise<void>;

@@ -11,6 +11,11 @@ export interface EntityCacheConfig {
   mode: EntityCacheMode;
   /** `ENTITY_CACHE_MAX_BYTES` (default 64 MiB): the in-process store's bound (keys and values, UTF-8). */
   maxBytes: number;
+  /**
+   * `ENTITY_CACHE_REDIS_MAX_BYTES` (default 256 MiB): the Redis store's bound on all entries together (keys and
+   * values), shared by every router; past it answers are not cached until the window ends.
+   */
+  redisMaxBytes: number;
   /** `ENTITY_CACHE_MAX_ENTRY_BYTES` (default 64 KiB): a larger entity is not cached (either store). */
   maxEntryBytes: number;
   /** `ENTITY_CACHE_MAX_TTL_S` (default 300): the longest an entry lives, whatever the subgraph's hint. */
@@ -49,6 +54,10 @@ export function readEntityCacheConfig(env: Env, production: boolean): EntityCach
   return {
     mode,
     maxBytes: readInteger(env, 'ENTITY_CACHE_MAX_BYTES', 64 * 1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 * 1024 }),
+    redisMaxBytes: readInteger(env, 'ENTITY_CACHE_REDIS_MAX_BYTES', 256 * 1024 * 1024, {
+      min: 1024 * 1024,
+      max: 1024 * 1024 * 1024 * 1024,
+    }),
     maxEntryBytes: readInteger(env, 'ENTITY_CACHE_MAX_ENTRY_BYTES', 64 * 1024, { min: 64, max: 64 * 1024 * 1024 }),
     maxTtlSeconds: readInteger(env, 'ENTITY_CACHE_MAX_TTL_S', 300, { min: 1, max: 86_400 }),
     replicaSettleMs: readInteger(env, 'ENTITY_CACHE_REPLICA_SETTLE_MS', 0, { min: 0, max: 600_000 }),

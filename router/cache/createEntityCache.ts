@@ -19,7 +19,11 @@ export async function createEntityCache(config: EntityCacheConfig, logger: Logge
   }
   let store: CacheStore;
   if (config.mode === 'redis' && config.redisUrl) {
-    const redis = new RedisCacheStore(config.redisUrl, config.maxEntryBytes, logger);
+    const redis = new RedisCacheStore(
+      config.redisUrl,
+      { maxEntryBytes: config.maxEntryBytes, maxTotalBytes: config.redisMaxBytes, windowMs: config.maxTtlSeconds * 1000 },
+      logger,
+    );
     await redis.ready();
     store = redis;
   } else {

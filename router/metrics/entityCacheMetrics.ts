@@ -53,6 +53,15 @@ export function registerEntityCacheMetrics(metrics: Metrics, cache: EntityCache)
     },
   );
   metrics.counter(
+    'entity_cache_budget_skips_total',
+    'Entity cache writes skipped because the Redis store was at ENTITY_CACHE_REDIS_MAX_BYTES.',
+    [],
+    function collect() {
+      this.reset();
+      this.inc(cache.store.budgetSkips ?? 0);
+    },
+  );
+  metrics.counter(
     'entity_cache_clears_total',
     'Times the in-process entity cache was cleared instead of remembering too many invalidated tags.',
     [],

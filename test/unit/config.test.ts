@@ -145,6 +145,13 @@ describe('router configuration', () => {
     expect(() => readRouterConfig({ CACHE_REDIS_URL: 'not a url' })).toThrow(/CACHE_REDIS_URL/);
   });
 
+  it('bounds the Redis entity cache by ENTITY_CACHE_REDIS_MAX_BYTES (256 MiB unless set)', () => {
+    expect(readRouterConfig({}).entityCache.redisMaxBytes).toBe(268_435_456);
+    expect(readRouterConfig({ ENTITY_CACHE_REDIS_MAX_BYTES: '1048576' }).entityCache.redisMaxBytes).toBe(1_048_576);
+    expect(() => readRouterConfig({ ENTITY_CACHE_REDIS_MAX_BYTES: '1000' })).toThrow(/ENTITY_CACHE_REDIS_MAX_BYTES/);
+    expect(() => readRouterConfig({ ENTITY_CACHE_REDIS_MAX_BYTES: 'lots' })).toThrow(/ENTITY_CACHE_REDIS_MAX_BYTES/);
+  });
+
   it('follows NODE_ENV for CORS: any origin in development, none by default in production', () => {
     expect(readRouterConfig({}).corsOrigins).toEqual(['*']);
     expect(readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).corsOrigins).toEqual([]);

@@ -5,6 +5,7 @@ import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type GraphQLSchema, parse } from 'graphql';
+import Redis from 'ioredis';
 import { prepareSupergraph } from '../../router';
 import { MemoryCacheStore } from '../../router/cache/CacheStore';
 import { cacheHintOf, EntityCache } from '../../router/cache/EntityCache';
@@ -146,7 +147,11 @@ describe('EntityCache', () => {
   });
 
   it('skips a Redis store that does not answer, with the failure counted, never an error', async () => {
-    const store = new RedisCacheStore('redis://127.0.0.1:1', 1 << 16, silentLogger);
+    const store = new RedisCacheStore(
+      'redis://127.0.0.1:1',
+      { maxEntryBytes: 1 << 16, maxTotalBytes: 1 << 24, windowMs: 300_000 },
+      silentLogger,
+    );
     const cache = new EntityCache({ store, maxTtlSeconds: 300, logger: silentLogger });
     cache.useSupergraph(apiSchema, 'v1', prepared);
     const source = subgraph();
@@ -246,5 +251,38 @@ describe('cache hints and purges', () => {
       expect(() => tagsOfPurge(body(bad))).toThrow(expect.objectContaining({ status: 400, code: 'BAD_REQUEST' }));
     }
     expect(() => tagsOfPurge(Buffer.from('{'))).toThrow(expect.objectContaining({ status: 400 }));
+  });
+});
+
+describe("the Redis store's total budget", () => {
+  const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+  it('writes at most half of ENTITY_CACHE_REDIS_MAX_BYTES per window, counted by every router together', async () => {
+    const prefix = `test:budget:${process.pid}:${Date.now()}:`;
+    const bounds = { maxEntryBytes: 1 << 16, maxTotalBytes: 10_000, windowMs: 60_000 };
+    // Two routers' stores on the same Redis share the budget.
+    const stores = [
+      new RedisCacheStore(REDIS_URL, bounds, silentLogger, prefix),
+      new RedisCacheStore(REDIS_URL, bounds, silentLogger, prefix),
+    ];
+    await Promise.all(stores.map((store) => store.ready()));
+    try {
+      const value = 'x'.repeat(990); // with its 10-character key: 1,000 bytes
+      for (let n = 0; n < 8; n++) await stores[n % 2].write([{ key: `key-${String(n).padStart(5, '0')}`, value, ttlMs: 60_000 }]);
+      const read = await stores[0].read(
+        Array.from({ length: 8 }, (_, n) => `key-${String(n).padStart(5, '0')}`),
+        [],
+      );
+      // 5,000 bytes (half of 10,000) fit in the window: the first five entries; the last three were not written.
+      expect(read?.entries.map((entry) => entry !== null)).toEqual([true, true, true, true, true, false, false, false]);
+      expect(stores[0].budgetSkips + stores[1].budgetSkips).toBe(3);
+      expect(stores[0].errors + stores[1].errors).toBe(0);
+    } finally {
+      const cleaner = new Redis(REDIS_URL);
+      const keys: string[] = await cleaner.keys(`${prefix}*`);
+      if (keys.length > 0) await cleaner.del(...keys);
+      cleaner.disconnect();
+      await Promise.all(stores.map((store) => store.close()));
+    }
   });
 });

@@ -56,6 +56,7 @@ const config = (mode: 'memory' | 'redis', port: number) => ({
   mode,
   maxBytes: 1 << 20,
   maxEntryBytes: 1 << 16,
+  redisMaxBytes: 1 << 26,
   maxTtlSeconds: 300,
   replicaSettleMs: 0,
   redisUrl: `redis://127.0.0.1:${port}`,
