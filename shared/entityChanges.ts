@@ -12,6 +12,11 @@ import type { Logger } from './logger';
  * A tag is `Type.field=value` for one key field of an entity (`Product.id=5`, `Product.sku=LAMP-1`), or `Type`
  * alone for every entity of the type. An entity cached from a representation is tagged with each of the
  * representation's fields, so a subgraph should declare every key of the entity it changed that it knows.
+ *
+ * Such a tag also drops every cached list of the type (`Type*`): a created entity, or one whose change moves it into
+ * or out of a filtered or ordered list, may change lists that do not hold it. A change that cannot (a price, a stock,
+ * on lists that neither filter nor order on them) is declared in place (`declareChangedInPlace`): its tags carry
+ * `IN_PLACE_PREFIX` (`~Product.id=5`) and drop only the entries that hold the entity, so the other cached pages stay.
  */
 export const ENTITY_CHANGES_EXTENSION = 'changedEntities';
 
@@ -25,6 +30,9 @@ export const ENTITY_CACHE_REDIS_OPTIONS = {
   connectTimeout: 1_000,
   commandTimeout: 250,
 };
+
+/** Marks a tag declared in place: only entries holding the entity are dropped, not every list of its type. */
+export const IN_PLACE_PREFIX = '~';
 
 /** The Redis channel on which invalidations reach every router: a JSON `{ tags: string[] }`. */
 export const ENTITY_CHANGES_CHANNEL = 'supergraph:entity-cache:invalidate';
@@ -52,6 +60,20 @@ export function declareChanged(typename: string, ...keys: Record<string, unknown
   if (!collected) return;
   if (keys.length === 0) collected.tags.add(typename);
   for (const key of keys) for (const [field, value] of Object.entries(key)) collected.tags.add(entityTag(typename, field, value));
+}
+
+/**
+ * Declares that this request changed, in place, the entity of type `typename` known by each of `keys`: fields that no
+ * list filters or orders on, so it is in the same lists as before. Entries holding it (its entity entries, the pages
+ * that list it) are dropped; other cached lists of the type stay. When unsure, use `declareChanged`.
+ */
+export function declareChangedInPlace(typename: string, ...keys: Record<string, unknown>[]): void {
+  const collected = changes.getStore();
+  if (!collected) return;
+  if (keys.length === 0) collected.tags.add(`${IN_PLACE_PREFIX}${typename}`);
+  for (const key of keys) {
+    for (const [field, value] of Object.entries(key)) collected.tags.add(`${IN_PLACE_PREFIX}${entityTag(typename, field, value)}`);
+  }
 }
 
 /**

@@ -40,11 +40,13 @@ export {
   changedTags,
   collectingChanges,
   declareChanged,
+  declareChangedInPlace,
   ENTITY_CACHE_REDIS_OPTIONS,
   ENTITY_CHANGES_CHANNEL,
   ENTITY_CHANGES_EXTENSION,
   EntityChangePublisher,
   entityTag,
+  IN_PLACE_PREFIX,
   publishChanges,
   stableJson,
 } from './entityChanges';

@@ -3,7 +3,7 @@ import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { trace } from '@opentelemetry/api';
 import { type DocumentNode, type GraphQLSchema, Kind, parse } from 'graphql';
-import { ENTITY_CHANGES_EXTENSION, entityTag, type Logger, stableJson } from '../../shared';
+import { ENTITY_CHANGES_EXTENSION, entityTag, IN_PLACE_PREFIX, type Logger, stableJson } from '../../shared';
 import { AuthorizationPolicy } from '../authorization/AuthorizationPolicy';
 import type { RouterContext } from '../RouterContext';
 import type { PreparedSupergraph } from '../supergraph/prepareSupergraph';
@@ -351,7 +351,8 @@ export class EntityCache {
   }
 
   /**
-   * Drops every entry carrying one of `tags`, and every root-field answer that lists an entity of their types: marks
+   * Drops every entry carrying one of `tags`, and every root-field answer that lists an entity of their types (not
+   * for a tag declared in place, `~Type.field=value`: only the entries holding that entity): marks
    * them invalidated now (in Redis for the Redis store, so every router sees it at its next lookup) and tells the
    * other routers. Resolves once this router's store has it, or has failed to: then the tags are kept and recorded
    * and published again when Redis is back (on reconnect, or at a lookup at most once a second), and until recorded
@@ -360,8 +361,12 @@ export class EntityCache {
    */
   async invalidate(tags: string[], origin: keyof EntityCacheStats['invalidations']): Promise<void> {
     if (tags.length === 0) return;
-    const expanded = new Set(tags);
-    for (const tag of tags) expanded.add(listTag(/^[^.*]+/.exec(tag)?.[0] ?? tag));
+    const expanded = new Set<string>();
+    for (const tag of tags) {
+      // In place (`~Product.id=5`): the entries holding the entity only. Otherwise every list of the type too.
+      if (tag.startsWith(IN_PLACE_PREFIX)) expanded.add(tag.slice(IN_PLACE_PREFIX.length));
+      else expanded.add(tag).add(listTag(/^[^.*]+/.exec(tag)?.[0] ?? tag));
+    }
     this.stats.invalidations[origin] += tags.length;
     const { store, logger } = this.options;
     if (expanded.size > MAX_TAGS_PER_INVALIDATION && store.clear) {

@@ -4,6 +4,7 @@ import {
   connectionFrom,
   dateTimeScalar,
   declareChanged,
+  declareChangedInPlace,
   ErrorCode,
   money,
   pageSize,
@@ -42,8 +43,9 @@ export const resolvers: GraphQLResolverMap<OrderContext> = {
     placeOrder: async (_parent, args: { input: PlaceOrderInput }, context) => {
       if (context.caller.userId === null) throw new Unauthenticated('Sign in to place an order.');
       const order = await placeOrder(context.checkout, Number(context.caller.userId), args.input);
-      // The stock of every product it took and the user's orders changed: the router's entity cache drops them.
-      declareChanged('Product', ...args.input.items.map((item) => ({ id: String(item.productId) })));
+      // The stock of every product it took (in place: no list filters or orders on stock) and the user's orders
+      // changed: the router's entity cache drops them.
+      declareChangedInPlace('Product', ...args.input.items.map((item) => ({ id: String(item.productId) })));
       declareChanged('User', { id: String(context.caller.userId) });
       return order;
     },

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type DataSource, type EntityManager, In, QueryFailedError } from 'typeorm';
 import {
   AppError,
-  declareChanged,
+  declareChangedInPlace,
   ErrorCode,
   inTransaction,
   MAX_QUANTITY_PER_LINE,
@@ -115,7 +115,7 @@ async function reserveInTransaction(
       .where('id = :id AND stock >= :quantity', { id: line.productId, quantity: line.quantity })
       .execute();
     if (result.affected !== 1) throw new InsufficientStock(String(line.productId), line.quantity, 0);
-    declareChanged('Product', { id: String(line.productId) });
+    declareChangedInPlace('Product', { id: String(line.productId) });
   }
   const now = new Date();
   await manager.insert(StockReservation, {
@@ -160,7 +160,7 @@ export async function releaseStock(dataSource: DataSource, reservationKey: strin
         .set({ stock: () => 'stock + :quantity' })
         .where('id = :id', { id: line.productId, quantity: line.quantity })
         .execute();
-      declareChanged('Product', { id: String(line.productId) });
+      declareChangedInPlace('Product', { id: String(line.productId) });
     }
     await manager.update(StockReservation, { id: reservation.id }, { status: 'released', updatedAt: now });
     return 'released';

@@ -1,5 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
-import { BadUserInput, connectionFrom, declareChanged, money, pageSize, parseId, readWith } from '../../shared';
+import { BadUserInput, connectionFrom, declareChanged, declareChangedInPlace, money, pageSize, parseId, readWith } from '../../shared';
 import { adjustStock, type CreateProductInput, createProduct, type UpdateProductInput, updateProduct } from './catalog';
 import { Category as CategoryEntity } from './entities/Category';
 import { Product } from './entities/Product';
@@ -49,14 +49,18 @@ export const resolvers: GraphQLResolverMap<ProductContext> = {
     categories: (_parent, _args, context) =>
       readWith(context.dataSource, 'replica', (manager) => manager.getRepository(CategoryEntity).find({ order: { name: 'ASC' } })),
   },
-  // Each write declares the product it changed, by both its keys, for the router's entity cache.
+  // Each write declares the product it changed, by both its keys, for the router's entity cache: in place when no
+  // list can gain or lose it (lists filter on category, name and SKU, and order by id), else with every list.
   Mutation: {
     createProduct: async (_parent, args: { input: CreateProductInput }, context) =>
-      declaredProduct(await createProduct(context.dataSource, args.input)),
+      declaredProduct(await createProduct(context.dataSource, args.input), false),
     updateProduct: async (_parent, args: { id: string; input: UpdateProductInput }, context) =>
-      declaredProduct(await updateProduct(context.dataSource, args.id, args.input)),
+      declaredProduct(
+        await updateProduct(context.dataSource, args.id, args.input),
+        args.input.name == null && args.input.categoryId == null,
+      ),
     adjustStock: async (_parent, args: { productId: string; delta: number }, context) =>
-      declaredProduct(await adjustStock(context.dataSource, args.productId, args.delta)),
+      declaredProduct(await adjustStock(context.dataSource, args.productId, args.delta), true),
   },
   Product: {
     __resolveReference: (reference: { id?: string; sku?: string }, context: ProductContext) => {
@@ -84,8 +88,11 @@ export const resolvers: GraphQLResolverMap<ProductContext> = {
   },
 };
 
-/** Declares `product` changed by its id and its SKU (the entity cache keys entities by either), and returns it. */
-function declaredProduct<T extends { id: number | string; sku: string }>(product: T): T {
-  declareChanged('Product', { id: String(product.id) }, { sku: product.sku });
+/**
+ * Declares `product` changed by its id and its SKU (the entity cache keys entities by either), `inPlace` when the
+ * change cannot move it into or out of any list, and returns it.
+ */
+function declaredProduct<T extends { id: number | string; sku: string }>(product: T, inPlace: boolean): T {
+  (inPlace ? declareChangedInPlace : declareChanged)('Product', { id: String(product.id) }, { sku: product.sku });
   return product;
 }

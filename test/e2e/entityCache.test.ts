@@ -119,6 +119,41 @@ describe('entity cache on the real stack', () => {
     );
   });
 
+  it('drops only the cached pages holding a product whose price changed, and every page when its name changed', async () => {
+    const PAGE =
+      'query Page($after: String) { products(first: 1, after: $after) { edges { cursor node { id name price { amount currency } } } } }';
+    const writer = await stack.token('9', ['catalog:write']);
+    const first = await ask(PAGE);
+    const after = first.data.products.edges[0].cursor;
+    const second = await ask(PAGE, { after });
+    expect([first, second].map((page) => page.data.products.edges[0].node.id)).toEqual(['1', '2']);
+    const cachedHits = async () => [
+      (await ask(PAGE)).extensions?.entityCache.hits.length,
+      (await ask(PAGE, { after })).extensions?.entityCache.hits.length,
+    ];
+    expect(await cachedHits()).toEqual([1, 1]);
+    const { currency } = second.data.products.edges[0].node.price;
+    const repriced = await ask(
+      'mutation ($input: UpdateProductInput!) { updateProduct(id: "2", input: $input) { id } }',
+      { input: { price: { amount: '2.50', currency } } },
+      writer,
+    );
+    expect(repriced.errors).toBeUndefined();
+    const before = stack.statementCounts().product;
+    const pageOne = await ask(PAGE);
+    expect(pageOne.extensions?.entityCache).toEqual({ hits: [{ subgraph: 'product', type: 'Query', key: {} }], misses: 0 });
+    expect(stack.statementCounts().product).toBe(before);
+    const pageTwo = await ask(PAGE, { after });
+    expect(pageTwo.extensions?.entityCache).toEqual({ hits: [], misses: 1 });
+    expect(pageTwo.data.products.edges[0].node.price.amount).toBe('2.50');
+    // A new name may move the product into or out of a search: every cached page of products is dropped.
+    expect(await cachedHits()).toEqual([1, 1]);
+    const renamed = await ask('mutation { updateProduct(id: "2", input: { name: "Drill II" }) { id } }', {}, writer);
+    expect(renamed.errors).toBeUndefined();
+    expect(await cachedHits()).toEqual([0, 0]);
+    expect((await ask(PAGE, { after })).data.products.edges[0].node.name).toBe('Drill II');
+  });
+
   it('keeps Cache-Control on GETs from the hints, with the remaining TTL on a hit, and tags the response for a CDN', async () => {
     const get = async (query: string) => {
       const search = new URLSearchParams({ query });

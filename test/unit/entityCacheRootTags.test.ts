@@ -94,3 +94,64 @@ it('a root answer that names no entity type is not cached', async () => {
   expect((await cache.fetch('catalog', rootFetch(apiSchema, QUERY), send)).data).toEqual({ productCount: 4 });
   expect(state.calls).toBe(2);
 });
+
+describe('a change declared in place', () => {
+  // Three cached lists: one holding product 7, one holding product 8, one empty. The subgraph answers by the text.
+  const QUERIES = {
+    seven: 'query Q__catalog__0{search(text:"saw"){id name}}',
+    eight: 'query Q__catalog__0{search(text:"drill"){id name}}',
+    none: 'query Q__catalog__0{search(text:"zzz"){id name}}',
+  };
+  function lists() {
+    const names: Record<string, string> = { '7': 'Saw', '8': 'Drill' };
+    const calls: string[] = [];
+    let tick = 0;
+    const store = new MemoryCacheStore(1 << 20, 1 << 16, () => ++tick);
+    const cache = new EntityCache({ store, maxTtlSeconds: 300, logger: silentLogger });
+    cache.useSupergraph(apiSchema, 'v1', prepared);
+    const send = async (options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> => {
+      const text = /text:"(\w+)"/.exec(options.request.query ?? '')?.[1] ?? '';
+      calls.push(text);
+      const ids = text === 'saw' ? ['7'] : text === 'drill' ? ['8'] : [];
+      return {
+        data: { search: ids.map((id) => ({ id, name: names[id] })) },
+        http: { headers: new Headers({ 'cache-control': 'max-age=60, public' }) },
+      } as unknown as GatewayGraphQLResponse;
+    };
+    const readAll = async () => {
+      const answers: Record<string, unknown> = {};
+      for (const [name, query] of Object.entries(QUERIES))
+        answers[name] = (await cache.fetch('catalog', rootFetch(apiSchema, query), send)).data;
+      return answers;
+    };
+    return { cache, calls, names, readAll };
+  }
+
+  it('drops only the lists that hold the entity, and they answer its new value', async () => {
+    const { cache, calls, names, readAll } = lists();
+    await readAll();
+    await readAll();
+    expect(calls).toEqual(['saw', 'drill', 'zzz']); // the second reading came from the cache
+    names['7'] = 'Saw, sharper';
+    await cache.invalidate(['~Product.id=7'], 'mutation');
+    const after = await readAll();
+    expect(calls).toEqual(['saw', 'drill', 'zzz', 'saw']);
+    expect(after.seven).toEqual({ search: [{ id: '7', name: 'Saw, sharper' }] });
+  });
+
+  it('a change declared without the prefix still drops every list of the type, empty ones included', async () => {
+    const { cache, calls, readAll } = lists();
+    await readAll();
+    await cache.invalidate(['Product.id=7'], 'mutation');
+    await readAll();
+    expect(calls).toEqual(['saw', 'drill', 'zzz', 'saw', 'drill', 'zzz']);
+  });
+
+  it('a purge of the type in place drops every list holding one, not the empty one', async () => {
+    const { cache, calls, readAll } = lists();
+    await readAll();
+    await cache.invalidate(['~Product'], 'admin');
+    await readAll();
+    expect(calls).toEqual(['saw', 'drill', 'zzz', 'saw', 'drill']);
+  });
+});
