@@ -26,6 +26,7 @@ const { agent, median, metricByLabel, mysqlConnection, parseMixOptions, percenti
 const proc = require('./lib/proc');
 const { writeGatewaySupergraph } = require('./lib/routers');
 const { listingCursors } = require('./lib/subgraphs');
+const { idealHitRatio, READ_TTL_SECONDS } = require('./lib/idealCache');
 
 const ROOT = path.resolve(__dirname, '..');
 const TMP = path.join(__dirname, '.tmp');
@@ -191,14 +192,27 @@ function workload(options, { users, cursors }) {
       }
     } else if (next() < 0.75) {
       const id = productOfRank(productRank(), products);
-      requests.push({ kind: 'productDetail', body: JSON.stringify({ query: QUERIES.productDetail, variables: { id } }), user: null });
+      requests.push({
+        kind: 'productDetail',
+        product: id,
+        body: JSON.stringify({ query: QUERIES.productDetail, variables: { id } }),
+        user: null,
+      });
     } else {
       const page = pageRank();
       const after = page === 1 ? null : cursors[page - 2];
-      requests.push({ kind: 'productList', body: JSON.stringify({ query: QUERIES.productList, variables: { after } }), user: null });
+      requests.push({ kind: 'productList', page, body: JSON.stringify({ query: QUERIES.productList, variables: { after } }), user: null });
     }
   }
   return requests;
+}
+
+/** The ideal cache's hit ratio for runs like the measured ones (cold, `seconds` long, five starts) and in the long run. */
+function idealBound(requests, { rate, seconds }) {
+  const starts = [0, 1, 2, 3, 4].map((n) => Math.floor((n * requests.length) / 5));
+  const perRun = starts.map((start) => idealHitRatio(requests, { rate, seconds, start }));
+  const longRun = idealHitRatio(requests, { rate, seconds: Math.max(300, (2 * requests.length) / rate), start: 0 });
+  return { rate, seconds, ttlSeconds: READ_TTL_SECONDS, hitRatioPerRun: median(perRun), hitRatioLongRun: longRun };
 }
 
 /** The identity headers of each request, as `config` expects them: a signed token for ours, headers for stock. */
@@ -462,6 +476,26 @@ function markdown(result) {
     `- throughput ÷ stock (closed loop): memory ${fixed(ratios.throughputMemoryOverStock, 2)}, redis ${fixed(ratios.throughputRedisOverStock, 2)}, off ${fixed(ratios.throughputOffOverStock, 2)}`,
     '',
   );
+  if (result.bound) {
+    const { closedLoop, atRate } = result.bound;
+    const most = (h) => (typeof h === 'number' && h < 1 ? fixed(1 / (1 - h), 2) : '–');
+    lines.push(
+      `What any cache could do on this sequence (an ideal one: every read of an entry within its ${closedLoop.ttlSeconds} s TTL ` +
+        "(the reads' hint) and after its product's last write is a hit, fills are instant, nothing is evicted), runs as long " +
+        "as the measured ones starting empty (median of five starts), and in the long run (steady state). The reads' SQL " +
+        "falls at most by 1 ÷ (1 − hit ratio), the writes' SQL not at all, so that is the most SQL/s can fall:",
+      '',
+      '| request rate | hit ratio per run | most SQL/s can fall | hit ratio in the long run | most SQL/s can fall |',
+      '|---|---|---|---|---|',
+      ...[closedLoop, atRate]
+        .filter(Boolean)
+        .map(
+          (b) =>
+            `| ${fixed(b.rate, 0)} req/s | ${fixed(b.hitRatioPerRun, 3)} | ${most(b.hitRatioPerRun)}× | ${fixed(b.hitRatioLongRun, 3)} | ${most(b.hitRatioLongRun)}× |`,
+        ),
+      '',
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
@@ -485,10 +519,12 @@ async function runCacheBench(argv) {
   const routers = {};
   const runs = [];
   let fixedRate = null;
+  let sequence = null;
   try {
     const pages = Math.min(LISTING_PAGES, Math.floor(SCALES[options.scale].products / 20));
     const cursors = await listingCursors(pages, subgraphUrl('product'));
     const requests = workload(options, { users, cursors });
+    sequence = requests;
     const kinds = {};
     for (const r of requests) kinds[r.kind] = (kinds[r.kind] ?? 0) + 1;
     log(`sequence of ${requests.length} requests: ${JSON.stringify(kinds)}; ${await topUpStock(requests)} products topped up for orders`);
@@ -539,6 +575,14 @@ async function runCacheBench(argv) {
   }
   const commit = gitCommit();
   const date = new Date().toISOString().slice(0, 10);
+  const memoryRate = median(runs.filter((r) => r.config === 'memory' && r.valid && r.fixedRate === null).map((r) => r.rps));
+  const bound =
+    sequence && memoryRate
+      ? {
+          closedLoop: idealBound(sequence, { rate: memoryRate, seconds: options.duration }),
+          atRate: fixedRate ? idealBound(sequence, { rate: fixedRate, seconds: options.duration }) : null,
+        }
+      : null;
   const result = {
     meta: {
       date,
@@ -562,6 +606,7 @@ async function runCacheBench(argv) {
       minutes: Number(((Date.now() - startedAt) / 60_000).toFixed(1)),
     },
     ...summarise(runs),
+    bound,
     runs,
   };
   // Another share of writes than the default's is another experiment: its name says so.

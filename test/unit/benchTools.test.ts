@@ -105,3 +105,23 @@ describe('the regression guard', () => {
     expect(rows[0].warning).toBe(true);
   });
 });
+
+describe("the cache bench's ideal bound", () => {
+  const { idealHitRatio } = require('../../bench/lib/idealCache');
+  const detail = (product: string) => ({ kind: 'productDetail', product });
+  const page = (n: number) => ({ kind: 'productList', page: n });
+  const reprice = (product: string) => ({ kind: 'updatePrice', product });
+
+  it('counts a read again within the TTL as a hit, and not after a write of its product or past the TTL', () => {
+    expect(idealHitRatio([detail('1'), detail('1'), reprice('1'), detail('1'), detail('1')], { rate: 1, seconds: 5 })).toBe(0.5);
+    // 20 s apart, past the 10 s TTL: every read misses.
+    expect(idealHitRatio([detail('1'), detail('1')], { rate: 0.05, seconds: 40 })).toBe(0);
+    expect(idealHitRatio([detail('1'), detail('1')], { rate: 0.05, seconds: 40, ttlSeconds: 30 })).toBe(0.5);
+  });
+
+  it('drops a page of 20 when one of its products is written, and only that page', () => {
+    // Product 25 is on page 2 (ids 21-40).
+    const sequence = [page(1), page(2), reprice('25'), page(1), page(2)];
+    expect(idealHitRatio(sequence, { rate: 1, seconds: 5 })).toBe(0.25);
+  });
+});
