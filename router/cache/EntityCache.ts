@@ -22,6 +22,14 @@ interface Entry {
   f: number;
   s: Scope;
   t?: string[];
+  /** 1: the subgraph gave no hint (the TTL is the operator's, `ENTITY_CACHE_TTLS`): a hit replays max-age 0. */
+  n?: 1;
+}
+
+/** A TTL the operator configured for answers of one subgraph and type that carry no hint (`ENTITY_CACHE_TTLS`). */
+export interface ConfiguredTtl {
+  seconds: number;
+  scope: Scope;
 }
 
 /** What one operation took from the cache: read by the development extension and the `Cache-Tag` header. */
@@ -51,6 +59,11 @@ export interface EntityCacheOptions {
   replicaSettleMs?: number;
   bus?: InvalidationBus | null;
   logger: Logger;
+  /**
+   * TTLs for answers without a hint, by `<subgraph>.<Type>` (`Query` for a subgraph's root fields). Without one, an
+   * answer with no hint is not cached.
+   */
+  configuredTtls?: ReadonlyMap<string, ConfiguredTtl>;
 }
 
 const tracer = trace.getTracer('supergraph.entity-cache');
@@ -86,8 +99,10 @@ interface Scopes {
  *   (a subgraph whose answer depends on the caller's identity headers must say `private`); `private` answers, and
  *   any selection naming a field under `@authenticated`/`@requiresScopes`, are stored for the signed-in caller alone
  *   (user id and scopes) and not at all for an anonymous one.
- * - **How long**: the subgraph's `Cache-Control` max-age for the fetch (the minimum hint over its selection; no
- *   hint, max-age 0 or `no-store`: not cached), at most `maxTtlSeconds`. A hit replays its remaining TTL and scope
+ * - **How long**: the subgraph's `Cache-Control` max-age for the fetch (the minimum hint over its selection), at most
+ *   `maxTtlSeconds`. No hint (max-age 0, `no-store`): the TTL the operator configured for the subgraph and type
+ *   (`configuredTtls`, private unless configured public; a hit replays max-age 0, as the subgraph said), else not
+ *   cached. A hit replays its remaining TTL and scope
  *   into the response's cache policy, as the subgraph's header would have.
  * - **Never cached**: an answer with any error, a `null` entity or root field, mutations.
  * - **Partial hits**: only the misses are sent, and the answers merged back in the plan's order (error paths
@@ -125,6 +140,13 @@ export class EntityCache {
   /** A supergraph version the gateway loaded: requests planned on `apiSchema` read and write entries of `version`. */
   useSupergraph(apiSchema: GraphQLSchema, version: string, supergraph: PreparedSupergraph): void {
     const protectedNames = new AuthorizationPolicy(supergraph, apiSchema).protectedFieldNames;
+    const unknown = [...(this.options.configuredTtls?.keys() ?? [])].filter((name) => {
+      const type = name.slice(name.lastIndexOf('.') + 1);
+      return type !== 'Query' && !apiSchema.getType(type);
+    });
+    if (unknown.length > 0) {
+      this.options.logger.warn({ unknown, version }, 'ENTITY_CACHE_TTLS names types this supergraph does not have: they are never cached');
+    }
     this.supergraphs.set(apiSchema, new CachedSupergraph(version, apiSchema, supergraph.document, protectedNames));
   }
 
@@ -217,7 +239,7 @@ export class EntityCache {
           );
     const response = await send(sent);
     const fetched = (response.data as { _entities?: unknown[] } | null | undefined)?._entities;
-    const where = this.whereToStore(response, scopes);
+    const where = this.whereToStore(response, scopes, subgraph, [...new Set(misses.map((index) => typenameOf(representations[index])))]);
     if (where && Array.isArray(fetched) && fetched.length === misses.length) {
       const keys = where.scope === scopes.shared ? sharedKeys : ownKeys;
       await this.write(
@@ -229,7 +251,7 @@ export class EntityCache {
             {
               key: keys[index],
               type: typenameOf(representations[index]),
-              entry: { d: data, x: read.now + where.ttlMs, f: read.now, s: where.hint },
+              entry: { d: data, x: read.now + where.ttlMs, f: read.now, s: where.hint, ...(where.configured ? { n: 1 as const } : {}) },
             },
           ];
         }),
@@ -283,7 +305,7 @@ export class EntityCache {
     report.misses += 1;
     const response = await send(options);
     const data = response.data as Record<string, unknown> | null | undefined;
-    const where = this.whereToStore(response, scopes);
+    const where = this.whereToStore(response, scopes, subgraph, ['Query']);
     if (!where || !data || !shape.document || Object.values(data).some((value) => value === null)) return response;
     const tags = supergraph.tagsOfAnswer(shape.document, data);
     // An answer naming no entity type (a scalar root field, a selection of plain values) has nothing an invalidation
@@ -294,7 +316,20 @@ export class EntityCache {
     if (key) {
       await this.write(
         subgraph,
-        [{ key, type: 'Query', entry: { d: data, x: read.now + where.ttlMs, f: read.now, s: where.hint, t: [...tags] } }],
+        [
+          {
+            key,
+            type: 'Query',
+            entry: {
+              d: data,
+              x: read.now + where.ttlMs,
+              f: read.now,
+              s: where.hint,
+              t: [...tags],
+              ...(where.configured ? { n: 1 as const } : {}),
+            },
+          },
+        ],
         where.ttlMs,
       );
     }
@@ -330,14 +365,35 @@ export class EntityCache {
     return at === 0 || entry.f > at + (this.options.replicaSettleMs ?? 0);
   }
 
-  /** Where an answer may be stored (which scope, how long), or null when it may not be cached. */
-  private whereToStore(response: GatewayGraphQLResponse, scopes: Scopes): { scope: string; ttlMs: number; hint: Scope } | null {
+  /**
+   * Where an answer may be stored (which scope, how long), or null when it may not be cached: the subgraph's hint,
+   * else the TTL configured for every one of `types` in `subgraph` (the shortest, private if any is), else nothing.
+   */
+  private whereToStore(
+    response: GatewayGraphQLResponse,
+    scopes: Scopes,
+    subgraph: string,
+    types: string[],
+  ): { scope: string; ttlMs: number; hint: Scope; configured: boolean } | null {
     if (response.errors?.length) return null;
-    const hint = cacheHintOf(response.http?.headers.get('cache-control') ?? null);
-    if (hint.maxAge <= 0) return null;
+    let hint: { maxAge: number; scope: Scope } = cacheHintOf(response.http?.headers.get('cache-control') ?? null);
+    const configured = hint.maxAge <= 0;
+    if (configured) {
+      const ttls = types.map((type) => this.options.configuredTtls?.get(`${subgraph}.${type}`));
+      if (ttls.length === 0 || ttls.some((ttl) => ttl === undefined)) return null;
+      hint = {
+        maxAge: Math.min(...ttls.map((ttl) => ttl?.seconds ?? 0)),
+        scope: ttls.some((ttl) => ttl?.scope === 'PRIVATE') ? 'PRIVATE' : 'PUBLIC',
+      };
+    }
     const scope = hint.scope === 'PUBLIC' && scopes.shared ? scopes.shared : scopes.own;
     if (!scope) return null;
-    return { scope, ttlMs: Math.min(hint.maxAge, this.options.maxTtlSeconds) * 1000, hint: scope === scopes.shared ? 'PUBLIC' : 'PRIVATE' };
+    return {
+      scope,
+      ttlMs: Math.min(hint.maxAge, this.options.maxTtlSeconds) * 1000,
+      hint: scope === scopes.shared ? 'PUBLIC' : 'PRIVATE',
+      configured,
+    };
   }
 
   private async write(subgraph: string, entries: { key: string; type: string; entry: Entry }[], ttlMs: number): Promise<void> {
@@ -500,7 +556,8 @@ export class EntityCache {
 function replayPolicy(options: ProcessOptions, entries: Entry[], now: number): void {
   if (entries.length === 0 || !('incomingRequestContext' in options)) return;
   const policy = options.incomingRequestContext.overallCachePolicy as { restrict?: (hint: { maxAge: number; scope: Scope }) => void };
-  const maxAge = Math.min(...entries.map((entry) => Math.floor((entry.x - now) / 1000)));
+  // An entry cached on the operator's TTL (the subgraph gave no hint) replays what the subgraph said: not cacheable.
+  const maxAge = Math.min(...entries.map((entry) => (entry.n ? 0 : Math.floor((entry.x - now) / 1000))));
   policy?.restrict?.({ maxAge, scope: entries.some((entry) => entry.s === 'PRIVATE') ? 'PRIVATE' : 'PUBLIC' });
 }
 

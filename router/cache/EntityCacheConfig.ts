@@ -1,4 +1,5 @@
 import { ConfigError, type Env, readEnum, readInteger, readOptionalString, readUrl } from '../../shared';
+import type { ConfiguredTtl } from './EntityCache';
 
 export type EntityCacheMode = 'off' | 'memory' | 'redis';
 
@@ -18,6 +19,12 @@ export interface EntityCacheConfig {
   redisMaxBytes: number;
   /** `ENTITY_CACHE_MAX_ENTRY_BYTES` (default 64 KiB): a larger entity is not cached (either store). */
   maxEntryBytes: number;
+  /**
+   * `ENTITY_CACHE_TTLS`: TTLs for answers whose subgraph gives no cache hint, by subgraph and type, e.g.
+   * `account.User=30,order.Query=10:public` (`Query`: the subgraph's root fields). Private (kept per signed-in caller,
+   * never for an anonymous one) unless `:public`. Unset: an answer without a hint is never cached.
+   */
+  configuredTtls: ReadonlyMap<string, ConfiguredTtl>;
   /** `ENTITY_CACHE_MAX_TTL_S` (default 300): the longest an entry lives, whatever the subgraph's hint. */
   maxTtlSeconds: number;
   /**
@@ -59,10 +66,32 @@ export function readEntityCacheConfig(env: Env, production: boolean): EntityCach
       max: 1024 * 1024 * 1024 * 1024,
     }),
     maxEntryBytes: readInteger(env, 'ENTITY_CACHE_MAX_ENTRY_BYTES', 64 * 1024, { min: 64, max: 64 * 1024 * 1024 }),
+    configuredTtls: parseConfiguredTtls(readOptionalString(env, 'ENTITY_CACHE_TTLS') ?? ''),
     maxTtlSeconds: readInteger(env, 'ENTITY_CACHE_MAX_TTL_S', 300, { min: 1, max: 86_400 }),
     replicaSettleMs: readInteger(env, 'ENTITY_CACHE_REPLICA_SETTLE_MS', 0, { min: 0, max: 600_000 }),
     redisUrl,
     redisUrlIsBudgets: cacheRedis === null && budgetsRedis !== null,
     adminToken,
   };
+}
+
+const CONFIGURED_TTL = /^([A-Za-z_][A-Za-z0-9_-]*)\.([A-Za-z_][A-Za-z0-9_]*)=(\d{1,6})(?::(public|private))?$/;
+
+/** `account.User=30,order.Query=10:public` (commas or spaces between entries) as TTLs by `subgraph.Type`. */
+export function parseConfiguredTtls(text: string): Map<string, ConfiguredTtl> {
+  const ttls = new Map<string, ConfiguredTtl>();
+  const entries = text.split(/[\s,]+/).filter(Boolean);
+  entries.forEach((entry, index) => {
+    const match = CONFIGURED_TTL.exec(entry);
+    const seconds = match ? Number(match[3]) : 0;
+    if (!match || seconds < 1 || seconds > 86_400) {
+      throw new ConfigError(
+        `ENTITY_CACHE_TTLS: entry ${index + 1} ("${entry.slice(0, 80)}") must be <subgraph>.<Type>=<seconds, 1 to 86400>, optionally :public or :private, e.g. account.User=30`,
+      );
+    }
+    const name = `${match[1]}.${match[2]}`;
+    if (ttls.has(name)) throw new ConfigError(`ENTITY_CACHE_TTLS: ${name} is given twice`);
+    ttls.set(name, { seconds, scope: match[4] === 'public' ? 'PUBLIC' : 'PRIVATE' });
+  });
+  return ttls;
 }

@@ -33,7 +33,17 @@ export async function createEntityCache(config: EntityCacheConfig, logger: Logge
   const bus = config.redisUrl ? new InvalidationBus(config.redisUrl, logger, (tags) => void cache?.invalidateRemote(tags)) : null;
   // At most a second: with Redis down the bus subscribes when it comes up.
   await bus?.ready(1_000);
-  cache = new EntityCache({ store, maxTtlSeconds: config.maxTtlSeconds, replicaSettleMs: config.replicaSettleMs, bus, logger });
-  logger.info({ store: store.kind, sharedInvalidations: bus !== null }, 'entity cache on');
+  cache = new EntityCache({
+    store,
+    maxTtlSeconds: config.maxTtlSeconds,
+    replicaSettleMs: config.replicaSettleMs,
+    configuredTtls: config.configuredTtls,
+    bus,
+    logger,
+  });
+  logger.info(
+    { store: store.kind, sharedInvalidations: bus !== null, configuredTtls: [...config.configuredTtls.keys()] },
+    'entity cache on',
+  );
   return cache;
 }

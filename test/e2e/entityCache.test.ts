@@ -1,4 +1,5 @@
 import type { RouterConfig } from '../../router';
+import { parseConfiguredTtls } from '../../router/cache/EntityCacheConfig';
 import { insertCategory, insertOrders, insertProducts, insertUsers } from '../helpers/fixtures';
 import { type Stack, startStack, testRouterConfig } from '../helpers/stack';
 
@@ -152,6 +153,43 @@ describe('entity cache on the real stack', () => {
     expect(renamed.errors).toBeUndefined();
     expect(await cachedHits()).toEqual([0, 0]);
     expect((await ask(PAGE, { after })).data.products.edges[0].node.name).toBe('Drill II');
+  });
+
+  it('caches answers without a hint for their caller alone where ENTITY_CACHE_TTLS names them, dropped by a write', async () => {
+    const configured = await stack.startRouter({
+      entityCache: { ...cacheConfig, configuredTtls: parseConfiguredTtls('account.Query=30,order.User=30') },
+    });
+    try {
+      const MINE = 'query Mine { me { id name orders(first: 5) { edges { node { id } } } } }';
+      const ada = await stack.token('1');
+      const first = await ask(MINE, {}, ada, configured.url);
+      expect(first.extensions?.entityCache).toEqual({ hits: [], misses: 2 });
+      const before = stack.statementCounts();
+      const again = await ask(MINE, {}, ada, configured.url);
+      expect(again.data).toEqual(first.data);
+      expect(again.extensions?.entityCache.hits).toEqual([
+        { subgraph: 'account', type: 'Query', key: {} },
+        { subgraph: 'order', type: 'User', key: { id: '1' } },
+      ]);
+      expect([stack.statementCounts().account, stack.statementCounts().order]).toEqual([before.account, before.order]);
+      // Bob is never answered from Ada's entries.
+      const bob = await ask(MINE, {}, await stack.token('2'), configured.url);
+      expect(bob.extensions?.entityCache).toEqual({ hits: [], misses: 2 });
+      expect(bob.data.me.id).toBe('2');
+      // Ada's order declares User.id=1 changed: every entry holding her (her orders, and `me`) is dropped.
+      const placed = await ask(
+        'mutation { placeOrder(input: { items: [{ productId: "3", quantity: 1 }] }) { id } }',
+        {},
+        ada,
+        configured.url,
+      );
+      expect(placed.errors).toBeUndefined();
+      const after = await ask(MINE, {}, ada, configured.url);
+      expect(after.data.me.orders.edges[0].node.id).toBe(placed.data.placeOrder.id);
+      expect(after.extensions?.entityCache).toEqual({ hits: [], misses: 2 });
+    } finally {
+      await configured.router.stop();
+    }
   });
 
   it('keeps Cache-Control on GETs from the hints, with the remaining TTL on a hit, and tags the response for a CDN', async () => {

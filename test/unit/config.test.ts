@@ -152,6 +152,31 @@ describe('router configuration', () => {
     expect(() => readRouterConfig({ ENTITY_CACHE_REDIS_MAX_BYTES: 'lots' })).toThrow(/ENTITY_CACHE_REDIS_MAX_BYTES/);
   });
 
+  it('reads TTLs for answers without a hint from ENTITY_CACHE_TTLS, private unless :public', () => {
+    expect(readRouterConfig({}).entityCache.configuredTtls).toEqual(new Map());
+    expect(
+      readRouterConfig({ ENTITY_CACHE_TTLS: 'account.User=30, order.Query=10:public reviews-v2.Review=5:private' }).entityCache
+        .configuredTtls,
+    ).toEqual(
+      new Map([
+        ['account.User', { seconds: 30, scope: 'PRIVATE' }],
+        ['order.Query', { seconds: 10, scope: 'PUBLIC' }],
+        ['reviews-v2.Review', { seconds: 5, scope: 'PRIVATE' }],
+      ]),
+    );
+    for (const bad of [
+      'User=30',
+      'account.User=thirty',
+      'account.User=0',
+      'account.User=86401',
+      'account.User=30:shared',
+      'account.User=3,account.User=4',
+    ]) {
+      expect(() => readRouterConfig({ ENTITY_CACHE_TTLS: bad })).toThrow(/ENTITY_CACHE_TTLS/);
+    }
+    expect(() => readRouterConfig({ ENTITY_CACHE_TTLS: 'account.User=30,oops' })).toThrow('entry 2 ("oops")');
+  });
+
   it('follows NODE_ENV for CORS: any origin in development, none by default in production', () => {
     expect(readRouterConfig({}).corsOrigins).toEqual(['*']);
     expect(readRouterConfig({ NODE_ENV: 'production', JWT_SECRET: strong }).corsOrigins).toEqual([]);

@@ -9,6 +9,7 @@ import Redis from 'ioredis';
 import { prepareSupergraph } from '../../router';
 import { MemoryCacheStore } from '../../router/cache/CacheStore';
 import { cacheHintOf, EntityCache } from '../../router/cache/EntityCache';
+import { parseConfiguredTtls } from '../../router/cache/EntityCacheConfig';
 import { tagsOfPurge } from '../../router/cache/invalidationRoute';
 import { RedisCacheStore } from '../../router/cache/RedisCacheStore';
 import type { RouterContext } from '../../router/RouterContext';
@@ -90,6 +91,63 @@ describe('EntityCache', () => {
       const cached = !('errors' in options) && !options.header;
       expect({ options, calls: source.calls }).toEqual({ options, calls: [['1', '9'], cached ? ['9'] : ['1', '9']] });
     }
+  });
+
+  describe('TTLs configured for answers without a hint (ENTITY_CACHE_TTLS)', () => {
+    const configured = (ttls: string) => {
+      let tick = 0;
+      const store = new MemoryCacheStore(1 << 20, 1 << 16, () => ++tick);
+      const cache = new EntityCache({ store, maxTtlSeconds: 300, logger: silentLogger, configuredTtls: parseConfiguredTtls(ttls) });
+      cache.useSupergraph(apiSchema, 'v1', prepared);
+      return cache;
+    };
+    /** An entity fetch by `userId` (null: anonymous), with the max-age its replayed cache policy was restricted to. */
+    const fetchAs = (userId: string | null, ids: string[]) => {
+      const restricted: number[] = [];
+      const options = entityFetch(apiSchema, ids);
+      (options as { context: unknown }).context = { caller: { userId, scopes: new Set() } };
+      (options as { incomingRequestContext: unknown }).incomingRequestContext = {
+        schema: apiSchema,
+        overallCachePolicy: { restrict: (hint: { maxAge: number }) => restricted.push(hint.maxAge) },
+      };
+      return { options, restricted };
+    };
+
+    it('caches a no-store answer for the signed-in caller alone, and a hit replays max-age 0', async () => {
+      const cache = configured('catalog.Product=30');
+      const source = subgraph({ header: 'no-store' });
+      await cache.fetch('catalog', fetchAs('1', ['1']).options, source.send);
+      const hit = fetchAs('1', ['1']);
+      const answer = await cache.fetch('catalog', hit.options, source.send);
+      expect(answer.data).toEqual({ _entities: [{ name: 'name 1 #1' }] });
+      expect(hit.restricted).toEqual([0]);
+      // Another user, and an anonymous caller (twice), are never answered from user 1's entry, nor stored for.
+      await cache.fetch('catalog', fetchAs('2', ['1']).options, source.send);
+      await cache.fetch('catalog', fetchAs(null, ['1']).options, source.send);
+      await cache.fetch('catalog', fetchAs(null, ['1']).options, source.send);
+      expect(source.calls).toEqual([['1'], ['1'], ['1'], ['1']]);
+    });
+
+    it('shares the entry when configured public, and never for another subgraph or type, nor over a hint of the subgraph', async () => {
+      const shared = configured('catalog.Product=30:public');
+      const source = subgraph({ header: 'no-store' });
+      await shared.fetch('catalog', fetchAs(null, ['1']).options, source.send);
+      await shared.fetch('catalog', fetchAs('2', ['1']).options, source.send);
+      expect(source.calls).toEqual([['1']]);
+      for (const ttls of ['reviews.Product=30:public', 'catalog.Category=30:public']) {
+        const other = configured(ttls);
+        const unconfigured = subgraph({ header: 'no-store' });
+        await other.fetch('catalog', fetchAs(null, ['1']).options, unconfigured.send);
+        await other.fetch('catalog', fetchAs(null, ['1']).options, unconfigured.send);
+        expect({ ttls, calls: unconfigured.calls }).toEqual({ ttls, calls: [['1'], ['1']] });
+      }
+      // A hint of the subgraph wins: a private hint stays private however the operator configured the type.
+      const hinted = configured('catalog.Product=30:public');
+      const privately = subgraph({ header: 'max-age=60, private' });
+      await hinted.fetch('catalog', fetchAs(null, ['1']).options, privately.send);
+      await hinted.fetch('catalog', fetchAs(null, ['1']).options, privately.send);
+      expect(privately.calls).toEqual([['1'], ['1']]);
+    });
   });
 
   it('does not let a fetch that began before an invalidation put its older value back after it', async () => {

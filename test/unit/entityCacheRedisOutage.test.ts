@@ -57,6 +57,7 @@ const config = (mode: 'memory' | 'redis', port: number) => ({
   maxBytes: 1 << 20,
   maxEntryBytes: 1 << 16,
   redisMaxBytes: 1 << 26,
+  configuredTtls: new Map(),
   maxTtlSeconds: 300,
   replicaSettleMs: 0,
   redisUrl: `redis://127.0.0.1:${port}`,
