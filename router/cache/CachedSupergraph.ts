@@ -23,6 +23,14 @@ export function listTag(type: string): string {
 }
 
 /**
+ * A tag every cached root-field answer that holds an entity of `type` without its keys carries: no key tag can name
+ * it, so any change of an entity of the type drops it, in place or not.
+ */
+export function unkeyedTag(type: string): string {
+  return `${type}?`;
+}
+
+/**
  * What the entity cache needs of one supergraph version: the version (part of every key), the API schema (to read
  * root-field answers), the field names that are protected somewhere (`@authenticated`, `@requiresScopes`: a
  * selection naming one is never shared between callers) and each entity type's key fields.
@@ -101,6 +109,7 @@ export class CachedSupergraph {
       tags.add(type.name);
       const known = [...keys].filter((field) => value[field] !== undefined && value[field] !== null && typeof value[field] !== 'object');
       for (const field of known) tags.add(entityTag(type.name, field, value[field]));
+      if (known.length === 0) tags.add(unkeyedTag(type.name));
       if (known.length === 0 || inList) tags.add(listTag(type.name));
     }
     for (const field of fieldsOf(type, selectionSet, fragments, this.schema)) {

@@ -7,7 +7,7 @@ import { ENTITY_CHANGES_EXTENSION, entityTag, IN_PLACE_PREFIX, type Logger, stab
 import { AuthorizationPolicy } from '../authorization/AuthorizationPolicy';
 import type { RouterContext } from '../RouterContext';
 import type { PreparedSupergraph } from '../supergraph/prepareSupergraph';
-import { CachedSupergraph, listTag } from './CachedSupergraph';
+import { CachedSupergraph, listTag, unkeyedTag } from './CachedSupergraph';
 import type { CacheRead, CacheStore } from './CacheStore';
 import type { InvalidationBus } from './InvalidationBus';
 
@@ -419,9 +419,12 @@ export class EntityCache {
     if (tags.length === 0) return;
     const expanded = new Set<string>();
     for (const tag of tags) {
-      // In place (`~Product.id=5`): the entries holding the entity only. Otherwise every list of the type too.
-      if (tag.startsWith(IN_PLACE_PREFIX)) expanded.add(tag.slice(IN_PLACE_PREFIX.length));
-      else expanded.add(tag).add(listTag(/^[^.*]+/.exec(tag)?.[0] ?? tag));
+      // In place (`~Product.id=5`): the entries holding the entity (by its key, or holding some entity of the type
+      // without its keys). Otherwise every list of the type too (which covers the latter).
+      if (tag.startsWith(IN_PLACE_PREFIX)) {
+        const inPlace = tag.slice(IN_PLACE_PREFIX.length);
+        expanded.add(inPlace).add(unkeyedTag(typeOfTag(inPlace)));
+      } else expanded.add(tag).add(listTag(typeOfTag(tag)));
     }
     this.stats.invalidations[origin] += tags.length;
     const { store, logger } = this.options;
@@ -559,6 +562,11 @@ function replayPolicy(options: ProcessOptions, entries: Entry[], now: number): v
   // An entry cached on the operator's TTL (the subgraph gave no hint) replays what the subgraph said: not cacheable.
   const maxAge = Math.min(...entries.map((entry) => (entry.n ? 0 : Math.floor((entry.x - now) / 1000))));
   policy?.restrict?.({ maxAge, scope: entries.some((entry) => entry.s === 'PRIVATE') ? 'PRIVATE' : 'PUBLIC' });
+}
+
+/** The type a tag names (`Product` of `Product.id=5`, `Product*`, `Product?` or `Product`). */
+function typeOfTag(tag: string): string {
+  return /^[^.*?]+/.exec(tag)?.[0] ?? tag;
 }
 
 function digest(text: string): string {

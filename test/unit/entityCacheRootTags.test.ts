@@ -139,6 +139,26 @@ describe('a change declared in place', () => {
     expect(after.seven).toEqual({ search: [{ id: '7', name: 'Saw, sharper' }] });
   });
 
+  it('drops an answer that holds an entity of the type without its keys (no key tag can name it)', async () => {
+    const { cache, calls, names } = lists();
+    const NAMES_ONLY = 'query Q__catalog__0{search(text:"drill"){name}}';
+    const send = async (): Promise<GatewayGraphQLResponse> => {
+      calls.push('names');
+      return {
+        data: { search: [{ name: names['8'] }] },
+        http: { headers: new Headers({ 'cache-control': 'max-age=60, public' }) },
+      } as unknown as GatewayGraphQLResponse;
+    };
+    await cache.fetch('catalog', rootFetch(apiSchema, NAMES_ONLY), send);
+    await cache.fetch('catalog', rootFetch(apiSchema, NAMES_ONLY), send);
+    expect(calls).toEqual(['names']);
+    names['8'] = 'Drill, cordless';
+    await cache.invalidate(['~Product.id=8'], 'mutation');
+    const after = await cache.fetch('catalog', rootFetch(apiSchema, NAMES_ONLY), send);
+    expect(calls).toEqual(['names', 'names']);
+    expect(after.data).toEqual({ search: [{ name: 'Drill, cordless' }] });
+  });
+
   it('a change declared without the prefix still drops every list of the type, empty ones included', async () => {
     const { cache, calls, readAll } = lists();
     await readAll();
