@@ -480,7 +480,7 @@ function markdown(result) {
     const { closedLoop, atRate } = result.bound;
     const most = (h) => (typeof h === 'number' && h < 1 ? fixed(1 / (1 - h), 2) : '–');
     lines.push(
-      `What any cache could do on this sequence (an ideal one: every read of an entry within its ${closedLoop.ttlSeconds} s TTL ` +
+      `What an ideal cache could do on this sequence (one that keeps to the hints: every read of an entry within its ${closedLoop.ttlSeconds} s TTL ` +
         "(the reads' hint) and after its product's last write is a hit, fills are instant, nothing is evicted), runs as long " +
         "as the measured ones starting empty (median of five starts), and in the long run (steady state). The reads' SQL " +
         "falls at most by 1 ÷ (1 − hit ratio), the writes' SQL not at all, so that is the most SQL/s can fall:",

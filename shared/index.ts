@@ -37,6 +37,7 @@ export {
   SUBGRAPH_NAMES,
 } from './defaults';
 export {
+  changedInPlace,
   changedTags,
   collectingChanges,
   declareChanged,
@@ -44,10 +45,13 @@ export {
   ENTITY_CACHE_REDIS_OPTIONS,
   ENTITY_CHANGES_CHANNEL,
   ENTITY_CHANGES_EXTENSION,
+  ENTITY_CHANGES_IN_PLACE_EXTENSION,
   EntityChangePublisher,
   entityTag,
   IN_PLACE_PREFIX,
+  markInPlace,
   publishChanges,
+  splitInPlace,
   stableJson,
 } from './entityChanges';
 export type { Env } from './env';

@@ -10,7 +10,8 @@ const READ_TTL_SECONDS = 10;
  * The hit ratio of an ideal cache on `requests` replayed at `rate` for `seconds` from `start`, beginning empty: a read
  * is a hit when its entry was filled less than READ_TTL_SECONDS before and its product (its page's products) not
  * written since; fills are instant, nothing is evicted, a write drops only the entries holding its product (as the
- * in-place declarations do). No cache can do better on the same sequence at the same rate: the bound of the run.
+ * in-place declarations do). Under those rules (fill on a miss, the reads' fixed TTL) no cache does better on the
+ * same sequence at the same rate: the bound of the run, for caches that keep to the subgraphs' hints.
  */
 function idealHitRatio(requests, { rate, seconds, start = 0, ttlSeconds = READ_TTL_SECONDS }) {
   const filled = new Map();

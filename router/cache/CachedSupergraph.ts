@@ -23,11 +23,12 @@ export function listTag(type: string): string {
 }
 
 /**
- * A tag every cached root-field answer that holds an entity of `type` without its keys carries: no key tag can name
- * it, so any change of an entity of the type drops it, in place or not.
+ * A tag every cached root-field answer that holds an entity of `type` without its key field `field` carries: a change
+ * declared by that key cannot name the entity through it, so any change of an entity of the type declared by `field`
+ * drops the answer, in place or not.
  */
-export function unkeyedTag(type: string): string {
-  return `${type}?`;
+export function missingKeyTag(type: string, field: string): string {
+  return `${type}!${field}`;
 }
 
 /**
@@ -109,7 +110,7 @@ export class CachedSupergraph {
       tags.add(type.name);
       const known = [...keys].filter((field) => value[field] !== undefined && value[field] !== null && typeof value[field] !== 'object');
       for (const field of known) tags.add(entityTag(type.name, field, value[field]));
-      if (known.length === 0) tags.add(unkeyedTag(type.name));
+      for (const field of keys) if (!known.includes(field)) tags.add(missingKeyTag(type.name, field));
       if (known.length === 0 || inList) tags.add(listTag(type.name));
     }
     for (const field of fieldsOf(type, selectionSet, fragments, this.schema)) {

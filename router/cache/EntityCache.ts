@@ -3,11 +3,20 @@ import type { GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { trace } from '@opentelemetry/api';
 import { type DocumentNode, type GraphQLSchema, Kind, parse } from 'graphql';
-import { ENTITY_CHANGES_EXTENSION, entityTag, IN_PLACE_PREFIX, type Logger, stableJson } from '../../shared';
+import {
+  ENTITY_CHANGES_EXTENSION,
+  ENTITY_CHANGES_IN_PLACE_EXTENSION,
+  entityTag,
+  IN_PLACE_PREFIX,
+  type Logger,
+  markInPlace,
+  stableJson,
+} from '../../shared';
 import { AuthorizationPolicy } from '../authorization/AuthorizationPolicy';
 import type { RouterContext } from '../RouterContext';
 import type { PreparedSupergraph } from '../supergraph/prepareSupergraph';
-import { CachedSupergraph, listTag, unkeyedTag } from './CachedSupergraph';
+import { subgraphsOf } from '../supergraph/subgraphsOf';
+import { CachedSupergraph, listTag, missingKeyTag } from './CachedSupergraph';
 import type { CacheRead, CacheStore } from './CacheStore';
 import type { InvalidationBus } from './InvalidationBus';
 
@@ -140,12 +149,16 @@ export class EntityCache {
   /** A supergraph version the gateway loaded: requests planned on `apiSchema` read and write entries of `version`. */
   useSupergraph(apiSchema: GraphQLSchema, version: string, supergraph: PreparedSupergraph): void {
     const protectedNames = new AuthorizationPolicy(supergraph, apiSchema).protectedFieldNames;
+    const subgraphs = new Set(subgraphsOf(supergraph.document).map(({ name }) => name));
     const unknown = [...(this.options.configuredTtls?.keys() ?? [])].filter((name) => {
       const type = name.slice(name.lastIndexOf('.') + 1);
-      return type !== 'Query' && !apiSchema.getType(type);
+      return !subgraphs.has(name.slice(0, name.lastIndexOf('.'))) || (type !== 'Query' && !apiSchema.getType(type));
     });
     if (unknown.length > 0) {
-      this.options.logger.warn({ unknown, version }, 'ENTITY_CACHE_TTLS names types this supergraph does not have: they are never cached');
+      this.options.logger.warn(
+        { unknown, version },
+        'ENTITY_CACHE_TTLS names subgraphs or types this supergraph does not have: they are never cached',
+      );
     }
     this.supergraphs.set(apiSchema, new CachedSupergraph(version, apiSchema, supergraph.document, protectedNames));
   }
@@ -193,7 +206,9 @@ export class EntityCache {
       scope === null ? [] : representations.map((representation) => digest(`${base}\n${scope}\n${stableJson(representation)}`));
     const sharedKeys = keysOf(scopes.shared);
     const ownKeys = keysOf(scopes.own);
-    const tagsOf = representations.map((representation) => tagsOfRepresentation(representation as Record<string, unknown>));
+    const tagsOf = representations.map((representation) =>
+      tagsOfRepresentation(representation as Record<string, unknown>, supergraph.keyFields.get(typenameOf(representation))),
+    );
     const allTags = [...new Set(tagsOf.flat())];
     await this.retryBeforeLookup();
     const read = await this.lookup(subgraph, 'entities', [...sharedKeys, ...ownKeys], allTags);
@@ -383,7 +398,8 @@ export class EntityCache {
       if (ttls.length === 0 || ttls.some((ttl) => ttl === undefined)) return null;
       hint = {
         maxAge: Math.min(...ttls.map((ttl) => ttl?.seconds ?? 0)),
-        scope: ttls.some((ttl) => ttl?.scope === 'PRIVATE') ? 'PRIVATE' : 'PUBLIC',
+        // A subgraph's `private` (with no max-age) stays private whatever the configuration says.
+        scope: hint.scope === 'PRIVATE' || ttls.some((ttl) => ttl?.scope === 'PRIVATE') ? 'PRIVATE' : 'PUBLIC',
       };
     }
     const scope = hint.scope === 'PUBLIC' && scopes.shared ? scopes.shared : scopes.own;
@@ -419,11 +435,13 @@ export class EntityCache {
     if (tags.length === 0) return;
     const expanded = new Set<string>();
     for (const tag of tags) {
-      // In place (`~Product.id=5`): the entries holding the entity (by its key, or holding some entity of the type
-      // without its keys). Otherwise every list of the type too (which covers the latter).
+      // In place (`~Product.id=5`): the entries holding the entity by that key, and those holding an entity of the
+      // type without that key (`Product!id`: nothing else could name it). Otherwise every list of the type too.
       if (tag.startsWith(IN_PLACE_PREFIX)) {
         const inPlace = tag.slice(IN_PLACE_PREFIX.length);
-        expanded.add(inPlace).add(unkeyedTag(typeOfTag(inPlace)));
+        expanded.add(inPlace);
+        const keyed = /^([^.*!]+)\.([^=]+)=/.exec(inPlace);
+        if (keyed) expanded.add(missingKeyTag(keyed[1], keyed[2]));
       } else expanded.add(tag).add(listTag(typeOfTag(tag)));
     }
     this.stats.invalidations[origin] += tags.length;
@@ -489,10 +507,13 @@ export class EntityCache {
 
   private async invalidateDeclared(response: GatewayGraphQLResponse): Promise<void> {
     const declared = response.extensions?.[ENTITY_CHANGES_EXTENSION];
+    const declaredInPlace = response.extensions?.[ENTITY_CHANGES_IN_PLACE_EXTENSION];
+    if (response.extensions) {
+      delete response.extensions[ENTITY_CHANGES_EXTENSION];
+      delete response.extensions[ENTITY_CHANGES_IN_PLACE_EXTENSION];
+    }
     if (!Array.isArray(declared)) return;
-    const tags = declared.filter((tag): tag is string => typeof tag === 'string');
-    if (response.extensions) delete response.extensions[ENTITY_CHANGES_EXTENSION];
-    await this.invalidate(tags, 'mutation');
+    await this.invalidate(markInPlace(strings(declared), Array.isArray(declaredInPlace) ? strings(declaredInPlace) : []), 'mutation');
   }
 
   private reportFor(context: object): CacheReport {
@@ -564,9 +585,13 @@ function replayPolicy(options: ProcessOptions, entries: Entry[], now: number): v
   policy?.restrict?.({ maxAge, scope: entries.some((entry) => entry.s === 'PRIVATE') ? 'PRIVATE' : 'PUBLIC' });
 }
 
-/** The type a tag names (`Product` of `Product.id=5`, `Product*`, `Product?` or `Product`). */
+function strings(values: unknown[]): string[] {
+  return values.filter((value): value is string => typeof value === 'string');
+}
+
+/** The type a tag names (`Product` of `Product.id=5`, `Product*`, `Product!id` or `Product`). */
 function typeOfTag(tag: string): string {
-  return /^[^.*?]+/.exec(tag)?.[0] ?? tag;
+  return /^[^.*!]+/.exec(tag)?.[0] ?? tag;
 }
 
 function digest(text: string): string {
@@ -583,10 +608,15 @@ function withoutTypename(representation: unknown): Record<string, unknown> {
   return key;
 }
 
-/** The tags an entity fetched from `representation` carries: its type, and each of its fields' values. */
-export function tagsOfRepresentation(representation: Record<string, unknown>): string[] {
+/**
+ * The tags an entity fetched from `representation` carries: its type, each of its fields' values, and for each key
+ * field of the type (`keyFields`) it lacks, the missing-key tag (a change declared in place by that key cannot name it).
+ */
+export function tagsOfRepresentation(representation: Record<string, unknown>, keyFields?: ReadonlySet<string>): string[] {
   const typename = typenameOf(representation);
-  return [typename, ...Object.entries(withoutTypename(representation)).map(([field, value]) => entityTag(typename, field, value))];
+  const fields = withoutTypename(representation);
+  const missing = [...(keyFields ?? [])].filter((field) => !(field in fields)).map((field) => missingKeyTag(typename, field));
+  return [typename, ...Object.entries(fields).map(([field, value]) => entityTag(typename, field, value)), ...missing];
 }
 
 function parseEntry(raw: string | null | undefined): Entry | null {

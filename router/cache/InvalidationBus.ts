@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Redis from 'ioredis';
-import { ENTITY_CACHE_REDIS_OPTIONS, ENTITY_CHANGES_CHANNEL, type Logger } from '../../shared';
+import { ENTITY_CACHE_REDIS_OPTIONS, ENTITY_CHANGES_CHANNEL, type Logger, markInPlace, splitInPlace } from '../../shared';
 
 /**
  * Invalidations between routers, and from writers that bypass the router (a batch job, the internal stock API), over
@@ -31,9 +31,11 @@ export class InvalidationBus {
     this.subscriber.on('error', (error: Error) => this.warn(error));
     this.subscriber.on('message', (_channel: string, message: string) => {
       try {
-        const parsed = JSON.parse(message) as { tags?: unknown; from?: unknown };
+        const parsed = JSON.parse(message) as { tags?: unknown; inPlace?: unknown; from?: unknown };
         if (parsed.from === this.id || !Array.isArray(parsed.tags)) return;
-        const tags = parsed.tags.filter((tag): tag is string => typeof tag === 'string');
+        const isString = (tag: unknown): tag is string => typeof tag === 'string';
+        const inPlace = Array.isArray(parsed.inPlace) ? parsed.inPlace.filter(isString) : [];
+        const tags = markInPlace(parsed.tags.filter(isString), inPlace);
         if (tags.length > 0) onRemote(tags);
       } catch (error) {
         this.warn(error);
@@ -66,10 +68,18 @@ export class InvalidationBus {
     });
   }
 
-  /** Publishes `tags`; false when Redis could not take the message (the caller keeps the tags and retries). */
+  /**
+   * Publishes `tags` (the router's: in-place ones marked) as plain tags and the in-place list, which a router that
+   * knows nothing of in-place changes reads as whole changes; false when Redis could not take the message (the
+   * caller keeps the tags and retries).
+   */
   async publish(tags: string[]): Promise<boolean> {
     try {
-      await this.publisher.publish(ENTITY_CHANGES_CHANNEL, JSON.stringify({ tags, from: this.id }));
+      const { tags: plain, inPlace } = splitInPlace(tags);
+      await this.publisher.publish(
+        ENTITY_CHANGES_CHANNEL,
+        JSON.stringify(inPlace.length > 0 ? { tags: plain, inPlace, from: this.id } : { tags: plain, from: this.id }),
+      );
       return true;
     } catch (error) {
       this.warn(error);

@@ -108,7 +108,7 @@ export class RedisCacheStore implements CacheStore {
     const values: (string | number)[] = [];
     let bytes = 0;
     for (const { key, value, ttlMs } of entries) {
-      const size = Buffer.byteLength(value) + key.length;
+      const size = Buffer.byteLength(value) + this.prefix.length + key.length;
       if (size > this.bounds.maxEntryBytes) continue;
       keys.push(this.prefix + key);
       values.push(value, Math.max(1, Math.round(ttlMs)));

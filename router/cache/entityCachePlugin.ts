@@ -18,7 +18,9 @@ export function entityCachePlugin(cache: EntityCache, options: { development: bo
           if (!report) return;
           const policy = overallCachePolicy.policyIfCacheable();
           if (request.http?.method === 'GET' && policy?.scope !== 'PRIVATE' && policy && report.tags.size > 0) {
-            response.http.headers.set('cache-tag', [...report.tags].map(encodeURIComponent).join(','));
+            // The router's own missing-key tags (`Product!sku`) are not for a CDN: it purges by what subgraphs declare.
+            const tags = [...report.tags].filter((tag) => !/^[^.=]*!/.test(tag));
+            if (tags.length > 0) response.http.headers.set('cache-tag', tags.map(encodeURIComponent).join(','));
           }
           if (options.development && response.body.kind === 'single') {
             const result = response.body.singleResult;

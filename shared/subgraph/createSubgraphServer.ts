@@ -11,7 +11,15 @@ import { deadlineErrorOf, isDatabaseOverload, isDatabaseUnavailable } from '../d
 import { ReplicaReads, settleWrites, withReadScope } from '../db/ReplicaReads';
 import { withRequestDeadline } from '../deadline';
 import { SUBGRAPH_KEEP_ALIVE_TIMEOUT_MS } from '../defaults';
-import { changedTags, collectingChanges, ENTITY_CHANGES_EXTENSION, EntityChangePublisher, publishChanges } from '../entityChanges';
+import {
+  changedInPlace,
+  changedTags,
+  collectingChanges,
+  ENTITY_CHANGES_EXTENSION,
+  ENTITY_CHANGES_IN_PLACE_EXTENSION,
+  EntityChangePublisher,
+  publishChanges,
+} from '../entityChanges';
 import { ErrorCode } from '../errorRegistry';
 import { maskUnexpectedError } from '../errors';
 import { handleGraphQLRequest } from '../http/graphqlHttp';
@@ -116,7 +124,12 @@ export async function createSubgraphServer<TContext extends BaseContext>(
             const tags = changedTags();
             if (tags.length === 0 || response.body.kind !== 'single') return;
             const result = response.body.singleResult;
-            result.extensions = { ...result.extensions, [ENTITY_CHANGES_EXTENSION]: tags };
+            const inPlace = changedInPlace();
+            result.extensions = {
+              ...result.extensions,
+              [ENTITY_CHANGES_EXTENSION]: tags,
+              ...(inPlace.length > 0 ? { [ENTITY_CHANGES_IN_PLACE_EXTENSION]: inPlace } : {}),
+            };
             await publishChanges();
           },
         }),

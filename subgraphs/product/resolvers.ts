@@ -89,10 +89,12 @@ export const resolvers: GraphQLResolverMap<ProductContext> = {
 };
 
 /**
- * Declares `product` changed by its id and its SKU (the entity cache keys entities by either), `inPlace` when the
- * change cannot move it into or out of any list, and returns it.
+ * Declares `product` changed, and returns it: by its id and its SKU (the entity cache keys entities by either); or,
+ * when the change cannot move it into or out of any list, in place by its id alone (an in-place change also drops
+ * every entry holding a product without the key it names, so one key, the one reads select, keeps the most).
  */
 function declaredProduct<T extends { id: number | string; sku: string }>(product: T, inPlace: boolean): T {
-  (inPlace ? declareChangedInPlace : declareChanged)('Product', { id: String(product.id) }, { sku: product.sku });
+  if (inPlace) declareChangedInPlace('Product', { id: String(product.id) });
+  else declareChanged('Product', { id: String(product.id) }, { sku: product.sku });
   return product;
 }

@@ -88,6 +88,7 @@ describe('entity cache on the real stack', () => {
     const adjusted = await ask('mutation { adjustStock(productId: "1", delta: 5) { stock } }', {}, writer);
     expect(adjusted.errors).toBeUndefined();
     expect(adjusted.extensions?.changedEntities).toBeUndefined();
+    expect(adjusted.extensions?.changedEntitiesInPlace).toBeUndefined();
     const after = await ask(PRODUCT, { id: '1' });
     expect(after.data.product.stock).toBe(first.data.product.stock + 5);
     expect(after.extensions?.entityCache).toEqual({ hits: [], misses: 1 });

@@ -9,7 +9,7 @@ export type Fault = 'pass' | 'slow' | 'unavailable' | 'hang' | 'drop' | { status
 
 export interface FaultyProxy {
   url: string;
-  /** Requests received so far, with their headers and bodies. */
+  /** Requests received so far (POSTs: what a router sends), with their headers and bodies. */
   requests: { headers: http.IncomingHttpHeaders; body: string }[];
   /** Decides each request's fate from its index (0-based); change it at any time. */
   behaviour: (index: number) => Fault;
@@ -25,6 +25,12 @@ export async function startFaultyProxy(targetUrl: string, behaviour: (index: num
   const sockets = new Set<Socket>();
   const proxy: FaultyProxy = { url: '', requests: [], behaviour, close: async () => {} };
   const server = http.createServer(async (req, res) => {
+    // The router only POSTs to subgraphs. Anything else is a stray request from another test's process that still
+    // polls a port this proxy now has (two test files run at a time): answered, never recorded.
+    if (req.method !== 'POST') {
+      res.writeHead(404).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks).toString('utf8');
@@ -51,7 +57,7 @@ export async function startFaultyProxy(targetUrl: string, behaviour: (index: num
     for (const [name, value] of Object.entries(req.headers)) {
       if (typeof value === 'string' && !['host', 'connection', 'content-length'].includes(name)) headers[name] = value;
     }
-    const upstream = await fetch(targetUrl, { method: req.method, headers, body: req.method === 'GET' ? undefined : body });
+    const upstream = await fetch(targetUrl, { method: 'POST', headers, body });
     const text = await upstream.text();
     res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
     res.end(text);

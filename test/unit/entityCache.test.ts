@@ -141,13 +141,54 @@ describe('EntityCache', () => {
         await other.fetch('catalog', fetchAs(null, ['1']).options, unconfigured.send);
         expect({ ttls, calls: unconfigured.calls }).toEqual({ ttls, calls: [['1'], ['1']] });
       }
-      // A hint of the subgraph wins: a private hint stays private however the operator configured the type.
-      const hinted = configured('catalog.Product=30:public');
-      const privately = subgraph({ header: 'max-age=60, private' });
-      await hinted.fetch('catalog', fetchAs(null, ['1']).options, privately.send);
-      await hinted.fetch('catalog', fetchAs(null, ['1']).options, privately.send);
-      expect(privately.calls).toEqual([['1'], ['1']]);
+      // A hint of the subgraph wins: a private answer stays private however the operator configured the type, with a
+      // max-age or without one (`private` alone: no TTL of its own, but never shared).
+      for (const header of ['max-age=60, private', 'private']) {
+        const hinted = configured('catalog.Product=30:public');
+        const privately = subgraph({ header });
+        await hinted.fetch('catalog', fetchAs('1', ['1']).options, privately.send);
+        await hinted.fetch('catalog', fetchAs('2', ['1']).options, privately.send);
+        await hinted.fetch('catalog', fetchAs(null, ['1']).options, privately.send);
+        expect({ header, calls: privately.calls }).toEqual({ header, calls: [['1'], ['1'], ['1']] });
+      }
     });
+  });
+
+  it('drops an entity fetched by another key than the one a change declared in place names, and only that', async () => {
+    const twoKeys = supergraph(
+      SUBGRAPH.replace('@key(fields: "id") { id: ID!', '@key(fields: "id") @key(fields: "sku") { id: ID! sku: String!'),
+    );
+    let tick = 0;
+    const cache = new EntityCache({
+      store: new MemoryCacheStore(1 << 20, 1 << 16, () => ++tick),
+      maxTtlSeconds: 300,
+      logger: silentLogger,
+    });
+    cache.useSupergraph(twoKeys.apiSchema, 'v1', twoKeys.prepared);
+    const calls: string[] = [];
+    const send = async (sent: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> => {
+      const keys = ((sent.request.variables?.representations ?? []) as Record<string, string>[]).map((r) => r.sku ?? r.id);
+      calls.push(...keys);
+      return {
+        data: { _entities: keys.map((key) => ({ name: `name ${key}` })) },
+        http: { headers: new Headers({ 'cache-control': 'max-age=60, public' }) },
+      } as unknown as GatewayGraphQLResponse;
+    };
+    const fetchBy = (representation: Record<string, string>) => {
+      const options = entityFetch(twoKeys.apiSchema, []);
+      options.request.variables = { representations: [{ __typename: 'Product', ...representation }] };
+      return cache.fetch('catalog', options, send);
+    };
+    for (let n = 0; n < 2; n++) {
+      await fetchBy({ sku: 'S1' });
+      await fetchBy({ id: '1' });
+    }
+    expect(calls).toEqual(['S1', '1']);
+    // Product 2 changed in place, by id: the entry fetched by id 1 stays, the one fetched by SKU cannot be told apart.
+    await cache.invalidate(['~Product.id=2'], 'mutation');
+    await fetchBy({ sku: 'S1' });
+    await fetchBy({ id: '1' });
+    expect(calls).toEqual(['S1', '1', 'S1']);
   });
 
   it('does not let a fetch that began before an invalidation put its older value back after it', async () => {
@@ -317,7 +358,8 @@ describe("the Redis store's total budget", () => {
 
   it('writes at most half of ENTITY_CACHE_REDIS_MAX_BYTES per window, counted by every router together', async () => {
     const prefix = `test:budget:${process.pid}:${Date.now()}:`;
-    const bounds = { maxEntryBytes: 1 << 16, maxTotalBytes: 10_000, windowMs: 60_000 };
+    // A day's window: the test's writes (milliseconds apart) never straddle two windows.
+    const bounds = { maxEntryBytes: 1 << 16, maxTotalBytes: 10_000, windowMs: 86_400_000 };
     // Two routers' stores on the same Redis share the budget.
     const stores = [
       new RedisCacheStore(REDIS_URL, bounds, silentLogger, prefix),
@@ -325,7 +367,8 @@ describe("the Redis store's total budget", () => {
     ];
     await Promise.all(stores.map((store) => store.ready()));
     try {
-      const value = 'x'.repeat(990); // with its 10-character key: 1,000 bytes
+      // With its key (the prefix and 10 characters): 1,000 bytes.
+      const value = 'x'.repeat(1_000 - prefix.length - 10);
       for (let n = 0; n < 8; n++) await stores[n % 2].write([{ key: `key-${String(n).padStart(5, '0')}`, value, ttlMs: 60_000 }]);
       const read = await stores[0].read(
         Array.from({ length: 8 }, (_, n) => `key-${String(n).padStart(5, '0')}`),

@@ -22,7 +22,7 @@ const SUBGRAPH = `
   type ProductConnection { edges: [ProductEdge!]! pageInfo: PageInfo! }
   type ProductEdge { cursor: String! node: Product! }
   type PageInfo { hasNextPage: Boolean! }
-  type Product @key(fields: "id") { id: ID! name: String! }
+  type Product @key(fields: "id") @key(fields: "sku") { id: ID! sku: String! name: String! }
 `;
 const result = composeServices([{ name: 'catalog', url: 'http://catalog.invalid/graphql', typeDefs: parse(SUBGRAPH) }]);
 const apiSchema = result.schema!.toAPISchema().toGraphQLJSSchema();
@@ -132,6 +132,7 @@ describe('a change declared in place', () => {
     await readAll();
     await readAll();
     expect(calls).toEqual(['saw', 'drill', 'zzz']); // the second reading came from the cache
+    // A change no list filters on (in this subgraph, membership comes from the search text alone, not the name).
     names['7'] = 'Saw, sharper';
     await cache.invalidate(['~Product.id=7'], 'mutation');
     const after = await readAll();
@@ -157,6 +158,28 @@ describe('a change declared in place', () => {
     const after = await cache.fetch('catalog', rootFetch(apiSchema, NAMES_ONLY), send);
     expect(calls).toEqual(['names', 'names']);
     expect(after.data).toEqual({ search: [{ name: 'Drill, cordless' }] });
+  });
+
+  it('drops an answer that holds the entity by another key than the one declared', async () => {
+    const { cache, calls, names } = lists();
+    const SKUS = 'query Q__catalog__0{search(text:"drill"){sku name}}';
+    const send = async (): Promise<GatewayGraphQLResponse> => {
+      calls.push('skus');
+      return {
+        data: { search: [{ sku: 'DRILL-8', name: names['8'] }] },
+        http: { headers: new Headers({ 'cache-control': 'max-age=60, public' }) },
+      } as unknown as GatewayGraphQLResponse;
+    };
+    await cache.fetch('catalog', rootFetch(apiSchema, SKUS), send);
+    await cache.fetch('catalog', rootFetch(apiSchema, SKUS), send);
+    expect(calls).toEqual(['skus']);
+    // Declared by id only (as an order's stock change is): the answer holds product 8 by its SKU.
+    names['8'] = 'Drill, in stock again';
+    await cache.invalidate(['~Product.id=8'], 'mutation');
+    expect((await cache.fetch('catalog', rootFetch(apiSchema, SKUS), send)).data).toEqual({
+      search: [{ sku: 'DRILL-8', name: 'Drill, in stock again' }],
+    });
+    expect(calls).toEqual(['skus', 'skus']);
   });
 
   it('a change declared without the prefix still drops every list of the type, empty ones included', async () => {
