@@ -7,6 +7,9 @@ import { ConfigError } from '../../shared';
  * pods' range rather than addresses that change with every pod. A range written with host bits set
  * (`10.0.0.5/8`) means its network (`10.0.0.0/8`), as nginx's `set_real_ip_from` reads it.
  */
+/** How many addresses' answers `includes` remembers before it starts again. */
+const SEEN_ADDRESSES = 1_024;
+
 export class TrustedProxies {
   private readonly list = new BlockList();
 
@@ -46,8 +49,26 @@ export class TrustedProxies {
     return new TrustedProxies(entries);
   }
 
-  /** Whether `address` (as a socket or `X-Forwarded-For` gives it) is one of the proxies. */
+  /** The answers for the addresses seen last (a few proxies and clients), so that most requests check none. */
+  private readonly seen = new Map<string, boolean>();
+
+  /**
+   * Whether `address` (as a socket or `X-Forwarded-For` gives it) is one of the proxies. With none configured, no
+   * address is (no check at all: `BlockList.check` builds a SocketAddress each time, about 2.7 µs a call).
+   */
   includes(address: string): boolean {
+    if (this.entries.length === 0) return false;
+    let answer = this.seen.get(address);
+    if (answer === undefined) {
+      answer = this.check(address);
+      if (this.seen.size >= SEEN_ADDRESSES) this.seen.clear();
+      this.seen.set(address, answer);
+    }
+    return answer;
+  }
+
+  /** `includes` without the memory of answers. */
+  check(address: string): boolean {
     const family = isIP(address);
     if (family === 4) return this.list.check(address, 'ipv4');
     if (family === 6) return this.list.check(address, 'ipv6');

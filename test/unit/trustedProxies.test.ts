@@ -32,6 +32,30 @@ describe('TRUSTED_PROXIES', () => {
     expect(TrustedProxies.none.includes('127.0.0.1')).toBe(false);
   });
 
+  it('answers as a fresh check does for 5,000 random addresses asked in turn, past its memory of 1,024', () => {
+    // Differential: the remembered answers (and the shortcut with no proxies) against BlockList itself.
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed;
+    };
+    const addresses = Array.from({ length: 5_000 }, (_, i) => {
+      const n = next();
+      if (i % 5 === 0) return `fd${(n % 256).toString(16).padStart(2, '0')}::${(n % 65_536).toString(16)}`;
+      if (i % 7 === 0) return 'not an address';
+      return `10.${243 + (n % 3)}.${(n >> 8) % 256}.${n % 256}`;
+    });
+    for (const text of ['10.244.0.0/16, fd10::/16, 10.243.5.5', '']) {
+      const proxies = TrustedProxies.parse(text);
+      const fresh = TrustedProxies.parse(text);
+      // Each address three times, spread out, so that answers come from memory, from a new check, and after a reset.
+      const asked = [...addresses, ...addresses.slice(0, 2_000), ...addresses];
+      const differing = asked.filter((address) => proxies.includes(address) !== fresh.check(address));
+      expect({ text, differing }).toEqual({ text, differing: [] });
+      if (text) expect(asked.some((address) => proxies.includes(address))).toBe(true);
+    }
+  });
+
   it.each([
     ['10.0.0.0/33', "'10.0.0.0/33' has a prefix that is not a whole number from 0 to 32"],
     ['fd00::/129', "'fd00::/129' has a prefix that is not a whole number from 0 to 128"],
