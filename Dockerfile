@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 #
 # One image for all four processes; docker-compose.yml picks the process with `command`:
-#   node --max-semi-space-size=32 dist/router/main.js | node dist/subgraphs/{account,product,order}/main.js
+#   node --max-semi-space-size=32 --heap-growing-percent=100 dist/router/main.js | node dist/subgraphs/{account,product,order}/main.js
 # Configuration comes from the environment only (docs/configuration.md).
 
 # Shared by the two install stages. better-sqlite3 is a native addon: npm fetches a prebuilt binary when one
@@ -43,4 +43,4 @@ RUN mkdir -p .data && chown node:node .data
 USER node
 EXPOSE 4000 4001 4002 4003 8088
 # The router's node flags (router/nodeFlags.ts): a larger young generation, measured in bench/README.md.
-CMD ["node", "--max-semi-space-size=32", "dist/router/main.js"]
+CMD ["node", "--max-semi-space-size=32", "--heap-growing-percent=100", "dist/router/main.js"]

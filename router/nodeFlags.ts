@@ -12,5 +12,12 @@
  * CPU per request as a ratio to the stock gateway's, median of 12 interleaved rounds, 0.60× with Node's 16 MB,
  * 0.54× with 32 MB, for about 45 MB more peak RSS (350 MB). 64 MB reached 0.51× but peaked at 420 MB, too close
  * to the 512 Mi limit of deploy/kubernetes.
+ *
+ * `--heap-growing-percent=100`: after each full collection the old generation may grow to 2 × what survived,
+ * instead of the factor V8 computes from its collection and allocation speeds (larger for a process that allocates
+ * fast, as a router at full speed does). Issue 18 asks for peak RSS at most the stock gateway's + 20 %; without it
+ * ours peaked at 359–371 MB against stock's 240–245 on canned distinct (quiet machine, full run). With 100, the
+ * committed full run: 246–259 MB against 239–253, CPU per request 0.32–0.52× stock's over the four operations; with
+ * 50: 220–227 MB but 0.45–0.56× (bench/README.md, "Garbage collection").
  */
-export const ROUTER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
+export const ROUTER_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32', '--heap-growing-percent=100'];
