@@ -79,21 +79,24 @@ describe('InvalidationBus messages', () => {
     }
   }
 
+  // Other test files publish on the same channel of the same Redis at the same time: each test's tags are of a type
+  // of its own, and only messages naming that type count.
+  const TYPE = `Probe${process.pid}x${Date.now()}`;
+  const mine = (tags: string[]) => tags.some((tag) => tag.replace(/^~/, '').startsWith(`${TYPE}.`));
+
   it('reads an older writer’s message (tags only) as whole changes, and a newer one’s in-place list', async () => {
-    received.length = 0;
-    await raw.publish(ENTITY_CHANGES_CHANNEL, JSON.stringify({ tags: ['Product.id=1'] }));
-    await raw.publish(ENTITY_CHANGES_CHANNEL, JSON.stringify({ tags: ['Product.id=2', 'Product.id=3'], inPlace: ['Product.id=2'] }));
-    await until(() => received.length === 2);
-    expect(received).toEqual([['Product.id=1'], ['~Product.id=2', 'Product.id=3']]);
+    await raw.publish(ENTITY_CHANGES_CHANNEL, JSON.stringify({ tags: [`${TYPE}.id=1`] }));
+    await raw.publish(ENTITY_CHANGES_CHANNEL, JSON.stringify({ tags: [`${TYPE}.id=2`, `${TYPE}.id=3`], inPlace: [`${TYPE}.id=2`] }));
+    await until(() => received.filter(mine).length === 2);
+    expect(received.filter(mine)).toEqual([[`${TYPE}.id=1`], [`~${TYPE}.id=2`, `${TYPE}.id=3`]]);
   });
 
   it('publishes plain tags with the in-place list, which another router reads back as marked', async () => {
-    received.length = 0;
-    expect(await sender.publish(['~Product.id=5', 'Product.id=6'])).toBe(true);
-    // The raw listener may still be handed the previous test's messages: look for the router's (it has `from`).
-    const fromRouter = () => wire.filter((message) => (message as { from?: unknown }).from !== undefined);
-    await until(() => received.length === 1 && fromRouter().length === 1);
-    expect(received).toEqual([['~Product.id=5', 'Product.id=6']]);
-    expect(fromRouter()).toEqual([{ tags: ['Product.id=5', 'Product.id=6'], inPlace: ['Product.id=5'], from: expect.any(String) }]);
+    expect(await sender.publish([`~${TYPE}.id=5`, `${TYPE}.id=6`])).toBe(true);
+    // What a router of before in-place changes would read: the plain tags (and the list it ignores).
+    const fromRouter = () => wire.filter((message) => mine((message as { tags: string[] }).tags) && (message as { from?: unknown }).from);
+    await until(() => received.filter(mine).length === 3 && fromRouter().length === 1);
+    expect(received.filter(mine)[2]).toEqual([`~${TYPE}.id=5`, `${TYPE}.id=6`]);
+    expect(fromRouter()).toEqual([{ tags: [`${TYPE}.id=5`, `${TYPE}.id=6`], inPlace: [`${TYPE}.id=5`], from: expect.any(String) }]);
   });
 });
