@@ -132,7 +132,8 @@ export function markInPlace(tags: readonly string[], inPlace: readonly string[])
 export function splitInPlace(tags: readonly string[]): { tags: string[]; inPlace: string[] } {
   const plain = tags.map((tag) => (tag.startsWith(IN_PLACE_PREFIX) ? tag.slice(IN_PLACE_PREFIX.length) : tag));
   const inPlace = tags.filter((tag) => tag.startsWith(IN_PLACE_PREFIX)).map((tag) => tag.slice(IN_PLACE_PREFIX.length));
-  return { tags: [...new Set(plain)], inPlace: [...new Set(inPlace)].filter((tag) => !tags.includes(tag)) };
+  const whole = new Set(tags);
+  return { tags: [...new Set(plain)], inPlace: [...new Set(inPlace)].filter((tag) => !whole.has(tag)) };
 }
 
 /**

@@ -31,6 +31,11 @@ export function missingKeyTag(type: string, field: string): string {
   return `${type}!${field}`;
 }
 
+/** Whether `tag` is a missing-key tag (the router's own: a CDN purges by what subgraphs declare). */
+export function isMissingKeyTag(tag: string): boolean {
+  return /^[^.=]*!/.test(tag);
+}
+
 /**
  * What the entity cache needs of one supergraph version: the version (part of every key), the API schema (to read
  * root-field answers), the field names that are protected somewhere (`@authenticated`, `@requiresScopes`: a

@@ -266,7 +266,7 @@ export class EntityCache {
             {
               key: keys[index],
               type: typenameOf(representations[index]),
-              entry: { d: data, x: read.now + where.ttlMs, f: read.now, s: where.hint, ...(where.configured ? { n: 1 as const } : {}) },
+              entry: entryOf(data, read.now, where),
             },
           ];
         }),
@@ -335,14 +335,7 @@ export class EntityCache {
           {
             key,
             type: 'Query',
-            entry: {
-              d: data,
-              x: read.now + where.ttlMs,
-              f: read.now,
-              s: where.hint,
-              t: [...tags],
-              ...(where.configured ? { n: 1 as const } : {}),
-            },
+            entry: entryOf(data, read.now, where, [...tags]),
           },
         ],
         where.ttlMs,
@@ -587,6 +580,11 @@ function replayPolicy(options: ProcessOptions, entries: Entry[], now: number): v
 
 function strings(values: unknown[]): string[] {
   return values.filter((value): value is string => typeof value === 'string');
+}
+
+/** A cached answer `data` fetched at `now`, kept as `where` says, with the tags of a root-field answer. */
+function entryOf(data: unknown, now: number, where: { ttlMs: number; hint: Scope; configured: boolean }, tags?: string[]): Entry {
+  return { d: data, x: now + where.ttlMs, f: now, s: where.hint, ...(tags ? { t: tags } : {}), ...(where.configured ? { n: 1 } : {}) };
 }
 
 /** The type a tag names (`Product` of `Product.id=5`, `Product*`, `Product!id` or `Product`). */

@@ -1,5 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RouterContext } from '../RouterContext';
+import { isMissingKeyTag } from './CachedSupergraph';
 import type { EntityCache } from './EntityCache';
 
 /**
@@ -19,7 +20,7 @@ export function entityCachePlugin(cache: EntityCache, options: { development: bo
           const policy = overallCachePolicy.policyIfCacheable();
           if (request.http?.method === 'GET' && policy?.scope !== 'PRIVATE' && policy && report.tags.size > 0) {
             // The router's own missing-key tags (`Product!sku`) are not for a CDN: it purges by what subgraphs declare.
-            const tags = [...report.tags].filter((tag) => !/^[^.=]*!/.test(tag));
+            const tags = [...report.tags].filter((tag) => !isMissingKeyTag(tag));
             if (tags.length > 0) response.http.headers.set('cache-tag', tags.map(encodeURIComponent).join(','));
           }
           if (options.development && response.body.kind === 'single') {
