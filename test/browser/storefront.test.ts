@@ -270,7 +270,7 @@ describe('the storefront in a real browser (headless Chromium)', () => {
     await page.getByTestId('product-unavailable').first().waitFor();
     // Each line asks for its product's name on its own, so the lines settle one by one: count once none is loading
     // (a name shown instead of "unavailable" still fails the count below).
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="order"] li .muted').length === 0);
+    await page.waitForFunction(`document.querySelectorAll('[data-testid="order"] li .muted').length === 0`);
     const unavailable = await page.getByTestId('product-unavailable').count();
     const lines = await page.locator('[data-testid="order"] li').count();
     expect(unavailable).toBe(lines);
