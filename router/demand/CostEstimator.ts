@@ -333,6 +333,15 @@ export class CostEstimator {
           const named = getNamedType(field.type);
           const variablesUsed = new Set<string>();
           for (const argument of selection.arguments ?? []) collectVariables(argument.value, variablesUsed);
+          // Without variables in its arguments a field costs the same in every request.
+          const argumentsCost =
+            variablesUsed.size === 0 ? this.argumentsCost(field, coordinate, argumentValues(field, selection, {})) : null;
+          const weight =
+            this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (isCompositeType(named) ? 1 : 0);
+          const composite = isCompositeType(named) ? named : null;
+          // A leaf of weight 0 whose arguments cost nothing adds 0 wherever it appears, as often as it does:
+          // left out, so that a 20-item listing's scalars are not visited at all.
+          if (weight === 0 && argumentsCost === 0 && (composite === null || !selection.selectionSet)) continue;
           steps.push({
             kind: 'field',
             directives,
@@ -340,10 +349,9 @@ export class CostEstimator {
             field,
             node: selection,
             coordinate,
-            // Without variables in its arguments a field costs the same in every request.
-            argumentsCost: variablesUsed.size === 0 ? this.argumentsCost(field, coordinate, argumentValues(field, selection, {})) : null,
-            weight: this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (isCompositeType(named) ? 1 : 0),
-            named: isCompositeType(named) ? named : null,
+            argumentsCost,
+            weight,
+            named: composite,
             selectionSet: selection.selectionSet ?? null,
           });
           continue;
