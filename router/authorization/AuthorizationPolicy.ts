@@ -22,6 +22,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { type Caller, type DenialCode, denialFor, denialMessage, mergeRequirements, type Requirement, requirementOf } from '../../shared';
+import { ownValue } from '../gateway/responseObject';
 import type { PreparedSupergraph } from '../supergraph/prepareSupergraph';
 
 /** One step of a response path, with the schema type of the field there (for null propagation). */
@@ -267,7 +268,7 @@ function removePlaceholder(value: unknown, path: Segment[], index: number): void
     delete object[PLACEHOLDER_KEY];
     return;
   }
-  removePlaceholder(object[path[index].key], path, index + 1);
+  removePlaceholder(ownValue(object, path[index].key), path, index + 1);
 }
 
 /** Sets `path[index..]` to null inside the object `value`; returns the object, null (it must be null), or BUBBLE. */
@@ -277,7 +278,9 @@ function nullAt(value: Record<string, unknown>, path: Segment[], index: number):
     value[segment.key] = null;
     return isNonNullType(segment.type) ? null : value;
   }
-  const child = placeNull(value[segment.key], segment.type, path, index + 1);
+  // Only what the object holds itself: a key it lacks (a skipped field, a fragment that did not apply) is unset,
+  // never a value inherited from a prototype that this would then write into.
+  const child = placeNull(ownValue(value, segment.key), segment.type, path, index + 1);
   if (child === BUBBLE) return null;
   value[segment.key] = child;
   return value;

@@ -23,6 +23,7 @@ import {
 } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import { getComplexity } from 'graphql-query-complexity';
+import { ownValue } from '../gateway/responseObject';
 import type { CostModel } from './CostModel';
 
 /** What the router learns about an operation before any subgraph is called. */
@@ -280,7 +281,8 @@ export class CostEstimator {
       for (const step of stepsOf(selectionSet, parent)) {
         if (step.directives !== null && !included(step.directives)) continue;
         if (step.kind === 'field') {
-          const fieldValue = value[step.key];
+          // Only what the object holds itself (a response object may have a prototype; none of its keys count).
+          const fieldValue = ownValue(value, step.key);
           if (fieldValue !== undefined) cost += argumentsCostOf(step) + itemCost(step, fieldValue, seen);
           continue;
         }

@@ -16,6 +16,7 @@ import {
   visit,
 } from 'graphql';
 import { linkedFeatures } from '../supergraph/prepareSupergraph';
+import { ResponseObject } from './responseObject';
 
 /**
  * The prefix of the aliases the router gives client selections whose response key the query planner also
@@ -232,7 +233,7 @@ export class ResponseKeyCollisions {
 function restoreKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(restoreKeys);
   if (value === null || typeof value !== 'object') return value;
-  const restored: Record<string, unknown> = {};
+  const restored = new ResponseObject();
   for (const [key, inner] of Object.entries(value)) {
     restored[key.startsWith(RESERVED_ALIAS_PREFIX) ? key.slice(RESERVED_ALIAS_PREFIX.length) : key] = restoreKeys(inner);
   }

@@ -160,6 +160,39 @@ describe('AuthorizationPolicy', () => {
     expect(authorize('{ shop { name revenue } }', { userId: '2', scopes: new Set(['unrelated']) }, policy)).toBe(a);
   });
 
+  it('never reads or writes through a prototype: a refused field under a key the object lacks (skipped, or in a fragment that did not apply)', () => {
+    // Response objects built as plain objects (`{}`, JSON.parse) inherit `constructor`; a refused field under
+    // that alias must not reach the global Object, nor fail the request.
+    const cases = [
+      {
+        query: '{ node(id: "p1") { id ... on Shop { constructor: owner { salary } } } }',
+        data: () => ({ node: { __typename: 'Person', id: 'p1' } }),
+      },
+      {
+        query: '{ shop { id constructor: owner @skip(if: true) { id prototype: wallet { balance } } } }',
+        data: () => ({ shop: { id: 's1' } }),
+      },
+    ];
+    for (const { query, data } of cases) {
+      const result = authorize(query, anonymous);
+      expect(result.removals.length).toBeGreaterThan(0);
+      const fromNullPrototype = AuthorizationPolicy.complete(
+        {
+          data: JSON.parse(JSON.stringify(data()), (_key, value) =>
+            value && typeof value === 'object' && !Array.isArray(value) ? Object.assign(Object.create(null), value) : value,
+          ),
+        },
+        result,
+      );
+      const fromPlain = AuthorizationPolicy.complete({ data: data() }, result);
+      expect(JSON.stringify(fromPlain.data)).toBe(JSON.stringify(fromNullPrototype.data));
+      expect(Object.hasOwn(Object, 'salary')).toBe(false);
+      expect(Object.hasOwn(Object.prototype, 'salary')).toBe(false);
+      expect(Object.hasOwn(Object.prototype, 'balance')).toBe(false);
+      expect(Object.hasOwn(Object, 'prototype') && Object.hasOwn(Object.prototype, 'wallet')).toBe(false);
+    }
+  });
+
   it('answers without planning when every root field is refused', () => {
     const result = authorize('{ secretShop { name } }', anonymous);
     expect(result.empty).toBe(true);

@@ -189,6 +189,16 @@ describe('actual cost, from what the response holds', () => {
     expect(estimator.actualCost(toggled, undefined, { with: true }, both)).toBeGreaterThan(fresh('{ report { total } }'));
   });
 
+  it('counts only what an answer object holds itself, never what it inherits (an alias named constructor)', () => {
+    // Without __typename a fragment on an object type is counted (an upper bound); the Item answers lack its
+    // aliased field, and a plain object inherits `constructor` from Object.prototype.
+    const query = '{ nodes { id ... on Seller { constructor: rating { stars } toString: id } } }';
+    const plain = { nodes: [{ id: '1' }, { id: '2' }] };
+    const nullPrototype = { nodes: plain.nodes.map((node) => Object.assign(Object.create(null), node)) };
+    expect(estimator.actualCost(parse(query), undefined, {}, nullPrototype)).toBe(2);
+    expect(estimator.actualCost(parse(query), undefined, {}, plain)).toBe(2);
+  });
+
   it('adds the mutation base and the argument weights', () => {
     const query = 'mutation { buy(input: { itemId: "1", note: "n" }) { id } }';
     expect(estimator.actualCost(parse(query), undefined, {}, { buy: { id: '1' } })).toBe(18);

@@ -70,4 +70,13 @@ describe('selections whose response key the planner also uses', () => {
     ]);
     expect(restored.errors?.[0]).toBeInstanceOf(GraphQLError);
   });
+
+  it('restores keys named like Object.prototype members as ordinary keys (`__proto__` included), inheriting none', () => {
+    const restored = ResponseKeyCollisions.restore({
+      data: JSON.parse(`{"shelf": {"${RESERVED_ALIAS_PREFIX}id": "1", "__proto__": "north", "constructor": "oak"}, "other": {"id": "2"}}`),
+    });
+    expect(JSON.stringify(restored.data)).toBe('{"shelf":{"id":"1","__proto__":"north","constructor":"oak"},"other":{"id":"2"}}');
+    const other = (restored.data as Record<string, Record<string, unknown>>).other;
+    for (const name of ['constructor', 'toString', '__proto__']) expect(other[name]).toBeUndefined();
+  });
 });
