@@ -22,7 +22,7 @@ import {
   type SelectionSetNode,
 } from 'graphql';
 import { type Caller, type DenialCode, denialFor, denialMessage, mergeRequirements, type Requirement, requirementOf } from '../../shared';
-import { ownValue } from '../gateway/responseObject';
+import { ownValue, ResponseObject } from '../gateway/responseObject';
 import type { PreparedSupergraph } from '../supergraph/prepareSupergraph';
 
 /** One step of a response path, with the schema type of the field there (for null propagation). */
@@ -228,7 +228,8 @@ export class AuthorizationPolicy {
     response: { data?: Record<string, unknown> | null; errors?: readonly GraphQLError[] },
     { removals, placeholders }: Pick<AuthorizedOperation, 'removals' | 'placeholders'>,
   ): { data: Record<string, unknown> | null; errors: GraphQLError[] } {
-    let data: Record<string, unknown> | null = response.data === undefined ? {} : response.data;
+    // Without data (every root field refused), the nulls go into a response object: a root alias `__proto__` is a key.
+    let data: Record<string, unknown> | null = response.data === undefined ? new ResponseObject() : response.data;
     for (const path of placeholders) if (data) removePlaceholder(data, path, 0);
     for (const removal of removals) {
       if (data === null) break;

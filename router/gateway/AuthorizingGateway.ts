@@ -30,7 +30,7 @@ export class AuthorizingGateway extends GatewayLayer {
     const authorized = policy.authorize(requestContext.document, requestContext.queryHash, requestContext.operationName, caller);
     if (authorized.removals.length === 0) return executor(requestContext);
     const response: Awaited<ReturnType<Executor>> = authorized.empty
-      ? { data: {} }
+      ? {}
       : await executor({ ...requestContext, document: authorized.document, queryHash: authorized.queryHash });
     const completed = AuthorizationPolicy.complete(response, authorized);
     return { ...response, ...completed };

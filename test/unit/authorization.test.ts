@@ -197,5 +197,10 @@ describe('AuthorizationPolicy', () => {
     const result = authorize('{ secretShop { name } }', anonymous);
     expect(result.empty).toBe(true);
     expect(AuthorizationPolicy.complete({ data: {} }, result)).toMatchObject({ data: { secretShop: null } });
+    // As the router's gateway layer asks it, with no data at all; a root alias `__proto__` is an ordinary key.
+    expect(AuthorizationPolicy.complete({}, result)).toMatchObject({ data: { secretShop: null } });
+    const proto = authorize('{ __proto__: secretShop { name } }', anonymous);
+    expect(proto.empty).toBe(true);
+    expect(JSON.stringify(AuthorizationPolicy.complete({}, proto).data)).toBe('{"__proto__":null}');
   });
 });
