@@ -95,6 +95,7 @@ export { minorDigitsOf, money } from './money';
 export type { Connection, PageRequest } from './pagination';
 export { connectionFrom, decodeCursor, encodeCursor, pageSize } from './pagination';
 export { projectPath } from './projectPath';
+export { ownValue, ResponseObject, type ResponseRow } from './responseObject';
 export { runMain } from './runMain';
 export { dateTimeScalar, parseId } from './scalars';
 export { refuseShippedSecrets, SHIPPED_SECRET_VALUES } from './shippedSecrets';

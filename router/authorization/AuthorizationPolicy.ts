@@ -21,8 +21,17 @@ import {
   print,
   type SelectionSetNode,
 } from 'graphql';
-import { type Caller, type DenialCode, denialFor, denialMessage, mergeRequirements, type Requirement, requirementOf } from '../../shared';
-import { ownValue, ResponseObject } from '../gateway/responseObject';
+import {
+  type Caller,
+  type DenialCode,
+  denialFor,
+  denialMessage,
+  mergeRequirements,
+  ownValue,
+  type Requirement,
+  ResponseObject,
+  requirementOf,
+} from '../../shared';
 import type { PreparedSupergraph } from '../supergraph/prepareSupergraph';
 
 /** One step of a response path, with the schema type of the field there (for null propagation). */

@@ -23,7 +23,7 @@ import {
 } from 'graphql';
 import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
 import { getComplexity } from 'graphql-query-complexity';
-import { ownValue } from '../gateway/responseObject';
+import { ownValue } from '../../shared';
 import type { CostModel } from './CostModel';
 
 /** What the router learns about an operation before any subgraph is called. */

@@ -15,8 +15,8 @@ import {
   type TypeNode,
   visit,
 } from 'graphql';
+import { ResponseObject } from '../../shared';
 import { linkedFeatures } from '../supergraph/prepareSupergraph';
-import { ResponseObject } from './responseObject';
 
 /**
  * The prefix of the aliases the router gives client selections whose response key the query planner also

@@ -1,5 +1,5 @@
 import * as federation from '@apollo/federation-internals';
-import { ResponseObject } from '../responseObject';
+import { ResponseObject } from '../../../shared';
 
 /**
  * A faster `computeResponse` for `@apollo/gateway`: the last step of every request, which copies the
