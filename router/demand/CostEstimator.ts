@@ -338,9 +338,8 @@ export class CostEstimator {
           // Without variables in its arguments a field costs the same in every request.
           const argumentsCost =
             variablesUsed.size === 0 ? this.argumentsCost(field, coordinate, argumentValues(field, selection, {})) : null;
-          const weight =
-            this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (isCompositeType(named) ? 1 : 0);
           const composite = isCompositeType(named) ? named : null;
+          const weight = this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (composite ? 1 : 0);
           // A leaf of weight 0 whose arguments cost nothing adds 0 wherever it appears, as often as it does:
           // left out, so that a 20-item listing's scalars are not visited at all.
           if (weight === 0 && argumentsCost === 0 && (composite === null || !selection.selectionSet)) continue;
