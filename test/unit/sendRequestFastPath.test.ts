@@ -1,5 +1,6 @@
 import { RemoteGraphQLDataSource } from '@apollo/gateway';
 import type { FetcherRequestInit } from '@apollo/utils.fetcher';
+import { Headers } from 'node-fetch';
 import { sendingWithoutRequestObject } from '../../router/gateway/fastPaths/sendRequest';
 
 type Send = (this: unknown, request: unknown, context: unknown) => Promise<unknown>;
@@ -75,6 +76,22 @@ describe('sendRequest fast path (issue 18): the same as the gateway’s own, wit
     // The subgraph got the same request: URL, method, headers, body.
     expect(ours.inits).toEqual(stock.inits);
     expect(ours.inits).toHaveLength(1);
+  });
+
+  it('hands the fetcher the same headers when they are node-fetch’s, as the gateway builds them', async () => {
+    const headers = new Headers({ 'Content-Type': 'application/json' });
+    headers.set('X-User-Id', '7');
+    headers.append('accept-language', 'en');
+    headers.append('Accept-Language', 'fr;q=0.5');
+    headers.set('x-user-scopes', 'orders:read');
+    headers.delete('X-USER-SCOPES');
+    const withHeaders = () => ({ ...request(), http: { ...request().http, headers } });
+    const stock = dataSourceAnswering(CASES.data);
+    const ours = dataSourceAnswering(CASES.data);
+    await original.call(stock.source, withHeaders(), {});
+    await fast.call(ours.source, withHeaders(), {});
+    expect(ours.inits).toEqual(stock.inits);
+    expect(ours.inits[0].headers).toEqual({ 'content-type': 'application/json', 'x-user-id': '7', 'accept-language': 'en, fr;q=0.5' });
   });
 
   it('answers a data source that overrides parseBody with the gateway’s own path (it may read the request object)', async () => {
