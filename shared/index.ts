@@ -86,7 +86,7 @@ export { hasBearerToken } from './internalAuth';
 export type { LogFormat } from './logFormat';
 export { readLogFormat } from './logFormat';
 export type { Logger } from './logger';
-export { createLogger } from './logger';
+export { createLogger, fixedFieldsLogger, REDACTED_PATHS } from './logger';
 export { onBatch, recordBatch } from './metrics/batches';
 export type { Outcome } from './metrics/Metrics';
 export { BoundedLabel, type ClientLabelPatterns, ClientLabels, Metrics, metricsRoute, requestMetricsPlugin } from './metrics/Metrics';

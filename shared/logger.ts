@@ -36,6 +36,32 @@ function destinationFor(format: LogFormat): DestinationStream | undefined {
   return { write: (line: string) => void process.stdout.write(formatPretty(line)) };
 }
 
+/** The fields every logger redacts wherever a line puts them (pino's redaction paths). */
+export const REDACTED_PATHS: readonly string[] = Object.freeze([
+  'password',
+  '*.password',
+  'authorization',
+  '*.authorization',
+  'headers.authorization',
+  'headers["x-internal-token"]',
+  // An API key (the default API_KEY_HEADER) is a credential: a logged request's headers never show it.
+  'headers["x-api-key"]',
+  '*.headers["x-api-key"]',
+  'token',
+  '*.token',
+]);
+
+/**
+ * `logger` without its redaction, for the one line per request whose fields the code fixes (operation, client,
+ * duration, outcome, codes) and none of which a redacted path names: the line is the same, and redaction's walk
+ * of it (about 5 µs a line) is not done. Never for a line that logs an object or a string it was given, nor with
+ * `%j` (pino's child then serializes differently: a lone surrogate is written as it is, a circular object as a
+ * placeholder).
+ */
+export function fixedFieldsLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}
+
 /**
  * A structured JSON logger for one process. Fields that could hold credentials are redacted wherever
  * they appear, so a careless `log.info({ headers })` cannot leak a token. Inside a span (OpenTelemetry on)
@@ -49,22 +75,7 @@ export function createLogger(name: string, level = 'info', format: LogFormat = '
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
     mixin: traceFields,
-    redact: {
-      paths: [
-        'password',
-        '*.password',
-        'authorization',
-        '*.authorization',
-        'headers.authorization',
-        'headers["x-internal-token"]',
-        // An API key (the default API_KEY_HEADER) is a credential: a logged request's headers never show it.
-        'headers["x-api-key"]',
-        '*.headers["x-api-key"]',
-        'token',
-        '*.token',
-      ],
-      censor: '[redacted]',
-    },
+    redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
   };
   const destination = destinationFor(format);
   return destination ? pino(options, destination) : pino(options);

@@ -3,7 +3,7 @@ import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
 import client from 'prom-client';
 import { ErrorCode } from '../errorRegistry';
 import type { Route } from '../http/http';
-import type { Logger } from '../logger';
+import { fixedFieldsLogger, type Logger } from '../logger';
 
 /** Latency buckets in seconds: from a cached 2 ms answer to a 10 s timeout. */
 const LATENCY_BUCKETS = [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -163,6 +163,8 @@ function codeOf(error: { extensions?: Record<string, unknown> }): string {
  * codes (inside the request's span, so the line carries its trace id).
  */
 export function requestMetricsPlugin<TContext extends BaseContext>(metrics: Metrics, logger: Logger): ApolloServerPlugin<TContext> {
+  // The line's fields are the ones below, whatever the request held: nothing in it is ever redacted.
+  const requestLog = fixedFieldsLogger(logger);
   return {
     async requestDidStart(requestContext) {
       const started = performance.now();
@@ -181,7 +183,7 @@ export function requestMetricsPlugin<TContext extends BaseContext>(metrics: Metr
           const outcome: Outcome = codes.length === 0 ? 'success' : hasData ? 'partial' : 'error';
           const seconds = (performance.now() - started) / 1000;
           const labels = metrics.recordRequest({ operation: context.operationName, headers: clientHeaders, outcome, seconds, codes });
-          logger.info(
+          requestLog.info(
             {
               operation: labels.operation,
               client: labels.clientName,
