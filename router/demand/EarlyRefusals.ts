@@ -1,6 +1,6 @@
 import type { GraphQLError } from 'graphql';
 import { ErrorCode, HttpError, type Logger, type RawOperation } from '../../shared';
-import { countTokens } from './countTokens';
+import { TokenCounts } from './countTokens';
 import type { DemandControlConfig } from './DemandControlConfig';
 import { type DemandCounters, refusal } from './demandControlPlugin';
 import { ThrottleMemory } from './ThrottleMemory';
@@ -15,6 +15,8 @@ const MEASURED_BODY_CAP_BYTES = 16 * 1024 * 1024;
  * there were). Each refusal or measured excess is counted in the demand counters, like the plugin's.
  */
 export class EarlyRefusals {
+  private readonly tokenCounts = new TokenCounts();
+
   constructor(
     private readonly config: DemandControlConfig,
     private readonly bodyLimitBytes: number,
@@ -53,7 +55,7 @@ export class EarlyRefusals {
 
   private checkTokens(query: string): GraphQLError | null {
     const { maxTokens, revealLimits } = this.config;
-    const tokens = countTokens(query);
+    const tokens = this.tokenCounts.of(query);
     if (tokens <= maxTokens.max) return null;
     const code = ErrorCode.MAX_TOKENS_EXCEEDED;
     if (maxTokens.mode === 'measure') {
