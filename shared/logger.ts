@@ -32,8 +32,66 @@ export function formatPretty(line: string): string {
 }
 
 function destinationFor(format: LogFormat): DestinationStream | undefined {
-  if (format !== 'pretty') return undefined;
-  return { write: (line: string) => void process.stdout.write(formatPretty(line)) };
+  if (format === 'pretty') return { write: (line: string) => void process.stdout.write(formatPretty(line)) };
+  // Something replaced stdout's write (a test capturing output): pino then writes through process.stdout, as it would.
+  if (process.stdout.write !== Object.getPrototypeOf(process.stdout).write) return undefined;
+  batchedStdout ??= new BatchedLines(process.stdout.fd ?? 1);
+  return batchedStdout;
+}
+
+/** Bytes of lines that go to stdout in one write. */
+const LOG_BATCH_BYTES = 8 * 1024;
+/** How long a line may wait for others before it is written. */
+export const LOG_BATCH_DELAY_MS = 50;
+
+/** The process's JSON lines to stdout, shared by its loggers (one order, one exit flush). */
+let batchedStdout: BatchedLines | null = null;
+
+/**
+ * JSON log lines written to a file descriptor in batches: a write when 8 KB are waiting, or 50 ms after the first
+ * line that waits, and what waits when the process exits. pino's own destination (sonic-boom) does each write,
+ * synchronously: partial writes and a full pipe (EAGAIN) are its concern, and a write that has returned is
+ * written, so nothing is lost at exit. By default pino hands each line to the thread pool as it comes, and a
+ * router's lines come one at a time (a line per request): a pool write and its callback for every request. A
+ * line waits at most 50 ms; a process killed with SIGKILL loses what waits.
+ */
+export class BatchedLines implements DestinationStream {
+  private waiting = '';
+  private timer: NodeJS.Timeout | null = null;
+  private readonly out: ReturnType<typeof pino.destination>;
+
+  constructor(
+    fd: number,
+    private readonly delayMs = LOG_BATCH_DELAY_MS,
+  ) {
+    this.out = pino.destination({ dest: fd, sync: true });
+    process.once('exit', () => this.push());
+  }
+
+  write(line: string): void {
+    this.waiting += line;
+    if (this.waiting.length >= LOG_BATCH_BYTES) this.push();
+    else if (this.timer === null) {
+      this.timer = setTimeout(() => this.push(), this.delayMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes what waits now (pino's `logger.flush()` calls it). */
+  flush(): void {
+    this.push();
+  }
+
+  private push(): void {
+    if (this.timer !== null) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    if (this.waiting === '') return;
+    const lines = this.waiting;
+    this.waiting = '';
+    this.out.write(lines);
+  }
 }
 
 /** The fields every logger redacts wherever a line puts them (pino's redaction paths). */
