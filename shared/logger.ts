@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogFormat } from './logFormat';
 import { traceFields } from './telemetry/traceFields';
@@ -39,47 +40,77 @@ function destinationFor(format: LogFormat): DestinationStream | undefined {
   return batchedStdout;
 }
 
-/** Bytes of lines that go to stdout in one write. */
-const LOG_BATCH_BYTES = 8 * 1024;
-/** How long a line may wait for others before it is written. */
+/** Characters of lines that go to stdout in one write (as many bytes for ASCII lines). */
+const LOG_BATCH_CHARS = 8 * 1024;
+/** How long a line may wait for others before it is written (while the event loop is free). */
 export const LOG_BATCH_DELAY_MS = 50;
+/** How much may wait for a stdout that takes nothing (a full pipe) before new lines are dropped. */
+const LOG_MAX_WAITING_BYTES = 8 * 1024 * 1024;
+/** A full pipe is tried again this often. */
+const LOG_RETRY_MS = 1;
 
 /** The process's JSON lines to stdout, shared by its loggers (one order, one exit flush). */
 let batchedStdout: BatchedLines | null = null;
 
 /**
- * JSON log lines written to a file descriptor in batches: a write when 8 KB are waiting, or 50 ms after the first
- * line that waits, and what waits when the process exits. pino's own destination (sonic-boom) does each write,
- * synchronously: partial writes and a full pipe (EAGAIN) are its concern, and a write that has returned is
- * written, so nothing is lost at exit. By default pino hands each line to the thread pool as it comes, and a
- * router's lines come one at a time (a line per request): a pool write and its callback for every request. A
- * line waits at most 50 ms; a process killed with SIGKILL loses what waits.
+ * JSON log lines written to a file descriptor in batches, with a synchronous write: when 8 KB wait, 50 ms after
+ * the first line that waits, and at exit. pino's default destination hands each line to the thread pool as it
+ * comes, and a router's lines come one at a time (a line per request): a pool write and its callback for every
+ * request.
+ *
+ * Never blocks the event loop: a pipe that is full (EAGAIN) keeps what it did not take, tried again every ms,
+ * and past 8 MB waiting new lines are dropped (and counted) rather than held without end. Any other write error
+ * drops that batch: logging never throws at its caller. At exit, what waits is written, a full pipe waited out
+ * for up to a second. What waits is lost when the process ends without an exit event (SIGKILL, an abort such as
+ * running out of heap, a signal no handler takes): at most the last 50 ms of lines.
  */
 export class BatchedLines implements DestinationStream {
   private waiting = '';
+  /** Bytes a full pipe did not take, written before anything newer. */
+  private unwritten: Buffer | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private readonly out: ReturnType<typeof pino.destination>;
+  /** Lines dropped while a full pipe held 8 MB, not yet reported (a line says how many once the pipe takes lines). */
+  dropped = 0;
 
   constructor(
-    fd: number,
+    private readonly fd: number,
     private readonly delayMs = LOG_BATCH_DELAY_MS,
   ) {
-    this.out = pino.destination({ dest: fd, sync: true });
-    process.once('exit', () => this.push());
+    process.once('exit', () => this.flushSync());
   }
 
   write(line: string): void {
+    if (this.unwritten !== null && this.unwritten.length + this.waiting.length > LOG_MAX_WAITING_BYTES) {
+      this.dropped += 1;
+      return;
+    }
     this.waiting += line;
-    if (this.waiting.length >= LOG_BATCH_BYTES) this.push();
-    else if (this.timer === null) {
-      this.timer = setTimeout(() => this.push(), this.delayMs);
-      this.timer.unref();
+    if (this.waiting.length >= LOG_BATCH_CHARS && this.unwritten === null) this.push();
+    else this.schedule(this.unwritten === null ? this.delayMs : LOG_RETRY_MS);
+  }
+
+  /** Writes what waits now, as far as stdout takes it (pino's `logger.flush(cb)` calls it). */
+  flush(callback?: (error?: Error) => void): void {
+    this.push();
+    callback?.();
+  }
+
+  /** Writes what waits now, waiting out a full pipe for up to a second (at exit, and for pino's fatal lines). */
+  flushSync(): void {
+    for (let tries = 0; tries < 1_000; tries++) {
+      this.push();
+      if (this.unwritten === null) return;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, LOG_RETRY_MS);
     }
   }
 
-  /** Writes what waits now (pino's `logger.flush()` calls it). */
-  flush(): void {
-    this.push();
+  private schedule(ms: number): void {
+    if (this.timer !== null) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.push();
+    }, ms);
+    this.timer.unref();
   }
 
   private push(): void {
@@ -87,10 +118,41 @@ export class BatchedLines implements DestinationStream {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.waiting === '') return;
-    const lines = this.waiting;
-    this.waiting = '';
-    this.out.write(lines);
+    // What a full pipe kept goes first, on its own: lines that came since wait until it is all written.
+    if (this.unwritten !== null) {
+      const rest = this.unwritten;
+      this.unwritten = null;
+      if (!this.writeOut(rest)) return;
+    }
+    if (this.waiting !== '') {
+      const lines = Buffer.from(this.waiting, 'utf8');
+      this.waiting = '';
+      if (!this.writeOut(lines)) return;
+    }
+    if (this.dropped === 0) return;
+    // The pipe takes lines again: say how many it missed.
+    const notice = {
+      level: 40,
+      time: new Date().toISOString(),
+      msg: 'log lines dropped: stdout took nothing while 8 MB waited',
+      dropped: this.dropped,
+    };
+    this.dropped = 0;
+    this.writeOut(Buffer.from(`${JSON.stringify(notice)}\n`, 'utf8'));
+  }
+
+  /** Writes `chunk`; false when a full pipe kept part of it (written later, before anything newer). */
+  private writeOut(chunk: Buffer): boolean {
+    let offset = 0;
+    try {
+      while (offset < chunk.length) offset += fs.writeSync(this.fd, chunk, offset);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return true; // the reader gone, a full disk: dropped
+      this.unwritten = chunk.subarray(offset);
+      this.schedule(LOG_RETRY_MS);
+      return false;
+    }
   }
 }
 

@@ -36,7 +36,9 @@ export class TokenCounts {
     if (count === undefined) {
       count = countTokens(query);
       if (this.counts.size >= this.maxEntries) this.counts.clear();
-      this.counts.set(query, count);
+      // An exact copy: a document read from a GET request's URL is a slice of that URL's whole query string, which the
+      // key would otherwise keep alive.
+      this.counts.set(JSON.parse(JSON.stringify(query)) as string, count);
     }
     return count;
   }

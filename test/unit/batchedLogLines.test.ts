@@ -72,6 +72,81 @@ describe('batched log lines', () => {
     });
   }
 
+  /**
+   * A process whose stdout is a pipe nobody reads until the process says on stderr that `phase` is done: it logs
+   * 1 KB lines from a 2 ms interval (`ticks`) or all at once (`burst`), reports how many, then exits once the
+   * pipe has taken everything.
+   */
+  function fullPipe(
+    mode: 'ticks' | 'burst',
+  ): Promise<{ code: number | null; report: Record<string, number>; lines: Record<string, unknown>[] }> {
+    const logger = path.join(__dirname, '..', '..', 'dist', 'shared', 'logger.js');
+    const script = `const log = require(${JSON.stringify(logger)}).createLogger('t', 'info', 'json');
+      const pad = 'x'.repeat(1000);
+      let logged = 0;
+      const report = (extra) => process.stderr.write(JSON.stringify({ logged, ...extra }) + '\\n');
+      if (${JSON.stringify(mode)} === 'burst') {
+        for (let i = 0; i < 10000; i++) log.info({ i: logged++, pad }, 'line');
+        report({});
+      } else {
+        const started = Date.now();
+        const tick = setInterval(() => log.info({ i: logged++, pad }, 'line'), 2);
+        setTimeout(() => { clearInterval(tick); report({ ms: Date.now() - started }); }, 1000);
+      }
+      process.stdin.on('data', () => setTimeout(() => { log.info({ i: logged++ }, 'last'); setTimeout(() => process.exit(0), 100); }, 300));`;
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'pipe'] });
+      child.stdout.pause();
+      let stdout = '';
+      let report: Record<string, number> = {};
+      child.stderr.on('data', (chunk) => {
+        report = JSON.parse(String(chunk));
+        // Now the pipe is read, and the process told to finish.
+        child.stdout.on('data', (data) => {
+          stdout += data;
+        });
+        child.stdout.resume();
+        child.stdin.write('go\n');
+      });
+      child.on('error', reject);
+      child.on('close', (code) =>
+        resolve({
+          code,
+          report,
+          lines: stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => JSON.parse(line)),
+        }),
+      );
+    });
+  }
+
+  it('keeps the event loop running while stdout is a full pipe, and writes every line once it is read', async () => {
+    const { code, report, lines } = await fullPipe('ticks');
+    expect(code).toBe(0);
+    // 1 KB lines every 2 ms for a second fill a pipe nobody reads many times over; a logger that blocked until the
+    // pipe was read would have stopped the interval at the first full pipe (64 KB: about 64 lines).
+    expect(report.logged).toBeGreaterThan(200);
+    const numbers = lines.map((line) => line.i);
+    expect(numbers).toEqual(Array.from({ length: report.logged + 1 }, (_, i) => i));
+  });
+
+  it('drops lines past 8 MB waiting for a full pipe, and says how many when the pipe takes lines again', async () => {
+    const { code, report, lines } = await fullPipe('burst');
+    expect(code).toBe(0);
+    expect(report.logged).toBe(10000);
+    const notice = lines.filter((line) => line.msg === 'log lines dropped: stdout took nothing while 8 MB waited');
+    expect(notice).toHaveLength(1);
+    const kept = lines.filter((line) => line.msg === 'line').map((line) => line.i as number);
+    // What was kept is the first lines, in order; the notice counts the rest, then the last line follows.
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => i));
+    expect(kept.length).toBeGreaterThan(7000);
+    expect(kept.length + (notice[0].dropped as number)).toBe(10000);
+    expect(lines.at(-1)).toMatchObject({ msg: 'last', i: 10000 });
+    expect(lines.indexOf(notice[0])).toBe(lines.length - 2);
+  });
+
   it.each([
     ['process.exit(0) right after the lines', 'process.exit(0);', 0],
     ['an exception nobody catches', 'setImmediate(() => { throw new Error("boom"); });', 1],

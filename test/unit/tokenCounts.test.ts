@@ -7,6 +7,8 @@ describe('TokenCounts', () => {
     'query ProductList($first: Int, $after: String) { products(first: $first, after: $after) { edges { node { id name } } } }',
     '# a comment\n{ a b c }',
     '{ unterminated(arg: "no end) }',
+    '{ a(s: "lone \ud800 surrogate") b }',
+    '{ a \ud800 b }',
     '',
   ];
 
