@@ -220,7 +220,11 @@ describe('tracing, as real processes', () => {
     expect(receiver.rejected).toEqual([]);
     if (process.env.TRACING_TEST_DUMP) fs.writeFileSync(process.env.TRACING_TEST_DUMP, JSON.stringify(spans, null, 1));
 
-    // The router's log line for this request carries the trace id.
+    // The router's log line for this request carries the trace id (pino writes lines asynchronously: wait for it).
+    const deadline = Date.now() + 5_000;
+    while (!logLines('router').some((line) => line.trace_id === traceId) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const routerLines = logLines('router').filter((line) => line.trace_id === traceId);
     expect(routerLines.length).toBeGreaterThan(0);
     expect(routerLines[0]).toEqual(expect.objectContaining({ span_id: expect.stringMatching(/^[0-9a-f]{16}$/), trace_flags: '01' }));
@@ -249,6 +253,10 @@ describe('tracing, as real processes', () => {
     expect(logLines('product').filter((line) => line.trace_id === traceId)).toEqual([
       expect.objectContaining({ msg: 'reservation refused', span_id: expect.stringMatching(/^[0-9a-f]{16}$/) }),
     ]);
+    // The router logs its line after the product's answer reached it: it can come later than the product's.
+    while (!logLines('router').some((line) => line.trace_id === traceId) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     expect(logLines('router').some((line) => line.trace_id === traceId)).toBe(true);
     // Lines outside any request carry no trace id.
     expect(logLines('order').find((line) => String(line.msg).includes('subgraph at'))).not.toHaveProperty('trace_id');
