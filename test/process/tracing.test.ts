@@ -54,6 +54,15 @@ describe('tracing, as real processes', () => {
   const onMysql = Boolean(process.env.TEST_DATABASE_URL);
 
   /** Log lines of one process (`npm start` prefixes each with `[name]`), parsed. */
+  /** `name`'s log lines carrying `traceId`, once there is one or after 5 s: processes write their lines asynchronously. */
+  async function traceLines(name: string, traceId: string): Promise<Record<string, unknown>[]> {
+    const deadline = Date.now() + 5_000;
+    while (!logLines(name).some((line) => line.trace_id === traceId) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return logLines(name).filter((line) => line.trace_id === traceId);
+  }
+
   function logLines(name: string): Record<string, unknown>[] {
     const lines: Record<string, unknown>[] = [];
     for (const line of supergraph.output().split('\n')) {
@@ -220,12 +229,8 @@ describe('tracing, as real processes', () => {
     expect(receiver.rejected).toEqual([]);
     if (process.env.TRACING_TEST_DUMP) fs.writeFileSync(process.env.TRACING_TEST_DUMP, JSON.stringify(spans, null, 1));
 
-    // The router's log line for this request carries the trace id (pino writes lines asynchronously: wait for it).
-    const deadline = Date.now() + 5_000;
-    while (!logLines('router').some((line) => line.trace_id === traceId) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    const routerLines = logLines('router').filter((line) => line.trace_id === traceId);
+    // The router's log line for this request carries the trace id.
+    const routerLines = await traceLines('router', traceId);
     expect(routerLines.length).toBeGreaterThan(0);
     expect(routerLines[0]).toEqual(expect.objectContaining({ span_id: expect.stringMatching(/^[0-9a-f]{16}$/), trace_flags: '01' }));
   });
@@ -246,18 +251,11 @@ describe('tracing, as real processes', () => {
     const productServer = spans.find((span) => span.service === 'product' && span.kind === SERVER);
     expect(byId.get(productServer?.parentSpanId ?? '')).toEqual(expect.objectContaining({ service: 'order', kind: CLIENT }));
 
-    const deadline = Date.now() + 5_000;
-    while (!logLines('product').some((line) => line.trace_id === traceId) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(logLines('product').filter((line) => line.trace_id === traceId)).toEqual([
+    expect(await traceLines('product', traceId)).toEqual([
       expect.objectContaining({ msg: 'reservation refused', span_id: expect.stringMatching(/^[0-9a-f]{16}$/) }),
     ]);
     // The router logs its line after the product's answer reached it: it can come later than the product's.
-    while (!logLines('router').some((line) => line.trace_id === traceId) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    expect(logLines('router').some((line) => line.trace_id === traceId)).toBe(true);
+    expect((await traceLines('router', traceId)).length > 0).toBe(true);
     // Lines outside any request carry no trace id.
     expect(logLines('order').find((line) => String(line.msg).includes('subgraph at'))).not.toHaveProperty('trace_id');
   });

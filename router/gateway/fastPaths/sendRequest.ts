@@ -40,8 +40,9 @@ export function headersObject(headers: Iterable<[string, string]>): Record<strin
  * it to `parseBody` and `didEncounterError`, whose own versions ignore it: about 1.1 % of the router's busy CPU
  * on canned distinct "my orders" (the Request, its Headers and `url.parse` under it: 205 ms of 18.5 s in a
  * profile; node-fetch's Headers, which the gateway builds before, stay). Everything else is the gateway's code, in
- * its order: the same request init to the fetcher (its headers in the order they were set: `headersObject`), `errorFromResponse` for a status out of 2xx, `parseBody`,
- * the same error for a body that is not an object, `didEncounterError` on any failure.
+ * its order: the same request init to the fetcher (its headers in the order they were set: `headersObject`),
+ * `errorFromResponse` for a status out of 2xx, `parseBody`, the same error for a body that is not an object,
+ * `didEncounterError` on any failure.
  *
  * A data source that overrides `parseBody` or `didEncounterError` may read the request object: it runs the
  * gateway's own `sendRequest`.
