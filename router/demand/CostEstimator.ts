@@ -8,6 +8,7 @@ import {
   type GraphQLError,
   type GraphQLField,
   type GraphQLInputType,
+  type GraphQLNamedType,
   type GraphQLSchema,
   getNamedType,
   getNullableType,
@@ -335,9 +336,14 @@ export class CostEstimator {
           const named = getNamedType(field.type);
           const variablesUsed = new Set<string>();
           for (const argument of selection.arguments ?? []) collectVariables(argument.value, variablesUsed);
-          // Without variables in its arguments a field costs the same in every request.
+          // Without variables in its arguments, or with none that a weight could reach, a field's arguments cost
+          // the same in every request: no per-request coercion of its arguments.
           const argumentsCost =
-            variablesUsed.size === 0 ? this.argumentsCost(field, coordinate, argumentValues(field, selection, {})) : null;
+            variablesUsed.size === 0
+              ? this.argumentsCost(field, coordinate, argumentValues(field, selection, {}))
+              : this.argumentsMayCost(field, coordinate)
+                ? null
+                : 0;
           const composite = isCompositeType(named) ? named : null;
           const weight = this.model.fieldWeights.get(coordinate) ?? this.model.typeWeights.get(named.name) ?? (composite ? 1 : 0);
           // A leaf of weight 0 whose arguments cost nothing adds 0 wherever it appears, as often as it does:
@@ -420,6 +426,27 @@ export class CostEstimator {
       cost += this.inputCost(argument.type, value);
     }
     return cost;
+  }
+
+  /**
+   * Whether any value of `field`'s arguments could cost something: an argument with a weight of its own, or one
+   * whose input type reaches an input field with a weight. When none can, `argumentsCost` is 0 for every value.
+   */
+  private argumentsMayCost(field: GraphQLField<unknown, unknown>, coordinate: string): boolean {
+    return field.args.some(
+      (argument) =>
+        this.model.argumentWeights.has(`${coordinate}(${argument.name}:)`) || this.inputMayCost(getNamedType(argument.type), new Set()),
+    );
+  }
+
+  /** Whether a value of input type `type` could set an input field with a weight, at any depth. */
+  private inputMayCost(type: GraphQLNamedType, visiting: Set<string>): boolean {
+    if (!isInputObjectType(type) || visiting.has(type.name)) return false;
+    visiting.add(type.name);
+    return Object.values(type.getFields()).some(
+      (inputField) =>
+        this.model.inputFieldWeights.has(`${type.name}.${inputField.name}`) || this.inputMayCost(getNamedType(inputField.type), visiting),
+    );
   }
 
   /** Weights of the input fields a value sets, through nested input objects and lists. */

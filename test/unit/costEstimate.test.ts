@@ -15,8 +15,9 @@ const SUBGRAPH = /* GraphQL */ `
     report: Report @cost(weight: 50)
     unbounded: [Item!]!
   }
-  type Mutation { buy(input: BuyInput!): Item @cost(weight: 5) }
+  type Mutation { buy(input: BuyInput!): Item @cost(weight: 5) gift(order: GiftOrder, label: String): Item }
   input BuyInput { itemId: ID! note: String @cost(weight: 3) }
+  input GiftOrder { wrapping: String buy: BuyInput }
   type Shop { name: String! items(first: Int = 2): ItemConnection! @listSize(slicingArguments: ["first"], sizedFields: ["edges"]) }
   type ItemConnection { edges: [ItemEdge!]! pageInfo: PageInfo! }
   type ItemEdge { node: Item! cursor: String! }
@@ -187,6 +188,30 @@ describe('actual cost, from what the response holds', () => {
     expect(estimator.actualCost(toggled, undefined, { with: true }, both)).toBe(fresh('{ shop { name } report { total } }'));
     expect(estimator.actualCost(toggled, undefined, { with: false }, both)).toBe(fresh('{ report { total } }'));
     expect(estimator.actualCost(toggled, undefined, { with: true }, both)).toBeGreaterThan(fresh('{ report { total } }'));
+  });
+
+  it('prices arguments given through variables as the same literals would, whether or not a weight can reach them', () => {
+    const data = { search: [{ id: '1' }], gift: { id: '2' } };
+    const literal = (query: string) => estimator.actualCost(parse(query), undefined, {}, data);
+    // An argument with a weight of its own, through a variable.
+    const search = parse('query($t: String!, $n: Int) { search(term: $t, first: $n) { id } }');
+    expect(estimator.actualCost(search, undefined, { t: 'x', n: 1 }, data)).toBe(literal('{ search(term: "x", first: 1) { id } }'));
+    // An input field with a weight two input objects down: present in one request, absent in the next.
+    const gift = parse('mutation($o: GiftOrder, $l: String) { gift(order: $o, label: $l) { id } }');
+    const weighted = { o: { wrapping: 'red', buy: { itemId: '1', note: 'n' } }, l: 'to you' };
+    expect(estimator.actualCost(gift, undefined, weighted, data)).toBe(
+      literal('mutation { gift(order: { wrapping: "red", buy: { itemId: "1", note: "n" } }, label: "to you") { id } }'),
+    );
+    expect(estimator.actualCost(gift, undefined, { o: { wrapping: 'red' }, l: null }, data)).toBe(
+      literal('mutation { gift(order: { wrapping: "red" }) { id } }'),
+    );
+    expect(estimator.actualCost(gift, undefined, weighted, data) - estimator.actualCost(gift, undefined, { o: {} }, data)).toBe(3);
+    // Arguments no weight can reach (a slicing argument, a plain ID) cost nothing, whatever the variables hold.
+    const related = parse('query($n: Int) { loose(first: $n) { related(first: $n) { edges { cursor } } } }');
+    const looseData = { loose: [{ related: { edges: [{ cursor: 'a' }] } }] };
+    expect(estimator.actualCost(related, undefined, { n: 3 }, looseData)).toBe(
+      estimator.actualCost(parse('{ loose(first: 3) { related(first: 3) { edges { cursor } } } }'), undefined, {}, looseData),
+    );
   });
 
   it('counts only what an answer object holds itself, never what it inherits (an alias named constructor)', () => {
