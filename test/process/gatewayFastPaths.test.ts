@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -167,6 +168,11 @@ describe('the gateway fast paths', () => {
     expect(after.operationFromDocument - before.operationFromDocument).toBeGreaterThanOrEqual(3);
     // Every subgraph call: the user, their orders, the orders' products (3 per request at least).
     expect(after.sendRequest - before.sendRequest).toBeGreaterThanOrEqual(9);
+    // Apollo Server's pipeline: the document's hash, the negotiation of incremental delivery, the CSRF check (the
+    // in-process subgraphs' Apollo Servers go through them too).
+    expect(after.queryHash - before.queryHash).toBeGreaterThanOrEqual(3);
+    expect(after.mediaType - before.mediaType).toBeGreaterThanOrEqual(3);
+    expect(after.preventCsrf - before.preventCsrf).toBeGreaterThanOrEqual(3);
     // …and /metrics says so, for an operator to alert on.
     const samples = await scrape(`${stack.adminUrl}/metrics`);
     expect(sampleValue(samples, 'gateway_fast_path_calls_total', { fast_path: 'computeResponse' })).toBe(after.computeResponse);
@@ -207,6 +213,105 @@ describe('the gateway fast paths', () => {
     expect(withData).toBeGreaterThanOrEqual(60);
   });
 
+  it('answer what Apollo Server negotiates and refuses (Accept, Content-Type, CSRF, GET, persisted queries) as its own code does', async () => {
+    const plain = await routerProcess(stack, { ROUTER_GATEWAY_FAST_PATHS: 'false' });
+    started.push(plain);
+    const query = 'query Detail($id: ID!) { product(id: $id) { id name } }';
+    const body = (extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ query, operationName: 'Detail', variables: { id: '3' }, ...extra });
+    const sha = createHash('sha256').update(query).digest('hex');
+    type ShapeRequest = { name: string; method?: string; search?: string; headers: Record<string, string>; body?: string };
+    const requests: ShapeRequest[] = [
+      ...[
+        undefined,
+        'application/json',
+        'application/graphql-response+json',
+        'application/graphql-response+json, application/json;q=0.9',
+        'multipart/mixed;deferSpec=20220824, application/json',
+        '*/*',
+        'image/png',
+        'application/json;q=0',
+      ].map((accept): ShapeRequest => ({
+        name: `accept ${accept}`,
+        headers: { 'content-type': 'application/json', ...(accept ? { accept } : {}) },
+        body: body(),
+      })),
+      ...['application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'].flatMap(
+        (contentType): ShapeRequest[] => [
+          { name: `content-type ${contentType}`, headers: { 'content-type': contentType }, body: body() },
+          {
+            name: `content-type ${contentType} with a preflight header`,
+            headers: { 'content-type': contentType, 'apollo-require-preflight': 'true' },
+            body: body(),
+          },
+        ],
+      ),
+      { name: 'GET', method: 'GET', search: `?query=${encodeURIComponent('{ product(id: "2") { name } }')}`, headers: {} },
+      {
+        name: 'GET with a preflight header',
+        method: 'GET',
+        search: `?query=${encodeURIComponent('{ product(id: "2") { name } }')}`,
+        headers: { 'apollo-require-preflight': 'true' },
+      },
+      {
+        name: 'a persisted query by hash, before it is registered',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ variables: { id: '4' }, extensions: { persistedQuery: { version: 1, sha256Hash: sha } } }),
+      },
+      {
+        name: 'a persisted query registered with its document',
+        headers: { 'content-type': 'application/json' },
+        body: body({ extensions: { persistedQuery: { version: 1, sha256Hash: sha } } }),
+      },
+      {
+        name: 'a persisted query by hash, once registered',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ variables: { id: '4' }, extensions: { persistedQuery: { version: 1, sha256Hash: sha } } }),
+      },
+      {
+        name: 'a persisted query whose hash is not its document’s',
+        headers: { 'content-type': 'application/json' },
+        body: body({ extensions: { persistedQuery: { version: 1, sha256Hash: sha.replace(/^./, (c) => (c === '0' ? '1' : '0')) } } }),
+      },
+    ];
+    const shape = async (url: string, request: (typeof requests)[number]) => {
+      const response = await fetch(`${url}${request.search ?? ''}`, {
+        method: request.method ?? 'POST',
+        headers: request.headers,
+        body: request.body,
+      });
+      const text = await response.text();
+      let parsed: { data?: unknown; errors?: { message: string; extensions?: { code?: string } }[] } | string = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // Not JSON: compared as text.
+      }
+      return {
+        status: response.status,
+        contentType: response.headers.get('content-type'),
+        // Everything but the extensions (the cost figures hold each router's own budget).
+        answer:
+          typeof parsed === 'string'
+            ? parsed
+            : { data: parsed.data, errors: parsed.errors?.map(({ message, extensions }) => ({ message, code: extensions?.code })) },
+      };
+    };
+    const before = gatewayFastPathCalls();
+    const statuses = new Set<number>();
+    for (const request of requests) {
+      const [fast, stock] = [await shape(stack.routerUrl, request), await shape(plain.url, request)];
+      expect({ request: request.name, ...fast }).toEqual({ request: request.name, ...stock });
+      statuses.add(fast.status);
+    }
+    const after = gatewayFastPathCalls();
+    expect(after.queryHash - before.queryHash).toBeGreaterThan(0);
+    expect(after.mediaType - before.mediaType).toBeGreaterThan(0);
+    expect(after.preventCsrf - before.preventCsrf).toBeGreaterThan(0);
+    // Answers and refusals both: 200, and 400 (CSRF) and 406 (an Accept header the router cannot serve) at least.
+    expect([...statuses].sort()).toEqual(expect.arrayContaining([200, 400, 406]));
+  });
+
   it('fall back to the stock gateway path, with a warning, on a gateway version they were not tested with', async () => {
     await withIsolatedRouterModule(async (module) => {
       const logged: { level: number; msg: string; reason?: string; active?: string[] }[] = [];
@@ -223,7 +328,14 @@ describe('the gateway fast paths', () => {
       expect(module.activeGatewayFastPaths()).toEqual([]);
       const operation: SuiteOperation = { file: '', query: '{ product(id: "1") { name price { amount } } }', variables: {} };
       expect(await send(url, operation)).toEqual({ status: 200, data: { product: { name: 'Product 1', price: { amount: '10.00' } } } });
-      expect(module.gatewayFastPathCalls()).toEqual({ computeResponse: 0, operationFromDocument: 0, sendRequest: 0 });
+      expect(module.gatewayFastPathCalls()).toEqual({
+        computeResponse: 0,
+        operationFromDocument: 0,
+        sendRequest: 0,
+        queryHash: 0,
+        mediaType: 0,
+        preventCsrf: 0,
+      });
       await stopStarted();
     });
   });
@@ -238,6 +350,9 @@ describe('the gateway fast paths', () => {
         'computeResponse',
         'operationFromDocument',
         'sendRequest',
+        'queryHash',
+        'mediaType',
+        'preventCsrf',
       ]);
     });
   });

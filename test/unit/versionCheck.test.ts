@@ -37,6 +37,24 @@ describe('the version guard of the gateway patches', () => {
     expect(untestedVersions(['@apollo/gateway', '@apollo/federation-internals'], versions)).toBeNull();
   });
 
+  it('reads the copies Apollo Server loads from its own folder, where its patches must reach them', () => {
+    const root = tree({ ...TESTED_VERSIONS, '@apollo/utils.createhash': '2.0.2' });
+    const nested = path.join(root, 'node_modules', '@apollo', 'server', 'node_modules', '@apollo', 'utils.createhash');
+    fs.mkdirSync(nested, { recursive: true });
+    fs.writeFileSync(path.join(nested, 'package.json'), JSON.stringify({ name: '@apollo/utils.createhash', version: '3.0.1' }));
+    expect(installedVersions(root)['@apollo/utils.createhash']).toBe('3.0.1');
+    fs.writeFileSync(path.join(nested, 'package.json'), JSON.stringify({ name: '@apollo/utils.createhash', version: '3.0.2' }));
+    expect(untestedVersions(packages, installedVersions(root))).toBe('@apollo/utils.createhash 3.0.2 (tested with 3.0.1)');
+  });
+
+  it('reads the installed Apollo Server, whose package.json its exports leave out, from its entry point', () => {
+    expect(() => require.resolve('@apollo/server/package.json')).toThrow();
+    const manifest = path.join(path.dirname(require.resolve('@apollo/server')), '..', '..', 'package.json');
+    const { name, version } = JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name: string; version: string };
+    expect(name).toBe('@apollo/server');
+    expect(installedVersions()['@apollo/server']).toBe(version);
+  });
+
   it('says a package is not found rather than guessing', () => {
     const root = tree({ '@apollo/gateway': '2.14.4' });
     expect(untestedVersions(packages, installedVersions(root))).toMatch(/@apollo\/federation-internals \(not found\)/);

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 
 /**
@@ -11,28 +12,80 @@ export const TESTED_VERSIONS: Readonly<Record<string, string>> = {
   '@apollo/gateway': '2.14.4',
   '@apollo/federation-internals': '2.14.4',
   '@apollo/query-planner': '2.14.4',
+  '@apollo/server': '5.5.1',
+  // The copies Apollo Server loads (LOADED_BY): its own nested createhash, the top-level negotiator.
+  '@apollo/utils.createhash': '3.0.1',
+  negotiator: '1.1.0',
+};
+
+/**
+ * The package whose code calls what a patch replaces in each package, where that is not the gateway: the copy
+ * that package resolves is the one patched and the one whose version counts.
+ */
+export const LOADED_BY: Readonly<Record<string, string>> = {
+  '@apollo/utils.createhash': '@apollo/server',
+  negotiator: '@apollo/server',
 };
 
 /** The installed version of each patched package (what the version checks read; tests pass other values). */
 export type PackageVersions = Readonly<Record<string, string | undefined>>;
 
+/**
+ * The folder of package `name` as resolved from `from`. A package whose `exports` leave out its package.json
+ * (@apollo/server) is found from its entry point, up to the folder whose package.json names it.
+ */
+export function packageDir(name: string, from: string): string {
+  try {
+    return path.dirname(require.resolve(`${name}/package.json`, { paths: [from] }));
+  } catch {
+    // Not exported (or not there: resolving the entry point below says so).
+  }
+  let dir = path.dirname(require.resolve(name, { paths: [from] }));
+  for (;;) {
+    const manifest = path.join(dir, 'package.json');
+    if (fs.existsSync(manifest) && (JSON.parse(fs.readFileSync(manifest, 'utf8')) as { name?: string }).name === name) return dir;
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`no package.json names ${name} above its entry point`);
+    dir = parent;
+  }
+}
+
+function versionIn(dir: string): string | undefined {
+  return (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { version?: string }).version;
+}
+
 /** The versions of the patched packages as resolved from `from` (the router's folder; tests pass another tree). */
 export function installedVersions(from: string = __dirname): PackageVersions {
   const versions: Record<string, string | undefined> = {};
-  // The copy the gateway itself loads is the one a patch must reach: if it resolves another copy than the
-  // router does (a nested, different version), the version read is marked so that the check refuses it.
-  let gatewayDir: string | null = null;
-  try {
-    gatewayDir = path.dirname(require.resolve('@apollo/gateway/package.json', { paths: [from] }));
-  } catch {
-    gatewayDir = null;
-  }
+  const loaderDirs = new Map<string, string | null>();
+  // The copy the loader (the gateway, or LOADED_BY's package) itself loads is the one a patch must reach: if the
+  // gateway resolves another copy than the router does (a nested, different version), the version read is marked
+  // so that the check refuses it.
+  const loaderDir = (loader: string): string | null => {
+    if (!loaderDirs.has(loader)) {
+      let dir: string | null;
+      try {
+        dir = packageDir(loader, from);
+      } catch {
+        dir = null;
+      }
+      loaderDirs.set(loader, dir);
+    }
+    return loaderDirs.get(loader) ?? null;
+  };
   for (const name of Object.keys(TESTED_VERSIONS)) {
     try {
-      const ours = require.resolve(`${name}/package.json`, { paths: [from] });
-      versions[name] = (require(ours) as { version?: string }).version;
-      const gateways = gatewayDir ? require.resolve(`${name}/package.json`, { paths: [gatewayDir] }) : ours;
-      if (gateways !== ours) versions[name] = `${versions[name]} (the gateway loads another copy: ${path.dirname(gateways)})`;
+      const loader = LOADED_BY[name];
+      if (loader) {
+        const dir = loaderDir(loader);
+        versions[name] = dir ? versionIn(packageDir(name, dir)) : undefined;
+        continue;
+      }
+      const ours = packageDir(name, from);
+      versions[name] = versionIn(ours);
+      const gatewayDir = loaderDir('@apollo/gateway');
+      const gateways = gatewayDir ? packageDir(name, gatewayDir) : ours;
+      if (gateways !== ours) versions[name] = `${versions[name]} (the gateway loads another copy: ${gateways})`;
     } catch {
       versions[name] = undefined;
     }
