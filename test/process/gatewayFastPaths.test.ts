@@ -171,6 +171,8 @@ describe('the gateway fast paths', () => {
     // Apollo Server's pipeline: the document's hash, the negotiation of incremental delivery, the CSRF check (the
     // in-process subgraphs' Apollo Servers go through them too).
     expect(after.queryHash - before.queryHash).toBeGreaterThanOrEqual(3);
+    // The gateway's query plan key: the document's hash with the operation's name.
+    expect(after.planKeyHash - before.planKeyHash).toBeGreaterThanOrEqual(3);
     expect(after.mediaType - before.mediaType).toBeGreaterThanOrEqual(3);
     expect(after.preventCsrf - before.preventCsrf).toBeGreaterThanOrEqual(3);
     // …and /metrics says so, for an operator to alert on.
@@ -231,11 +233,13 @@ describe('the gateway fast paths', () => {
         '*/*',
         'image/png',
         'application/json;q=0',
-      ].map((accept): ShapeRequest => ({
-        name: `accept ${accept}`,
-        headers: { 'content-type': 'application/json', ...(accept ? { accept } : {}) },
-        body: body(),
-      })),
+      ].map(
+        (accept): ShapeRequest => ({
+          name: `accept ${accept}`,
+          headers: { 'content-type': 'application/json', ...(accept ? { accept } : {}) },
+          body: body(),
+        }),
+      ),
       ...['application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x'].flatMap(
         (contentType): ShapeRequest[] => [
           { name: `content-type ${contentType}`, headers: { 'content-type': contentType }, body: body() },
@@ -333,6 +337,7 @@ describe('the gateway fast paths', () => {
         operationFromDocument: 0,
         sendRequest: 0,
         queryHash: 0,
+        planKeyHash: 0,
         mediaType: 0,
         preventCsrf: 0,
       });
@@ -351,6 +356,7 @@ describe('the gateway fast paths', () => {
         'operationFromDocument',
         'sendRequest',
         'queryHash',
+        'planKeyHash',
         'mediaType',
         'preventCsrf',
       ]);

@@ -38,7 +38,7 @@ describe('the memo of SHA-256 hex digests (Apollo Server hashes every document)'
 
   it('digests every text as crypto does, the first time and from the memo', () => {
     const memo = new StringMemo<string>(1_000, 8_192);
-    const createHash = memoisingCreateHash(serverCreateHash, memo);
+    const createHash = memoisingCreateHash(serverCreateHash, { single: memo, parts: new StringMemo(1_000, 8_192) });
     for (let round = 0; round < 2; round++) {
       for (const text of texts) {
         expect(createHash('sha256').update(text).digest('hex')).toBe(crypto.createHash('sha256').update(text).digest('hex'));
@@ -48,12 +48,40 @@ describe('the memo of SHA-256 hex digests (Apollo Server hashes every document)'
     expect(memo.size).toBe(texts.length - 1);
   });
 
+  it('digests several updates as crypto does, each list of parts apart (the gateway hashes a hash and a name)', () => {
+    const parts = new StringMemo<string>(1_000, 8_192);
+    const createHash = memoisingCreateHash(serverCreateHash, { single: new StringMemo(1_000, 8_192), parts });
+    const lists = [
+      ['a'.repeat(64), 'ProductDetail'],
+      ['ab', 'c'],
+      ['a', 'bc'],
+      // Apart, each lone surrogate is replaced in UTF-8; together they are one character: other bytes, another digest.
+      ['\ud800', '\udc00'],
+      ['\ud800\udc00', ''],
+      ['1', '2', '3', '4'],
+      ['1', '2', '3', '4', '5'],
+    ];
+    const digest = (create: (kind: string) => crypto.Hash, list: string[]) => {
+      const hash = create('sha256');
+      for (const part of list) hash.update(part);
+      return hash.digest('hex');
+    };
+    for (let round = 0; round < 2; round++) {
+      for (const list of lists)
+        expect({ list, digest: digest(createHash, list) }).toEqual({ list, digest: digest(crypto.createHash, list) });
+    }
+    expect(digest(createHash, ['\ud800', '\udc00'])).not.toBe(digest(createHash, ['\ud800\udc00']));
+    // Five updates are more than are kept: hashed every time.
+    expect(parts.size).toBe(lists.length - 1);
+  });
+
   it('gives any other use to a real Hash: other algorithms, several updates, Buffers, encodings, other digests', () => {
     const createHash = memoisingCreateHash(serverCreateHash);
     const real = (kind: string) => crypto.createHash(kind);
     const uses: [string, (create: (kind: string) => crypto.Hash) => unknown][] = [
       ['sha512', (create) => create('sha512').update('abc').digest('hex')],
-      ['two updates', (create) => create('sha256').update('query').update('Name').digest('hex')],
+      ['two updates, a base64 digest', (create) => create('sha256').update('query').update('Name').digest('base64')],
+      ['a string, then a Buffer', (create) => create('sha256').update('query').update(Buffer.from('Name')).digest('hex')],
       ['a Buffer', (create) => create('sha256').update(Buffer.from('abc')).digest('hex')],
       ['an input encoding', (create) => create('sha256').update('616263', 'hex').digest('hex')],
       ['a Buffer digest', (create) => (create('sha256').update('abc').digest() as Buffer).toString('base64')],

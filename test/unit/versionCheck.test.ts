@@ -3,14 +3,20 @@ import os from 'node:os';
 import path from 'node:path';
 import { installedVersions, TESTED_VERSIONS, untestedVersions } from '../../router/gateway/fastPaths/versionCheck';
 
-/** A node_modules tree with each package at `versions`, and `nested` copies inside @apollo/gateway's own node_modules. */
+/**
+ * A node_modules tree with each package at `versions` (a `name via loader` label inside the loader's own
+ * node_modules), and `nested` copies inside @apollo/gateway's own node_modules.
+ */
 function tree(versions: Record<string, string>, nested: Record<string, string> = {}): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'version-check-'));
   const write = (dir: string, name: string, version: string) => {
     fs.mkdirSync(path.join(dir, name), { recursive: true });
     fs.writeFileSync(path.join(dir, name, 'package.json'), JSON.stringify({ name, version }));
   };
-  for (const [name, version] of Object.entries(versions)) write(path.join(root, 'node_modules'), name, version);
+  for (const [label, version] of Object.entries(versions)) {
+    const [name, loader] = label.split(' via ');
+    write(loader ? path.join(root, 'node_modules', loader, 'node_modules') : path.join(root, 'node_modules'), name, version);
+  }
   for (const [name, version] of Object.entries(nested))
     write(path.join(root, 'node_modules', '@apollo', 'gateway', 'node_modules'), name, version);
   return root;
@@ -37,14 +43,17 @@ describe('the version guard of the gateway patches', () => {
     expect(untestedVersions(['@apollo/gateway', '@apollo/federation-internals'], versions)).toBeNull();
   });
 
-  it('reads the copies Apollo Server loads from its own folder, where its patches must reach them', () => {
-    const root = tree({ ...TESTED_VERSIONS, '@apollo/utils.createhash': '2.0.2' });
+  it('reads the copies Apollo Server and the gateway load from their own folders, where the patches must reach them', () => {
+    // A top-level copy of another version: neither loader resolves it.
+    const root = tree({ ...TESTED_VERSIONS, '@apollo/utils.createhash': '1.0.0' });
+    const versions = installedVersions(root);
+    expect(versions['@apollo/utils.createhash via @apollo/server']).toBe('3.0.1');
+    expect(versions['@apollo/utils.createhash via @apollo/gateway']).toBe('2.0.2');
     const nested = path.join(root, 'node_modules', '@apollo', 'server', 'node_modules', '@apollo', 'utils.createhash');
-    fs.mkdirSync(nested, { recursive: true });
-    fs.writeFileSync(path.join(nested, 'package.json'), JSON.stringify({ name: '@apollo/utils.createhash', version: '3.0.1' }));
-    expect(installedVersions(root)['@apollo/utils.createhash']).toBe('3.0.1');
     fs.writeFileSync(path.join(nested, 'package.json'), JSON.stringify({ name: '@apollo/utils.createhash', version: '3.0.2' }));
-    expect(untestedVersions(packages, installedVersions(root))).toBe('@apollo/utils.createhash 3.0.2 (tested with 3.0.1)');
+    expect(untestedVersions(packages, installedVersions(root))).toBe(
+      '@apollo/utils.createhash via @apollo/server 3.0.2 (tested with 3.0.1)',
+    );
   });
 
   it('reads the installed Apollo Server, whose package.json its exports leave out, from its entry point', () => {

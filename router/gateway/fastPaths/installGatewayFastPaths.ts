@@ -52,13 +52,19 @@ const FAST_PATHS = {
   // Apollo Server's request pipeline (apolloServer.ts beside this file).
   queryHash: {
     module: apolloServerModule('@apollo/utils.createhash'),
-    packages: ['@apollo/server', '@apollo/utils.createhash'],
+    packages: ['@apollo/server', '@apollo/utils.createhash via @apollo/server'],
+    exportName: 'createHash',
+    wrap: (original: never) => memoisingCreateHash(original),
+  },
+  planKeyHash: {
+    module: () => require.resolve('@apollo/utils.createhash', { paths: [packageDir('@apollo/gateway', __dirname)] }),
+    packages: ['@apollo/gateway', '@apollo/utils.createhash via @apollo/gateway'],
     exportName: 'createHash',
     wrap: (original: never) => memoisingCreateHash(original),
   },
   mediaType: {
     module: apolloServerModule('negotiator'),
-    packages: ['@apollo/server', 'negotiator'],
+    packages: ['@apollo/server', 'negotiator via @apollo/server'],
     holder: (exports: Record<string, unknown>) => (exports as unknown as { prototype: Holder }).prototype,
     wrap: (original: never) => memoisingMediaType(original),
   },
@@ -79,6 +85,7 @@ const calls: Record<FastPathName, number> = {
   operationFromDocument: 0,
   sendRequest: 0,
   queryHash: 0,
+  planKeyHash: 0,
   mediaType: 0,
   preventCsrf: 0,
 };
@@ -131,9 +138,9 @@ function replaceExport(name: FastPathName): void {
  *   call (`operationReuse.ts` beside this file);
  * - `sendRequest` of `RemoteGraphQLDataSource` (the prototype the router's data sources inherit it from), which
  *   sends every subgraph call (`sendRequest.ts` beside this file);
- * - `queryHash` (`createHash` of the createhash copy Apollo Server loads), `mediaType` (Negotiator's, which
- *   Apollo Server constructs per request) and `preventCsrf` (Apollo Server's module): memos of what every
- *   request recomputes from the same text (`apolloServer.ts` beside this file).
+ * - `queryHash` and `planKeyHash` (`createHash` of the createhash copies Apollo Server and the gateway load),
+ *   `mediaType` (Negotiator's, which Apollo Server constructs per request) and `preventCsrf` (Apollo Server's
+ *   module): memos of what every request recomputes from the same text (`apolloServer.ts` beside this file).
  *
  * Only on the versions they were tested with (`versionCheck.ts`): on any other, nothing is replaced, the gateway
  * runs its own code and the report says why (the router logs it as a warning). `versions` is what the check

@@ -7,24 +7,18 @@ import path from 'node:path';
  * refuses to patch anything else.
  */
 
-/** The packages the router patches and the version of each its patches were tested with. */
+/**
+ * The packages the router patches and the version of each its patches were tested with. `name via loader` is the
+ * copy of `name` that package `loader` resolves from its own folder (the one whose code calls what is replaced).
+ */
 export const TESTED_VERSIONS: Readonly<Record<string, string>> = {
   '@apollo/gateway': '2.14.4',
   '@apollo/federation-internals': '2.14.4',
   '@apollo/query-planner': '2.14.4',
   '@apollo/server': '5.5.1',
-  // The copies Apollo Server loads (LOADED_BY): its own nested createhash, the top-level negotiator.
-  '@apollo/utils.createhash': '3.0.1',
-  negotiator: '1.1.0',
-};
-
-/**
- * The package whose code calls what a patch replaces in each package, where that is not the gateway: the copy
- * that package resolves is the one patched and the one whose version counts.
- */
-export const LOADED_BY: Readonly<Record<string, string>> = {
-  '@apollo/utils.createhash': '@apollo/server',
-  negotiator: '@apollo/server',
+  '@apollo/utils.createhash via @apollo/server': '3.0.1',
+  '@apollo/utils.createhash via @apollo/gateway': '2.0.2',
+  'negotiator via @apollo/server': '1.1.0',
 };
 
 /** The installed version of each patched package (what the version checks read; tests pass other values). */
@@ -57,37 +51,36 @@ function versionIn(dir: string): string | undefined {
 /** The versions of the patched packages as resolved from `from` (the router's folder; tests pass another tree). */
 export function installedVersions(from: string = __dirname): PackageVersions {
   const versions: Record<string, string | undefined> = {};
-  const loaderDirs = new Map<string, string | null>();
-  // The copy the loader (the gateway, or LOADED_BY's package) itself loads is the one a patch must reach: if the
-  // gateway resolves another copy than the router does (a nested, different version), the version read is marked
-  // so that the check refuses it.
-  const loaderDir = (loader: string): string | null => {
-    if (!loaderDirs.has(loader)) {
+  const dirs = new Map<string, string | null>();
+  const dirOf = (name: string): string | null => {
+    if (!dirs.has(name)) {
       let dir: string | null;
       try {
-        dir = packageDir(loader, from);
+        dir = packageDir(name, from);
       } catch {
         dir = null;
       }
-      loaderDirs.set(loader, dir);
+      dirs.set(name, dir);
     }
-    return loaderDirs.get(loader) ?? null;
+    return dirs.get(name) ?? null;
   };
-  for (const name of Object.keys(TESTED_VERSIONS)) {
+  for (const label of Object.keys(TESTED_VERSIONS)) {
     try {
-      const loader = LOADED_BY[name];
+      const [name, loader] = label.split(' via ');
       if (loader) {
-        const dir = loaderDir(loader);
-        versions[name] = dir ? versionIn(packageDir(name, dir)) : undefined;
+        const dir = dirOf(loader);
+        versions[label] = dir ? versionIn(packageDir(name, dir)) : undefined;
         continue;
       }
       const ours = packageDir(name, from);
-      versions[name] = versionIn(ours);
-      const gatewayDir = loaderDir('@apollo/gateway');
+      versions[label] = versionIn(ours);
+      // The copy the gateway itself loads is the one a patch must reach: if it resolves another copy than the router
+      // does (a nested, different version), the version read is marked so that the check refuses it.
+      const gatewayDir = dirOf('@apollo/gateway');
       const gateways = gatewayDir ? packageDir(name, gatewayDir) : ours;
-      if (gateways !== ours) versions[name] = `${versions[name]} (the gateway loads another copy: ${gateways})`;
+      if (gateways !== ours) versions[label] = `${versions[label]} (the gateway loads another copy: ${gateways})`;
     } catch {
-      versions[name] = undefined;
+      versions[label] = undefined;
     }
   }
   return versions;
