@@ -107,9 +107,11 @@ export interface RouterConfig {
   /**
    * The router's faster versions of gateway internals on every request (`ROUTER_GATEWAY_FAST_PATHS`, default
    * true): response shaping (`gateway/fastPaths/resultShaping.ts`), reuse of the operation built for a
-   * document (`gateway/fastPaths/operationReuse.ts`) and subgraph calls without a node-fetch Request
-   * (`gateway/fastPaths/sendRequest.ts`). The same responses; tests compare them with the gateway's.
-   * Process-wide, and only on the package versions they were tested with (`gateway/fastPaths/versionCheck.ts`).
+   * document (`gateway/fastPaths/operationReuse.ts`), subgraph calls without a node-fetch Request
+   * (`gateway/fastPaths/sendRequest.ts`), and memos of what Apollo Server and the gateway recompute from the same
+   * text on every request: the document's and the plan key's SHA-256, media type negotiation, the CSRF check
+   * (`gateway/fastPaths/apolloServer.ts`). The same responses; tests compare them with the packages' own code.
+   * Process-wide, and each only on the package versions it was tested with (`gateway/fastPaths/versionCheck.ts`).
    */
   gatewayFastPaths: boolean;
   /**

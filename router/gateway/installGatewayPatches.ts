@@ -22,7 +22,7 @@ export function installGatewayPatches(
   if (config.gatewayFastPaths) {
     const report = installGatewayFastPaths(versions);
     if (report.refused)
-      logger.warn({ active: report.active, reason: report.refused }, 'gateway fast paths off: the stock gateway path serves');
+      logger.warn({ active: report.active, reason: report.refused }, 'gateway fast paths off where untested: the stock code serves there');
     else logger.info({ active: report.active }, 'gateway fast paths');
   } else {
     logger.info({ active: activeGatewayFastPaths() }, 'gateway fast paths not installed (ROUTER_GATEWAY_FAST_PATHS=false)');

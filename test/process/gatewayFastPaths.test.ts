@@ -316,33 +316,34 @@ describe('the gateway fast paths', () => {
     expect([...statuses].sort()).toEqual(expect.arrayContaining([200, 400, 406]));
   });
 
-  it('fall back to the stock gateway path, with a warning, on a gateway version they were not tested with', async () => {
-    await withIsolatedRouterModule(async (module) => {
-      const logged: { level: number; msg: string; reason?: string; active?: string[] }[] = [];
-      const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
-      const versions = { ...module.installedVersions(), '@apollo/gateway': '2.15.0' };
-      const url = await routerFrom(module, { gatewayFastPaths: true }, logger, versions);
-      const warning = logged.find((line) => line.msg.startsWith('gateway fast paths'));
-      expect(warning).toMatchObject({
-        level: 40,
-        msg: 'gateway fast paths off: the stock gateway path serves',
-        reason: 'untested versions: @apollo/gateway 2.15.0 (tested with 2.14.4)',
-        active: [],
+  it('fall back to the stock code, with a warning, where a version was not tested: the gateway’s, Apollo Server’s apart', async () => {
+    const operation: SuiteOperation = { file: '', query: '{ product(id: "1") { name price { amount } } }', variables: {} };
+    const gatewayPaths = ['computeResponse', 'operationFromDocument', 'sendRequest', 'planKeyHash'];
+    const serverPaths = ['queryHash', 'mediaType', 'preventCsrf'];
+    for (const [untested, version, off, on] of [
+      ['@apollo/gateway', '2.15.0', gatewayPaths, serverPaths],
+      ['@apollo/server', '5.6.0', serverPaths, gatewayPaths],
+    ] as const) {
+      await withIsolatedRouterModule(async (module) => {
+        const logged: { level: number; msg: string; reason?: string; active?: string[] }[] = [];
+        const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) });
+        const versions = { ...module.installedVersions(), [untested]: version } as Record<string, string>;
+        const url = await routerFrom(module, { gatewayFastPaths: true }, logger, versions);
+        const tested = untested === '@apollo/gateway' ? '2.14.4' : '5.5.1';
+        expect(logged.find((line) => line.msg.startsWith('gateway fast paths'))).toMatchObject({
+          level: 40,
+          msg: 'gateway fast paths off where untested: the stock code serves there',
+          reason: `${off.join(', ')}: untested versions: ${untested} ${version} (tested with ${tested})`,
+        });
+        expect([...module.activeGatewayFastPaths()].sort()).toEqual([...on].sort());
+        expect(await send(url, operation)).toEqual({ status: 200, data: { product: { name: 'Product 1', price: { amount: '10.00' } } } });
+        const calls = module.gatewayFastPathCalls() as Record<string, number>;
+        for (const name of off) expect({ name, calls: calls[name] }).toEqual({ name, calls: 0 });
+        // The query has no operation name: the gateway keys its plan by the document's hash alone.
+        for (const name of on.filter((name) => name !== 'planKeyHash')) expect(calls[name]).toBeGreaterThan(0);
+        await stopStarted();
       });
-      expect(module.activeGatewayFastPaths()).toEqual([]);
-      const operation: SuiteOperation = { file: '', query: '{ product(id: "1") { name price { amount } } }', variables: {} };
-      expect(await send(url, operation)).toEqual({ status: 200, data: { product: { name: 'Product 1', price: { amount: '10.00' } } } });
-      expect(module.gatewayFastPathCalls()).toEqual({
-        computeResponse: 0,
-        operationFromDocument: 0,
-        sendRequest: 0,
-        queryHash: 0,
-        planKeyHash: 0,
-        mediaType: 0,
-        preventCsrf: 0,
-      });
-      await stopStarted();
-    });
+    }
   });
 
   it('log at start which are active', async () => {

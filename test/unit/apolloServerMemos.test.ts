@@ -86,6 +86,7 @@ describe('the memo of SHA-256 hex digests (Apollo Server hashes every document)'
       ['an input encoding', (create) => create('sha256').update('616263', 'hex').digest('hex')],
       ['a Buffer digest', (create) => (create('sha256').update('abc').digest() as Buffer).toString('base64')],
       ['a base64 digest', (create) => create('sha256').update('abc').digest('base64')],
+      ['a copy', (create) => (create('sha256').update('abc').copy() as crypto.Hash).update('def').digest('hex')],
       ['no update', (create) => create('sha256').digest('hex')],
     ];
     for (const [name, use] of uses) expect({ name, result: use(createHash) }).toEqual({ name, result: use(real) });
@@ -130,7 +131,7 @@ describe('the memo of negotiated media types (Apollo Server negotiates on every 
   it('answers every Accept header and offer as Negotiator does, the first time and from the memo', () => {
     const original = Negotiator.prototype.mediaType;
     const memo = new StringMemo<unknown>(1_000, 1_024);
-    const mediaType = memoisingMediaType(original as never, memo);
+    const mediaType = memoisingMediaType(original as never, Negotiator.prototype as never, memo);
     let compared = 0;
     for (let round = 0; round < 2; round++) {
       for (const accept of accepts) {
@@ -149,6 +150,26 @@ describe('the memo of negotiated media types (Apollo Server negotiates on every 
     expect(compared).toBe(2 * accepts.length * offers.length);
     // Offers of strings are kept (no header and an empty one apart); the call with no offer list is not.
     expect(memo.size).toBe(accepts.length * (offers.length - 1));
+  });
+});
+
+describe('the memo of negotiated media types, on calls it cannot key', () => {
+  it('leaves them to Negotiator: no request headers, an instance with its own mediaTypes, NUL in the header', () => {
+    const original = Negotiator.prototype.mediaType;
+    const mediaType = memoisingMediaType(original as never, Negotiator.prototype as never);
+    const offer = ['application/json', 'application/graphql-response+json'];
+    // A memo entry for this offer with no Accept header, which a keyless call must not be answered from.
+    mediaType.call(new Negotiator({ headers: {} }) as never, [...offer]);
+    const odd = [
+      Object.create(Negotiator.prototype),
+      Object.assign(new Negotiator({ headers: {} }), { mediaTypes: () => ['application/graphql-response+json'] }),
+      new Negotiator({ headers: { accept: 'application/json\u0000x' } }),
+    ];
+    for (const negotiator of odd) {
+      expect(outcome(() => mediaType.call(negotiator as never, [...offer]))).toEqual(outcome(() => original.call(negotiator, [...offer])));
+    }
+    expect(outcome(() => mediaType.call(odd[0] as never, [...offer]))).toMatchObject({ threw: expect.any(String) });
+    expect(mediaType.call(odd[1] as never, [...offer])).toBe('application/graphql-response+json');
   });
 });
 

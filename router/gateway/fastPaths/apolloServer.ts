@@ -47,9 +47,11 @@ export interface DigestMemos {
 /**
  * What `createHash('sha256').update(text)….digest('hex')` returns, from a memo of what was hashed lately: Apollo
  * Server hashes every request's document to find its parsed copy (`computeQueryHash`), and the gateway hashes that
- * hash with the operation's name for its query plan's key. The object returned stands for a Hash: string updates
- * (up to 4) and `digest('hex')` take the memo; any other use (another algorithm, a Buffer, an encoding, another
- * digest encoding) replays the updates into a real Hash and continues there. A digest of several updates is that
+ * hash with the operation's name for its query plan's key. The object returned stands for a Hash's `update`,
+ * `digest` and `copy` (what Apollo's callers use; not its stream methods): string updates (up to 4) and
+ * `digest('hex')` take the memo; any other use (another algorithm, a Buffer, an encoding, another digest encoding,
+ * a copy) replays the updates into a real Hash and continues there. Apollo Server's default landing page hashes a
+ * random nonce per render (development only): one more key each time, which only fills the memo sooner. A digest of several updates is that
  * of their bytes in order, as Node's Hash computes it (each string encoded as UTF-8 on its own).
  */
 export function memoisingCreateHash(
@@ -100,6 +102,10 @@ class MemoSha256 {
     return (this.hash().digest as (encoding?: unknown) => unknown).call(this.real, encoding);
   }
 
+  copy(options?: unknown): unknown {
+    return (this.hash().copy as (options?: unknown) => unknown).call(this.real, options);
+  }
+
   /** The real Hash: the updates held so far replayed into it, or finished, as a digested Hash is (it then throws Node's own error). */
   private hash(): crypto.Hash {
     if (this.real === null) {
@@ -111,9 +117,10 @@ class MemoSha256 {
   }
 }
 
-/** A Negotiator as `mediaType` reads it: the request's headers. */
+/** A Negotiator as `mediaType` reads it: the request's headers, and `mediaTypes`, which does the work. */
 interface NegotiatorLike {
   request?: { headers?: Record<string, unknown> };
+  mediaTypes?: unknown;
 }
 
 type MediaType = (this: NegotiatorLike, available?: unknown) => unknown;
@@ -122,18 +129,27 @@ type MediaType = (this: NegotiatorLike, available?: unknown) => unknown;
  * Negotiator's `mediaType(available)` from a memo by Accept header and offered types: Apollo Server negotiates
  * on every request (whether the client takes the legacy incremental format, and the response's content type),
  * parsing the same header against the same constant list each time. A string result is one of `available`'s own.
+ * A call the memo cannot key exactly goes to the original: no offer list, an instance without request headers or
+ * with its own `mediaTypes`, a NUL in the header or an offer.
  */
-export function memoisingMediaType(original: MediaType, memo = new StringMemo<unknown>(1_000, 1_024)): MediaType {
+export function memoisingMediaType(
+  original: MediaType,
+  prototype: NegotiatorLike,
+  memo = new StringMemo<unknown>(1_000, 1_024),
+): MediaType {
   return function mediaType(this: NegotiatorLike, available?: unknown) {
-    const accept = this?.request?.headers?.accept;
-    if (!Array.isArray(available) || (accept !== undefined && typeof accept !== 'string')) return original.call(this, available);
+    const headers = this?.request?.headers;
+    if (!Array.isArray(available) || typeof headers !== 'object' || headers === null || this.mediaTypes !== prototype.mediaTypes)
+      return original.call(this, available);
+    const accept = headers.accept;
+    if (accept !== undefined && (typeof accept !== 'string' || accept.includes('\u0000'))) return original.call(this, available);
     let offered = '';
     for (const type of available) {
       if (typeof type !== 'string' || type.includes('\u0000')) return original.call(this, available);
       offered += `\u0000${type}`;
     }
-    // A missing header and an empty one negotiate differently; the offered list's length ends the Accept header.
-    const key = `${accept === undefined ? '-' : `+${accept}`}\u0000${available.length}${offered}`;
+    // A missing header and an empty one negotiate differently; the header holds no NUL, so the first NUL ends it.
+    const key = `${accept === undefined ? '-' : `+${accept}`}${offered}`;
     return memo.of(key, () => original.call(this, available));
   };
 }

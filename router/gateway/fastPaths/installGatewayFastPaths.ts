@@ -40,7 +40,7 @@ const FAST_PATHS = {
   },
   operationFromDocument: {
     module: '@apollo/federation-internals/dist/operations',
-    packages: ['@apollo/federation-internals'],
+    packages: ['@apollo/federation-internals', '@apollo/gateway'],
     wrap: reusingOperations,
   },
   sendRequest: {
@@ -66,7 +66,7 @@ const FAST_PATHS = {
     module: apolloServerModule('negotiator'),
     packages: ['@apollo/server', 'negotiator via @apollo/server'],
     holder: (exports: Record<string, unknown>) => (exports as unknown as { prototype: Holder }).prototype,
-    wrap: (original: never) => memoisingMediaType(original),
+    wrap: (original: never, prototype: never) => memoisingMediaType(original, prototype),
   },
   preventCsrf: {
     module: apolloServerModule('./preventCsrf.js'),
@@ -142,16 +142,20 @@ function replaceExport(name: FastPathName): void {
  *   `mediaType` (Negotiator's, which Apollo Server constructs per request) and `preventCsrf` (Apollo Server's
  *   module): memos of what every request recomputes from the same text (`apolloServer.ts` beside this file).
  *
- * Only on the versions they were tested with (`versionCheck.ts`): on any other, nothing is replaced, the gateway
- * runs its own code and the report says why (the router logs it as a warning). `versions` is what the check
- * reads: the installed packages', or a test's.
+ * Each only on the versions of its own packages it was tested with (`versionCheck.ts`): where one differs, that fast
+ * path is not put in place, the package runs its own code there and the report says why (the router logs it as a
+ * warning); an upgrade of Apollo Server leaves the gateway's in place, and the other way round. `versions` is what
+ * the check reads: the installed packages', or a test's.
  */
 export function installGatewayFastPaths(versions: PackageVersions): FastPathsReport {
-  const packages = [...new Set(Object.values(FAST_PATHS).flatMap((fastPath: FastPath) => fastPath.packages))];
-  const refused = untestedVersions(packages, versions);
-  if (refused) return { active: activeGatewayFastPaths(), refused: `untested versions: ${refused}` };
-  for (const name of Object.keys(FAST_PATHS) as FastPathName[]) replaceExport(name);
-  return { active: activeGatewayFastPaths(), refused: null };
+  const refusedBy = new Map<string, FastPathName[]>();
+  for (const name of Object.keys(FAST_PATHS) as FastPathName[]) {
+    const untested = untestedVersions((FAST_PATHS[name] as FastPath).packages, versions);
+    if (untested === null) replaceExport(name);
+    else refusedBy.set(untested, [...(refusedBy.get(untested) ?? []), name]);
+  }
+  const refused = [...refusedBy].map(([untested, names]) => `${names.join(', ')}: untested versions: ${untested}`).join('; ');
+  return { active: activeGatewayFastPaths(), refused: refused || null };
 }
 
 /** The fast paths in place in this module registry now (installed by any router of the process). */
