@@ -62,6 +62,23 @@ export function fixedFieldsLogger(logger: Logger): Logger {
   return logger.child({}, { redact: { paths: [] } });
 }
 
+let isoTimeMs = Number.NaN;
+let isoTimeText = '';
+
+/**
+ * pino's `isoTime` (`,"time":"<ISO 8601 with milliseconds>"`), built once per millisecond: a router writes a line
+ * per request, often several within one millisecond under load, and formatting the date was 0.5 % of its busy CPU
+ * on canned distinct product detail. The same text as pino's for the same `Date.now()`.
+ */
+export function isoTimeField(): string {
+  const now = Date.now();
+  if (now !== isoTimeMs) {
+    isoTimeMs = now;
+    isoTimeText = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return isoTimeText;
+}
+
 /**
  * A structured JSON logger for one process. Fields that could hold credentials are redacted wherever
  * they appear, so a careless `log.info({ headers })` cannot leak a token. Inside a span (OpenTelemetry on)
@@ -73,7 +90,7 @@ export function createLogger(name: string, level = 'info', format: LogFormat = '
     name,
     level,
     base: { service: name },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTimeField,
     mixin: traceFields,
     redact: { paths: [...REDACTED_PATHS], censor: '[redacted]' },
   };

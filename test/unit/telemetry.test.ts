@@ -2,7 +2,8 @@ import { context, SpanKind, trace } from '@opentelemetry/api';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import DataLoader from 'dataloader';
-import { createLogger, formatPretty } from '../../shared/logger';
+import pino from 'pino';
+import { createLogger, formatPretty, isoTimeField } from '../../shared/logger';
 import { readTelemetrySettings, serviceNameFromEntry } from '../../shared/telemetry/config';
 import { maskQuotedValues, maskSqlLiterals, RedactingSpanProcessor, withoutQuery } from '../../shared/telemetry/redaction';
 import { statementVerb, TypeormSqliteInstrumentation } from '../../shared/telemetry/sqliteInstrumentation';
@@ -236,5 +237,24 @@ describe('formatPretty', () => {
     });
     expect(formatPretty(line)).toBe('03:04:05.678 ERROR [order] failed path=["user"]\n    Error: boom\n        at x\n');
     expect(formatPretty('not json')).toBe('not json\n');
+  });
+});
+
+describe('isoTimeField', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('is pino’s isoTime for the same clock, built again only when the millisecond changes', () => {
+    const clock = jest.spyOn(Date, 'now');
+    for (const now of [1_764_567_890_123, 1_764_567_890_123, 1_764_567_890_124, 0, 1_764_567_890_124]) {
+      clock.mockReturnValue(now);
+      expect(isoTimeField()).toBe(pino.stdTimeFunctions.isoTime());
+    }
+    clock.mockReturnValue(1_764_567_890_125);
+    const formatted = jest.spyOn(Date.prototype, 'toISOString');
+    const first = isoTimeField();
+    expect(isoTimeField()).toBe(first);
+    expect(isoTimeField()).toBe(first);
+    expect(first).toBe(',"time":"2025-12-01T05:44:50.125Z"');
+    expect(formatted).toHaveBeenCalledTimes(1);
   });
 });
