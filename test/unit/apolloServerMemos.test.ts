@@ -156,7 +156,8 @@ describe('the memo of negotiated media types (Apollo Server negotiates on every 
 describe('the memo of negotiated media types, on calls it cannot key', () => {
   it('leaves them to Negotiator: no request headers, an instance with its own mediaTypes, NUL in the header', () => {
     const original = Negotiator.prototype.mediaType;
-    const mediaType = memoisingMediaType(original as never, Negotiator.prototype as never);
+    const memo = new StringMemo<unknown>(1_000, 1_024);
+    const mediaType = memoisingMediaType(original as never, Negotiator.prototype as never, memo);
     const offer = ['application/json', 'application/graphql-response+json'];
     // A memo entry for this offer with no Accept header, which a keyless call must not be answered from.
     mediaType.call(new Negotiator({ headers: {} }) as never, [...offer]);
@@ -170,6 +171,8 @@ describe('the memo of negotiated media types, on calls it cannot key', () => {
     }
     expect(outcome(() => mediaType.call(odd[0] as never, [...offer]))).toMatchObject({ threw: expect.any(String) });
     expect(mediaType.call(odd[1] as never, [...offer])).toBe('application/graphql-response+json');
+    // None of them was kept: only the first call's entry is there.
+    expect(memo.size).toBe(1);
   });
 });
 

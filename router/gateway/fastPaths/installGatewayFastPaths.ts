@@ -35,7 +35,8 @@ function apolloServerModule(name: string): () => string {
 const FAST_PATHS = {
   computeResponse: {
     module: '@apollo/gateway/dist/resultShaping',
-    packages: ['@apollo/gateway'],
+    // resultShaping.ts works on the gateway's federation-internals objects with that package's own helpers.
+    packages: ['@apollo/gateway', '@apollo/federation-internals'],
     wrap: fastComputeResponse,
   },
   operationFromDocument: {
@@ -129,7 +130,7 @@ function replaceExport(name: FastPathName): void {
 }
 
 /**
- * The router's faster versions of three gateway internals and three of Apollo Server's request pipeline,
+ * The router's faster versions of four gateway internals and three of Apollo Server's request pipeline,
  * process-wide (`ROUTER_GATEWAY_FAST_PATHS`):
  *
  * - `computeResponse` of `@apollo/gateway`'s result shaping, which its `executeQueryPlan` calls on every
