@@ -97,6 +97,7 @@ export { connectionFrom, decodeCursor, encodeCursor, pageSize } from './paginati
 export { projectPath } from './projectPath';
 export { ownValue, ResponseObject, type ResponseRow } from './responseObject';
 export { runMain } from './runMain';
+export { StringMemo } from './StringMemo';
 export { dateTimeScalar, parseId } from './scalars';
 export { refuseShippedSecrets, SHIPPED_SECRET_VALUES } from './shippedSecrets';
 export type {

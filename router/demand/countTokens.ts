@@ -1,4 +1,5 @@
 import { Lexer, Source, TokenKind } from 'graphql';
+import { StringMemo } from '../../shared';
 
 /**
  * Lexical tokens in a document, counted the way graphql-js's `maxTokens` counts them (comments and EOF
@@ -23,24 +24,14 @@ export function countTokens(query: string): number {
  * document is counted every time, at most 1,000 × 8,192 characters are held); when full, it starts again.
  */
 export class TokenCounts {
-  private readonly counts = new Map<string, number>();
+  private readonly counts: StringMemo<number>;
 
-  constructor(
-    private readonly maxEntries = 1_000,
-    private readonly maxLength = 8_192,
-  ) {}
+  constructor(maxEntries = 1_000, maxLength = 8_192) {
+    this.counts = new StringMemo(maxEntries, maxLength);
+  }
 
   of(query: string): number {
-    if (query.length > this.maxLength) return countTokens(query);
-    let count = this.counts.get(query);
-    if (count === undefined) {
-      count = countTokens(query);
-      if (this.counts.size >= this.maxEntries) this.counts.clear();
-      // An exact copy: a document read from a GET request's URL is a slice of that URL's whole query string, which the
-      // key would otherwise keep alive.
-      this.counts.set(JSON.parse(JSON.stringify(query)) as string, count);
-    }
-    return count;
+    return this.counts.of(query, countTokens);
   }
 
   /** Documents held now (for tests). */

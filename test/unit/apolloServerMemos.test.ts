@@ -1,8 +1,9 @@
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { HeaderMap } from '@apollo/server';
-import { memoisingCreateHash, memoisingMediaType, memoisingPreventCsrf, StringMemo } from '../../router/gateway/fastPaths/apolloServer';
+import { memoisingCreateHash, memoisingMediaType, memoisingPreventCsrf } from '../../router/gateway/fastPaths/apolloServer';
 import { packageDir } from '../../router/gateway/fastPaths/versionCheck';
+import { StringMemo } from '../../shared';
 
 /** Apollo Server's own copies of what the memos wrap, loaded from its folder as it loads them. */
 const serverDir = packageDir('@apollo/server', __dirname);

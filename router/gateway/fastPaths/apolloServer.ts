@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { StringMemo } from '../../../shared';
 
 /**
  * Three things Apollo Server 5.5.1 (and, for the first, @apollo/gateway 2.14.4) works out again on every request
@@ -9,32 +10,6 @@ import crypto from 'node:crypto';
  * of canned distinct product detail before them, they were 3.3 % of the router's busy CPU (both SHA-256s 1.5 %,
  * negotiation 1.15 %, the Content-Type's MIME parse 0.6 %); with them, 0.1 %.
  */
-
-/** A memo of results by string key: at most `maxEntries` keys of at most `maxLength` characters; when full, it starts again. */
-export class StringMemo<T> {
-  private readonly results = new Map<string, T>();
-
-  constructor(
-    private readonly maxEntries: number,
-    readonly maxLength: number,
-  ) {}
-
-  /** `compute(key)`, from the memo when `key` was seen lately; a key longer than `maxLength` is never kept. */
-  of(key: string, compute: (key: string) => T): T {
-    if (key.length > this.maxLength) return compute(key);
-    if (this.results.has(key)) return this.results.get(key) as T;
-    const result = compute(key);
-    if (this.results.size >= this.maxEntries) this.results.clear();
-    // An exact copy: a key sliced from a larger string (a request's body or URL) would otherwise keep it alive.
-    this.results.set(JSON.parse(JSON.stringify(key)) as string, result);
-    return result;
-  }
-
-  /** Keys held now (for tests). */
-  get size(): number {
-    return this.results.size;
-  }
-}
 
 type CreateHash = (kind: string) => crypto.Hash;
 
@@ -50,9 +25,10 @@ export interface DigestMemos {
  * hash with the operation's name for its query plan's key. The object returned stands for a Hash's `update`,
  * `digest` and `copy` (what Apollo's callers use; not its stream methods): string updates (up to 4) and
  * `digest('hex')` take the memo; any other use (another algorithm, a Buffer, an encoding, another digest encoding,
- * a copy) replays the updates into a real Hash and continues there. Apollo Server's default landing page hashes a
- * random nonce per render (development only): one more key each time, which only fills the memo sooner. A digest of several updates is that
- * of their bytes in order, as Node's Hash computes it (each string encoded as UTF-8 on its own).
+ * a copy) replays the updates into a real Hash and continues there. A digest of several updates is that of their
+ * bytes in order, as Node's Hash computes it (each string encoded as UTF-8 on its own). Apollo Server's default
+ * landing page hashes a random nonce per render (development only): one more key each time, which only fills the
+ * memo sooner.
  */
 export function memoisingCreateHash(
   original: CreateHash,

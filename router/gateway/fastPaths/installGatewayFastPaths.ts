@@ -23,12 +23,21 @@ interface FastPath {
   wrap: (original: never, holder: never) => unknown;
 }
 
+/** `resolve()`, worked out at the first call only (`holderOf` asks again at every install and report). */
+function once(resolve: () => string): () => string {
+  let resolved: string | null = null;
+  return () => {
+    resolved ??= resolve();
+    return resolved;
+  };
+}
+
 /** A module of Apollo Server's, or one it resolves from its own folder (`name` relative to that folder's dist/cjs, or a package). */
 function apolloServerModule(name: string): () => string {
-  return () => {
+  return once(() => {
     const serverDir = packageDir('@apollo/server', __dirname);
     return name.startsWith('./') ? path.join(serverDir, 'dist', 'cjs', name) : require.resolve(name, { paths: [serverDir] });
-  };
+  });
 }
 
 /** The fast paths by name: where each replacement goes, and what it wraps the original with. */
@@ -58,7 +67,7 @@ const FAST_PATHS = {
     wrap: (original: never) => memoisingCreateHash(original),
   },
   planKeyHash: {
-    module: () => require.resolve('@apollo/utils.createhash', { paths: [packageDir('@apollo/gateway', __dirname)] }),
+    module: once(() => require.resolve('@apollo/utils.createhash', { paths: [packageDir('@apollo/gateway', __dirname)] })),
     packages: ['@apollo/gateway', '@apollo/utils.createhash via @apollo/gateway'],
     exportName: 'createHash',
     wrap: (original: never) => memoisingCreateHash(original),
